@@ -1,0 +1,213 @@
+"""The catalogue: an in-memory snapshot of everything published, rebuilt once per change.
+
+`build_catalogue` reads the stored occurrences, merges duplicates across feeds, places them,
+matches them to weeks and returns a `Catalogue` of `Listing`s.  Every output (ICS, JSON, pages)
+is made from it, and each built body is cached on it, so a request costs a dictionary lookup
+until the next change; a new version of the data gets a new catalogue and an empty cache.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from calendar_hub import store
+from calendar_hub.listing import GroupRef, Listing
+from calendar_hub.merge import Candidate, clusters
+from calendar_hub.weeks import WeekRule, local_midnight, selectors, weeks_of
+
+OUTPUTS_KEPT = 512
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    """A member group as the public pages show it."""
+
+    slug: str
+    name: str
+    website: str
+    home: str
+    region: str
+    lat: float | None
+    lon: float | None
+
+    @property
+    def ref(self) -> GroupRef:
+        return GroupRef(slug=self.slug, name=self.name, website=self.website)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekInfo:
+    """A week of action as the public pages show it (`end` is the last day, inclusive)."""
+
+    slug: str
+    name: str
+    start: date
+    end: date
+    tags: tuple[str, ...]
+    description: str
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A built response body with its validator; the gzip form is made once, when first asked for."""
+
+    body: bytes
+    media_type: str
+    etag: str
+    gzipped: list[bytes] = field(default_factory=list, compare=False)
+
+    def compressed(self) -> bytes:
+        if not self.gzipped:
+            self.gzipped.append(gzip.compress(self.body, compresslevel=6, mtime=0))
+        return self.gzipped[0]
+
+
+class Catalogue:
+    """The published events of one data version, with lookups and a cache of built outputs."""
+
+    def __init__(self, *, version: int, built_at: datetime, zone: ZoneInfo, listings: Sequence[Listing],
+                 groups: Sequence[GroupInfo], weeks: Sequence[WeekInfo]) -> None:
+        self.version = version
+        self.built_at = built_at
+        self.zone = zone
+        self.listings = sorted(listings, key=lambda item: (item.start, item.uid))
+        self._ends = [item.end for item in self.listings]
+        self.groups = list(groups)
+        self.weeks = list(weeks)
+        self._groups = {g.slug: g for g in self.groups}
+        self._weeks = {w.slug: w for w in self.weeks}
+        self._outputs: OrderedDict[tuple[Any, ...], Output] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def group(self, slug: str) -> GroupInfo | None:
+        return self._groups.get(slug)
+
+    def week(self, slug: str) -> WeekInfo | None:
+        return self._weeks.get(slug)
+
+    def regions(self) -> list[str]:
+        """Every region that has a listing or a group, sorted."""
+        return sorted({item.region for item in self.listings if item.region} | {g.region for g in self.groups
+                                                                                 if g.region})
+
+    def find(self, *, week: str | None = None, group: str | None = None, region: str | None = None,
+             start: date | None = None, end: date | None = None, after: datetime | None = None) -> list[Listing]:
+        """Listings matching every filter given, in time order.
+
+        `start`/`end` are days in the hub's zone (inclusive): a listing is kept when it overlaps them.
+        `after` keeps listings that have not ended by that instant.
+        """
+        items: Sequence[Listing] = self.listings
+        if end is not None:
+            limit = local_midnight(end + timedelta(days=1), self.zone)
+            items = items[:bisect.bisect_left(self.listings, limit, key=lambda item: item.start)]
+        floor = after
+        if start is not None:
+            day = local_midnight(start, self.zone)
+            floor = day if floor is None else max(floor, day)
+        region_folded = region.casefold() if region else None
+        return [
+            item for item in items
+            if (floor is None or item.end > floor or (item.end == item.start and item.start >= floor))
+            and (week is None or week in item.weeks)
+            and (group is None or any(g.slug == group for g in item.groups))
+            and (region_folded is None or item.region.casefold() == region_folded)
+        ]
+
+    def cached(self, key: tuple[Any, ...]) -> Output | None:
+        """The output already built for `key`, if any (cheap: no lock, no build)."""
+        return self._outputs.get(key)
+
+    def output(self, key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> Output:
+        """The cached output for `key`, built by `build() -> (body, media type)` the first time."""
+        with self._lock:
+            found = self._outputs.get(key)
+            if found is not None:
+                self._outputs.move_to_end(key)
+                return found
+        body, media_type = build()
+        made = Output(body=body, media_type=media_type, etag='"' + hashlib.sha256(body).hexdigest()[:24] + '"')
+        with self._lock:
+            self._outputs[key] = made
+            while len(self._outputs) > OUTPUTS_KEPT:
+                self._outputs.popitem(last=False)
+        return made
+
+
+def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_days: int) -> Catalogue:
+    """Read the store and build the catalogue of everything that ends after `now - keep_days`."""
+    version = store.current_version(session=session)
+    group_rows = store.active_groups(session=session)
+    groups = [GroupInfo(slug=g.slug, name=g.name, website=g.website, home=g.home, region=g.region,
+                        lat=g.lat, lon=g.lon) for g in group_rows]
+    by_id = {g.id: info for g, info in zip(group_rows, groups, strict=True)}
+    weeks = [WeekInfo(slug=w.slug, name=w.name, start=w.start_date, end=w.end_date, tags=tuple(w.tags),
+                      description=w.description, groups=tuple(w.groups))
+             for w in store.active_weeks(session=session)]
+    rules = [WeekRule.of(w.slug, w.start, w.end, w.tags, w.groups, zone) for w in weeks]
+    rows = store.occurrence_rows(session=session, since=now - timedelta(days=keep_days))
+    listings = [make_listing([rows[i] for i in members], by_id, rules)
+                for members in clusters([_candidate(i, row) for i, row in enumerate(rows)])]
+    return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks)
+
+
+def _candidate(index: int, row: Any) -> Candidate:
+    return Candidate(key=index, feed_id=row.feed_id, source_uid=row.source_uid, start=row.start_at,
+                     title=row.title, location=row.location, lat=row.lat, lon=row.lon)
+
+
+def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules: Sequence[WeekRule]) -> Listing:
+    """One listing from the stored occurrences of one event (one row, or several merged).
+
+    The row seen first (then the lowest id) is the primary: its UID is kept, so the published
+    UID does not change when a co-host starts publishing the same event.  Blank fields are filled
+    from the others; it is cancelled only when every publisher says so.
+    """
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.id))
+    primary = ordered[0]
+    credited: list[GroupInfo] = []
+    for row in ordered:
+        info = groups.get(row.group_id)
+        if info is not None and info not in credited:
+            credited.append(info)
+
+    def first(name: str) -> Any:
+        return next((getattr(r, name) for r in ordered if getattr(r, name)), getattr(primary, name))
+
+    lat, lon, precision = None, None, "none"
+    placed = next((r for r in ordered if r.lat is not None and r.lon is not None), None)
+    home = next((g for g in credited if g.lat is not None and g.lon is not None), None)
+    if placed is not None:
+        lat, lon, precision = placed.lat, placed.lon, "exact"
+    elif home is not None:
+        lat, lon, precision = home.lat, home.lon, "approximate"
+    categories: list[str] = []
+    for row in ordered:
+        categories.extend(c for c in row.categories if c not in categories)
+    status = "CANCELLED" if all(r.status == "CANCELLED" for r in ordered) else \
+        ("TENTATIVE" if primary.status == "TENTATIVE" else "CONFIRMED")
+    lead = credited[0] if credited else None
+    tags = selectors(primary.title, first("description_text"), categories)
+    return Listing(
+        uid=primary.uid, sequence=max(r.sequence for r in ordered), title=primary.title,
+        start=primary.start_at, end=primary.end_at, all_day=primary.all_day, start_date=primary.start_date,
+        end_date=primary.end_date, status=status, description_html=first("description_html"),
+        description_text=first("description_text"), location=first("location"), url=first("url"),
+        categories=tuple(categories), lat=lat, lon=lon, place_precision=precision,
+        region=lead.region if lead else "", town=lead.home if lead else "",
+        groups=tuple(g.ref for g in credited),
+        weeks=weeks_of(primary.start_at, primary.end_at, tags, [g.slug for g in credited], rules),
+        created=min(r.created_at for r in ordered), updated=max(r.updated_at for r in ordered),
+    )

@@ -1,0 +1,184 @@
+"""The `calendar-hub` command: init, load, refresh, feeds, serve, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from sqlmodel import Session
+
+from calendar_hub import __version__, db, store
+from calendar_hub.errors import HubError
+from calendar_hub.registry import read_registry
+from calendar_hub.settings import Settings, demo_registry_dir
+from calendar_hub.store import FeedJob, FeedOutcome
+
+
+def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = None) -> int:
+    """Run one command; returns the exit status (1 when the hub reports an error)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env(os.environ if environ is None else environ)
+        return int(args.run(args, settings))
+    except HubError as e:
+        print(f"calendar-hub: {e}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="calendar-hub", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"calendar-hub {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, run: object, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(run=run)
+        return sub
+
+    command("init", cmd_init, "create or upgrade the database schema")
+    load = command("load", cmd_load, "load a registry folder of TOML files (groups, feeds, weeks)")
+    load.add_argument("folder", type=Path)
+    refresh = command("refresh", cmd_refresh, "fetch every active feed now and print a summary")
+    refresh.add_argument("--due", action="store_true", help="only feeds whose next attempt is due")
+    command("feeds", cmd_feeds, "print each feed's state as a table")
+    serve = command("serve", cmd_serve, "run the web app (and refresh due feeds in the background)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    demo = command("demo", cmd_demo, "init, load the demo registry, refresh and serve, on a fresh SQLite file")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--folder", type=Path, default=None,
+                      help="where to keep the demo's database and feeds (default: a new temporary folder)")
+    return parser
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+    print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    registry = read_registry(args.folder)
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+    with Session(engine) as session:
+        changes = store.apply_registry(registry, session=session)
+    print(f"loaded {len(registry.groups)} groups and {len(registry.weeks)} weeks from {args.folder}: "
+          f"{changes.added} added, {changes.updated} updated, {changes.deactivated} deactivated")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    from calendar_hub.refresh import refresh
+
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+    progress = Progress(sys.stderr)
+    report = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step))
+    progress.finish()
+    rows = [(job.group_slug, _short(job.url), outcome.kind, str(len(outcome.events)) if outcome.kind == "stored"
+             else "-", str(outcome.skipped or ""), outcome.error) for job, outcome in report.outcomes]
+    print(_table(("group", "feed", "outcome", "events", "skipped", "message"), sorted(rows)))
+    failed = report.count("failed") + report.count("kept")
+    print(f"\n{len(report.outcomes)} feeds in {report.seconds:.1f} s: {report.count('stored')} stored, "
+          f"{report.count('not_modified') + report.count('unchanged')} unchanged, {failed} with problems; "
+          f"{report.events_changed} events changed")
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+    with Session(engine) as session:
+        health = store.feed_health(session=session)
+    rows = []
+    for item in health:
+        feed = item.feed
+        status = "paused" if not feed.active else ("failing" if feed.consecutive_failures else
+                                                   ("ok" if feed.last_success_at else "new"))
+        message = feed.error or (f"{feed.items_skipped} items skipped: {feed.problems[0]}"
+                                 if feed.items_skipped and feed.problems else "")
+        rows.append((item.group_slug, _short(feed.url), status,
+                     feed.last_success_at.strftime("%Y-%m-%d %H:%M") if feed.last_success_at else "never",
+                     str(item.events_stored), str(feed.items_skipped), message))
+    print(_table(("group", "feed", "status", "last success", "events", "skipped", "message"), rows))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from calendar_hub.web.app import create_app
+
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+    engine.dispose()
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from calendar_hub.demo import prepare_demo
+
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="calendar-hub-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "calendar-hub.db"
+    database.unlink(missing_ok=True)
+    registry = folder / "registry"
+    prepare_demo(demo_registry_dir(), registry, today=date.today())
+    base_url = f"http://127.0.0.1:{args.port}"
+    settings = settings.replace(database_url=f"sqlite:///{database}", base_url=base_url)
+    print(f"demo folder: {folder}")
+    for step in (cmd_init, cmd_load, cmd_refresh):
+        step(argparse.Namespace(folder=registry, due=False), settings)
+    print(f"\nCalendar Hub demo: open {base_url}/ (Ctrl-C to stop)\n")
+    return cmd_serve(argparse.Namespace(host="127.0.0.1", port=args.port), settings)
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent when the output is a file or a pipe."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.done = 0
+
+    def step(self, job: FeedJob, outcome: FeedOutcome) -> None:
+        self.done += 1
+        if self.enabled:
+            mark = {"stored": "+", "not_modified": "=", "unchanged": "=", "failed": "!", "kept": "!"}[outcome.kind]
+            self.stream.write(f"\rrefreshing: {self.done} feeds done [{mark}] {job.group_slug[:30]:<30}")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled and self.done:
+            self.stream.write("\n")
+
+
+def _short(url: str, width: int = 60) -> str:
+    if url.startswith("file://"):
+        url = "file:…/" + url.rsplit("/", 1)[-1]
+    return url if len(url) <= width else url[: width - 1] + "…"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    widths[-1] = len(header[-1])  # the last column (messages) is not padded
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])

@@ -1,0 +1,64 @@
+"""Database engines and schema migrations (Alembic), for SQLite by default and PostgreSQL.
+
+`make_engine(url)` sets SQLite up for several processes (WAL, a busy timeout);
+`upgrade(engine)` brings the schema to the newest migration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+from calendar_hub.errors import ConfigError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Pick the psycopg 3 driver for plain `postgresql://` and `postgres://` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; raises ConfigError for a URL SQLAlchemy cannot use."""
+    url = normalise_url(url)
+    try:
+        if url.startswith("sqlite"):
+            engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    except (sa.exc.ArgumentError, ImportError) as e:
+        raise ConfigError(f"cannot use database URL {url!r}: {e}") from e
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets `serve` read while a separate `refresh` process writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration that runs the package's migrations on `engine`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database's schema to the newest migration (idempotent)."""
+    command.upgrade(alembic_config(engine), "head")

@@ -1,0 +1,60 @@
+"""What the publishers read: the events as the public sees them, after merging and week matching.
+
+A `Listing` is one published event: duplicates from several feeds merged into one,
+credited to every group that publishes it, placed, and tagged with the weeks it belongs to.
+Publishers (ICS, JSON, GeoJSON, Atom, pages) take sequences of these and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRef:
+    """A group as credited on an event."""
+
+    slug: str
+    name: str
+    website: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One published event occurrence.
+
+    `uid` is stable across refreshes; `sequence` grows whenever the published content changes.
+    `start`/`end` are aware UTC; all-day events also carry `start_date`/`end_date` (end exclusive).
+    `place_precision` is "exact" (the feed gave coordinates), "approximate" (placed at the
+    group's home) or "none" (not on the map).
+    """
+
+    uid: str
+    sequence: int
+    title: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    start_date: date | None
+    end_date: date | None
+    status: str
+    description_html: str
+    description_text: str
+    location: str
+    url: str
+    categories: tuple[str, ...]
+    lat: float | None
+    lon: float | None
+    place_precision: str
+    region: str
+    town: str
+    groups: tuple[GroupRef, ...]
+    weeks: tuple[str, ...]
+    created: datetime
+    updated: datetime
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the organisers called it off (RFC 5545 3.8.1.11 STATUS:CANCELLED)."""
+        return self.status == "CANCELLED"

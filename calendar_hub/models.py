@@ -1,0 +1,175 @@
+"""The database tables: groups, their feeds (with fetch state), events (one row per occurrence), weeks, the fetch log.
+
+Times are stored as UTC and always come back time-zone aware (`UTCDateTime`), on SQLite too.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import JSON, Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A datetime column that refuses naive values and reads back aware UTC on every database."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        # SQLite keeps no zone: store the UTC wall time so text ordering is time ordering.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def _when(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Group(SQLModel, table=True):
+    """A member group: a local network, branch or centre that publishes its own calendar."""
+
+    __tablename__ = "hub_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=100, unique=True, index=True)
+    name: str = Field(max_length=300)
+    website: str = Field(default="", max_length=2000)
+    home: str = Field(default="", max_length=300)
+    region: str = Field(default="", max_length=100)
+    lat: float | None = None
+    lon: float | None = None
+    contact: str = Field(default="", max_length=300)
+    active: bool = True
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class Feed(SQLModel, table=True):
+    """One calendar or news feed of a group, and everything the hub knows about fetching it."""
+
+    __tablename__ = "feed"
+    __table_args__ = (sa.UniqueConstraint("group_id", "url", name="uq_feed_group_url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="hub_group.id", index=True)
+    url: str = Field(max_length=2000)
+    kind: str = Field(default="", max_length=20)           # "ical", "rss" or "" (sniff)
+    origin: str = Field(default="registry", max_length=20)  # "registry" may read files; "web" never
+    active: bool = True
+    # conditional GET and change detection
+    etag: str = Field(default="", max_length=500)
+    last_modified: str = Field(default="", max_length=100)
+    content_hash: str = Field(default="", max_length=64)
+    parsed_at: datetime | None = _when(default=None)
+    # health
+    last_attempt_at: datetime | None = _when(default=None)
+    last_success_at: datetime | None = _when(default=None)
+    http_status: int | None = None
+    error: str = Field(default="", max_length=2000)
+    events_found: int = 0
+    items_skipped: int = 0
+    problems: list[str] = Field(default_factory=list, sa_type=JSON)
+    consecutive_failures: int = 0
+    fetch_count: int = 0
+    not_modified_count: int = 0
+    next_attempt_at: datetime | None = _when(default=None, index=True)
+    # work sharing between processes: a feed being refreshed is leased to one of them
+    lease_owner: str = Field(default="", max_length=100)
+    lease_until: datetime | None = _when(default=None)
+    created_at: datetime = _when(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """One occurrence as read from one feed; merging across feeds happens when publishing."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        sa.UniqueConstraint("feed_id", "source_uid", "recurrence_id", name="uq_event_occurrence"),
+        sa.Index("ix_event_time", "start_at", "end_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True)
+    source_uid: str = Field(max_length=1000)
+    recurrence_id: str = Field(default="", max_length=40)
+    uid: str = Field(max_length=100, index=True)           # the published UID: stable across refreshes
+    title: str = Field(max_length=1000)
+    description_html: str = Field(default="", sa_type=sa.Text)
+    description_text: str = Field(default="", sa_type=sa.Text)
+    location: str = Field(default="", max_length=1000)
+    url: str = Field(default="", max_length=2000)
+    categories: list[str] = Field(default_factory=list, sa_type=JSON)
+    status: str = Field(default="CONFIRMED", max_length=20)
+    start_at: datetime = _when()
+    end_at: datetime = _when()
+    all_day: bool = False
+    start_date: date | None = None
+    end_date: date | None = None
+    lat: float | None = None
+    lon: float | None = None
+    source_sequence: int = 0
+    sequence: int = 0                                       # bumped whenever the content changes
+    content_hash: str = Field(max_length=64)
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class Week(SQLModel, table=True):
+    """A national week of action: a span of days and the tags that select its events."""
+
+    __tablename__ = "week"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=100, unique=True, index=True)
+    name: str = Field(max_length=300)
+    start_date: date
+    end_date: date                                          # inclusive, as organisers write it
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    description: str = Field(default="", sa_type=sa.Text)
+    groups: list[str] = Field(default_factory=list, sa_type=JSON)
+    active: bool = True
+    created_at: datetime = _when(default_factory=utcnow)
+    updated_at: datetime = _when(default_factory=utcnow)
+
+
+class FetchLog(SQLModel, table=True):
+    """One fetch of one feed: what happened, how long it took, how much came back."""
+
+    __tablename__ = "fetch_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True)
+    at: datetime = _when(default_factory=utcnow)
+    outcome: str = Field(max_length=20)                     # stored, not_modified, unchanged, failed, kept
+    http_status: int | None = None
+    duration_ms: int = 0
+    bytes: int = 0
+    events: int = 0
+    message: str = Field(default="", max_length=2000)
+
+
+class HubState(SQLModel, table=True):
+    """Counters shared by every process; `version` grows with every change that alters the outputs."""
+
+    __tablename__ = "hub_state"
+
+    key: str = Field(primary_key=True, max_length=50)
+    value: int = 0

@@ -1,0 +1,1 @@
+"""Publishers: turn sequences of `Listing` into the hub's public outputs (ICS, Atom, JSON, GeoJSON)."""

@@ -1,0 +1,257 @@
+"""Refreshing feeds: lease due feeds, fetch them concurrently, parse on every core, store in batches.
+
+    claim (store) -> fetch (async, bounded) -> unchanged? (304 / same hash) -> parse (process pool)
+                  -> judge (broken or empty bodies keep the last good copy) -> record (store, batched)
+
+Nothing here deletes events except a successful parse of a whole body, so a server error, a
+time-out, a truncated or garbled body, or a process killed mid-refresh never loses an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import logging
+import multiprocessing
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from calendar_hub import store
+from calendar_hub.errors import FeedError
+from calendar_hub.fetch import Limits, fetch, make_client
+from calendar_hub.models import utcnow
+from calendar_hub.settings import Settings
+from calendar_hub.sources import ParseContext, ParseResult, parse_body, sniff
+from calendar_hub.store import FeedJob, FeedOutcome
+
+log = logging.getLogger(__name__)
+
+# Bump when parsing changes, so that unchanged bodies are parsed again with the new code.
+PARSER_VERSION = "1"
+# An unchanged body is still parsed again after this long, so the expansion window moves on.
+REPARSE_AFTER = timedelta(hours=20)
+BATCH_OUTCOMES = 50
+BATCH_SECONDS = 0.25
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    """What one refresh did, feed by feed."""
+
+    outcomes: list[tuple[FeedJob, FeedOutcome]] = field(default_factory=list)
+    seconds: float = 0.0
+    events_changed: int = 0
+
+    def count(self, kind: str) -> int:
+        return sum(1 for _job, outcome in self.outcomes if outcome.kind == kind)
+
+
+def body_hash(body: bytes) -> str:
+    """The content hash that lets an unchanged body skip parsing."""
+    return hashlib.sha256(PARSER_VERSION.encode() + b"\0" + body).hexdigest()
+
+
+def looks_truncated(body: bytes, kind: str) -> bool:
+    """Whether a body stops before its end: an ICS without END:VCALENDAR, a feed without its closing tag."""
+    tail = body[-4096:].rstrip().lower()
+    if kind == "ical":
+        return not tail.endswith(b"end:vcalendar")
+    return not (tail.endswith(b"</rss>") or tail.endswith(b"</feed>") or tail.endswith(b"</rdf:rdf>"))
+
+
+def has_items(body: bytes, kind: str) -> bool:
+    """Whether a body holds any event or item at all (before any window or parsing)."""
+    lowered = body.lower()
+    if kind == "ical":
+        return b"begin:vevent" in lowered
+    return b"<item" in lowered or b"<entry" in lowered
+
+
+def judge(job: FeedJob, body: bytes, kind: str, result: ParseResult) -> str:
+    """Why a parsed body must not replace the feed's events, or "" when it may.
+
+    A feed that had events and now parses to none keeps them when the body is broken or suspicious:
+    items were skipped, or it holds no item at all.  A calendar whose events all moved out of
+    the window (or that the group emptied on purpose, leaving its items) is taken at its word.
+    """
+    if looks_truncated(body, kind):
+        return f"the file is cut off after {len(body) // 1024} KB; keeping the last good copy"
+    if not result.events and job.events_stored:
+        if result.skipped:
+            return (f"none of the {result.skipped} items could be read; keeping the last good copy")
+        if not has_items(body, kind):
+            return "the feed came back with no events at all; keeping the last good copy"
+    return ""
+
+
+def parse_in_worker(body: bytes, kind: str, url: str, zone: str, start: datetime,
+                    end: datetime) -> ParseResult | str:
+    """Parse in a worker process; a FeedError comes back as its message (plain words)."""
+    context = ParseContext(url=url, zone=ZoneInfo(zone), window_start=start, window_end=end)
+    try:
+        return parse_body(body, kind=kind, context=context)
+    except FeedError as e:
+        return str(e)
+
+
+class Refresher:
+    """One refresh run: holds the client, the parse pool and the batch writer."""
+
+    def __init__(self, engine: Engine, settings: Settings, *, client: httpx.AsyncClient | None = None,
+                 on_done: Callable[[FeedJob, FeedOutcome], None] | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.client = client
+        self.on_done = on_done
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.limits = Limits.from_settings(settings)
+        self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + 120)
+        self.pool: concurrent.futures.Executor | None = None
+        self.queue: asyncio.Queue[tuple[FeedJob, FeedOutcome] | None] = asyncio.Queue()
+        self.report = RefreshReport()
+
+    async def run(self, *, due_only: bool = True, feed_ids: list[int] | None = None) -> RefreshReport:
+        """Refresh the due feeds (or all, or the given ones) and return what happened."""
+        started = time.perf_counter()
+        now = utcnow()
+        jobs = await asyncio.to_thread(self._claim, now, due_only, feed_ids)
+        if not jobs:
+            return self.report
+        own_client = self.client is None
+        client = self.client or make_client(self.settings)
+        writer = asyncio.create_task(self._write())
+        gate = asyncio.Semaphore(max(self.settings.fetch_concurrency, 1))
+        try:
+            await asyncio.gather(*(self._one(client, gate, job) for job in jobs))
+        finally:
+            await self.queue.put(None)
+            await writer
+            if own_client:
+                await client.aclose()
+            if self.pool is not None:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+            await asyncio.to_thread(self._release)
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _claim(self, now: datetime, due_only: bool, feed_ids: list[int] | None) -> list[FeedJob]:
+        with Session(self.engine) as session:
+            return store.claim_feeds(session=session, owner=self.owner, now=now, lease_for=self.lease_for,
+                                     due_only=due_only, feed_ids=feed_ids)
+
+    def _release(self) -> None:
+        with Session(self.engine) as session:
+            store.release_leases(session=session, owner=self.owner)
+
+    async def _one(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, job: FeedJob) -> None:
+        async with gate:
+            outcome = await self._outcome(client, job)
+        await self.queue.put((job, outcome))
+
+    async def _outcome(self, client: httpx.AsyncClient, job: FeedJob) -> FeedOutcome:
+        at = utcnow()
+        try:
+            fetched = await fetch(client, job.url, limits=self.limits, etag=job.etag,
+                                  last_modified=job.last_modified, allow_files=job.origin == "registry")
+        except FeedError as e:
+            return FeedOutcome(job.id, "failed", at, http_status=e.status, error=str(e))
+        base = {"http_status": None if job.url.startswith("file:") else fetched.status,
+                "etag": fetched.etag, "last_modified": fetched.last_modified, "duration_ms": fetched.duration_ms}
+        if fetched.body is None:
+            return FeedOutcome(job.id, "not_modified", at, **base)  # type: ignore[arg-type]
+        body = fetched.body
+        digest = body_hash(body)
+        fresh = job.parsed_at is not None and at - job.parsed_at < REPARSE_AFTER
+        if digest == job.content_hash and fresh:
+            return FeedOutcome(job.id, "unchanged", at, bytes=len(body), **base)  # type: ignore[arg-type]
+        try:
+            kind = job.kind or sniff(body)
+        except FeedError as e:
+            return FeedOutcome(job.id, "failed", at, error=str(e), bytes=len(body), **base)  # type: ignore[arg-type]
+        result = await self._parse(body, kind, job.url, at)
+        if isinstance(result, str):
+            return FeedOutcome(job.id, "failed", at, error=result, bytes=len(body), **base)  # type: ignore[arg-type]
+        reason = judge(job, body, kind, result)
+        if reason:
+            return FeedOutcome(job.id, "kept", at, error=reason, skipped=result.skipped,  # type: ignore[arg-type]
+                               problems=result.problems, bytes=len(body), **base)
+        return FeedOutcome(job.id, "stored", at, content_hash=digest, events=result.events,  # type: ignore[arg-type]
+                           skipped=result.skipped, problems=result.problems, bytes=len(body), **base)
+
+    async def _parse(self, body: bytes, kind: str, url: str, at: datetime) -> ParseResult | str:
+        settings = self.settings
+        args = (body, kind, url, settings.timezone, at - timedelta(days=settings.window_past_days),
+                at + timedelta(days=settings.window_future_days))
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool(), parse_in_worker, *args)
+        except concurrent.futures.process.BrokenProcessPool:
+            # A worker died (out of memory on a hostile body, say): parse this one here instead.
+            log.warning("parse worker died on %s; parsing in-process", url)
+            self.pool = None
+            return await asyncio.to_thread(parse_in_worker, *args)
+        except Exception as e:  # noqa: BLE001  (a parser bug must cost one feed, not the refresh)
+            log.exception("parser failed on %s", url)
+            return f"the hub could not read this feed ({type(e).__name__}); the organisers have been told"
+
+    def _pool(self) -> concurrent.futures.Executor:
+        if self.pool is None:
+            workers = self.settings.parse_workers or os.cpu_count() or 1
+            if workers <= 1:
+                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+            else:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["calendar_hub.sources.ics", "calendar_hub.sources.rss"])
+                self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return self.pool
+
+    async def _write(self) -> None:
+        """Write outcomes in batches: one transaction per batch keeps an unchanged refresh cheap."""
+        done = False
+        while not done:
+            item = await self.queue.get()
+            if item is None:
+                break
+            batch = [item]
+            deadline = time.monotonic() + BATCH_SECONDS
+            while len(batch) < BATCH_OUTCOMES:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    break
+                try:
+                    nxt = await asyncio.wait_for(self.queue.get(), timeout)
+                except TimeoutError:
+                    break
+                if nxt is None:
+                    done = True
+                    break
+                batch.append(nxt)
+            self.report.events_changed += await asyncio.to_thread(self._record, [o for _j, o in batch])
+            for job, outcome in batch:
+                self.report.outcomes.append((job, outcome))
+                if self.on_done is not None:
+                    self.on_done(job, outcome)
+
+    def _record(self, outcomes: list[FeedOutcome]) -> int:
+        with Session(self.engine) as session:
+            return store.record_outcomes(outcomes, session=session, owner=self.owner,
+                                         refresh_interval=timedelta(seconds=self.settings.refresh_interval))
+
+
+async def refresh(engine: Engine, settings: Settings, *, due_only: bool = True, feed_ids: list[int] | None = None,
+                  client: httpx.AsyncClient | None = None,
+                  on_done: Callable[[FeedJob, FeedOutcome], None] | None = None) -> RefreshReport:
+    """Refresh due feeds (all with `due_only=False`); see `Refresher`."""
+    return await Refresher(engine, settings, client=client, on_done=on_done).run(due_only=due_only,
+                                                                                  feed_ids=feed_ids)

@@ -1,0 +1,94 @@
+"""Source parsers: one module per kind of feed, each `parse(data, *, context) -> ParseResult`.
+
+Parsers are pure: bytes in, occurrences out, no I/O, nothing from the web layer.
+`parse_body` picks the parser from the feed's declared kind or by sniffing the body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from calendar_hub.errors import ParseError
+
+KINDS = ("ical", "rss")
+
+
+@dataclass(frozen=True, slots=True)
+class ParseContext:
+    """What a parser needs to know besides the bytes: where they came from and which window to expand."""
+
+    url: str
+    zone: ZoneInfo                 # the hub's zone: floating times without X-WR-TIMEZONE, all-day days
+    window_start: datetime         # aware; occurrences ending before it are left out
+    window_end: datetime           # aware; occurrences starting after it are left out
+
+
+@dataclass(frozen=True, slots=True)
+class EventIn:
+    """One occurrence of an event as a parser read it from a feed.
+
+    `start`/`end` are aware UTC instants.  For an all-day event they are local midnights in
+    the hub's zone and `start_date`/`end_date` (end exclusive, as in RFC 5545 3.6.1) carry the days.
+    """
+
+    source_uid: str
+    recurrence_id: str             # "" for a single event, else the instance's original start (ISO 8601)
+    title: str
+    start: datetime
+    end: datetime
+    all_day: bool = False
+    start_date: date | None = None
+    end_date: date | None = None
+    status: str = "CONFIRMED"      # CONFIRMED, TENTATIVE or CANCELLED
+    description_html: str = ""     # sanitised, safe to put in a page
+    description_text: str = ""     # plain text for ICS, Atom summaries and search
+    location: str = ""
+    url: str = ""
+    categories: tuple[str, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+    sequence: int = 0
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """A parser's output: the occurrences in the window, and what it had to skip and why."""
+
+    events: list[EventIn] = field(default_factory=list)
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str) -> None:
+        """Count one item that could not be used, keeping the first few reasons for the feed's state."""
+        self.skipped += 1
+        if len(self.problems) < 20:
+            self.problems.append(reason)
+
+
+def sniff(data: bytes) -> str:
+    """'ical' or 'rss' from the first bytes of a body; raises ParseError for anything else."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"begin:vcalendar"):
+        return "ical"
+    if head.startswith(b"<?xml") or head.startswith(b"<rss") or head.startswith(b"<feed") \
+            or head.startswith(b"<rdf"):
+        return "rss"
+    if head.startswith(b"<!doctype html") or head.startswith(b"<html"):
+        raise ParseError("this address returns a web page, not a calendar or a feed")
+    if not head:
+        raise ParseError("the server sent an empty body")
+    raise ParseError("this address returns something that is neither a calendar (ICS) nor a feed (RSS/Atom)")
+
+
+def parse_body(data: bytes, *, kind: str, context: ParseContext) -> ParseResult:
+    """Parse a fetched body with the parser for `kind` ('ical', 'rss', or '' to sniff)."""
+    from calendar_hub.sources import ics, rss
+
+    chosen = kind or sniff(data)
+    if chosen == "ical":
+        return ics.parse(data, context=context)
+    if chosen == "rss":
+        return rss.parse(data, context=context)
+    raise ParseError(f"unknown feed kind {chosen!r}", url=context.url)

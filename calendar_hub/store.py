@@ -1,0 +1,381 @@
+"""All SQL lives here: registry upserts, feed leases and state, event replacement, catalogue reads.
+
+Functions take a keyword-only `session` (a SQLModel Session) and plain objects; callers own
+the transaction unless a function says it commits.  Bulk event writes use SQLAlchemy Core
+statements so that a refresh of 100,000 occurrences stays fast on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from calendar_hub.identity import content_hash, published_uid
+from calendar_hub.models import Event, Feed, FetchLog, Group, HubState, Week, utcnow
+from calendar_hub.registry import Registry
+from calendar_hub.sources import EventIn
+
+VERSION_KEY = "version"
+
+
+# ---------------------------------------------------------------- change counter
+
+def bump_version(*, session: Session) -> None:
+    """Record that the published outputs changed; web processes rebuild on their next check."""
+    updated = session.execute(
+        sa.update(HubState).where(col(HubState.key) == VERSION_KEY).values(value=HubState.value + 1)
+    )
+    if updated.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(HubState(key=VERSION_KEY, value=1))
+
+
+def current_version(*, session: Session) -> int:
+    """The change counter: any change to groups, feeds, weeks or events moves it."""
+    value = session.scalar(select(HubState.value).where(HubState.key == VERSION_KEY))
+    return int(value or 0)
+
+
+# ---------------------------------------------------------------- registry
+
+@dataclass(slots=True)
+class RegistryChanges:
+    """What loading a registry changed (all zero when it was loaded before unchanged)."""
+
+    added: int = 0
+    updated: int = 0
+    deactivated: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deactivated)
+
+
+def _assign(row: Any, values: dict[str, Any]) -> bool:
+    """Set attributes that differ; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def apply_registry(registry: Registry, *, session: Session, now: datetime | None = None) -> RegistryChanges:
+    """Upsert the registry's groups, feeds and weeks; rows it no longer names are deactivated, not deleted.
+
+    Idempotent: applying the same registry twice changes nothing and does not move the version.
+    Commits.
+    """
+    now = now or utcnow()
+    changes = RegistryChanges()
+    groups = {g.slug: g for g in session.exec(select(Group)).all()}
+    named: set[str] = set()
+    for spec in registry.groups:
+        named.add(spec.slug)
+        values = {"name": spec.name, "website": spec.website, "home": spec.home, "region": spec.region,
+                  "lat": spec.lat, "lon": spec.lon, "contact": spec.contact, "active": True}
+        group = groups.get(spec.slug)
+        if group is None:
+            group = Group(slug=spec.slug, created_at=now, updated_at=now, **values)
+            session.add(group)
+            session.flush()
+            groups[spec.slug] = group
+            changes.added += 1
+        elif _assign(group, values):
+            group.updated_at = now
+            changes.updated += 1
+        assert group.id is not None
+        feeds = {f.url: f for f in session.exec(select(Feed).where(Feed.group_id == group.id)).all()}
+        listed = set()
+        for feed_spec in spec.feeds:
+            listed.add(feed_spec.url)
+            feed = feeds.get(feed_spec.url)
+            if feed is None:
+                session.add(Feed(group_id=group.id, url=feed_spec.url, kind=feed_spec.kind,
+                                 origin="registry", next_attempt_at=now, created_at=now))
+                changes.added += 1
+            elif _assign(feed, {"kind": feed_spec.kind, "active": True, "origin": "registry"}):
+                feed.next_attempt_at = now
+                changes.updated += 1
+        for url, feed in feeds.items():
+            if url not in listed and feed.origin == "registry" and feed.active:
+                feed.active = False
+                changes.deactivated += 1
+    for slug, group in groups.items():
+        if slug not in named and group.active:
+            group.active = False
+            group.updated_at = now
+            changes.deactivated += 1
+
+    weeks = {w.slug: w for w in session.exec(select(Week)).all()}
+    for week_spec in registry.weeks:
+        values = {"name": week_spec.name, "start_date": week_spec.start, "end_date": week_spec.end,
+                  "tags": list(week_spec.tags), "description": week_spec.description,
+                  "groups": list(week_spec.groups), "active": True}
+        week = weeks.get(week_spec.slug)
+        if week is None:
+            session.add(Week(slug=week_spec.slug, created_at=now, updated_at=now, **values))
+            changes.added += 1
+        elif _assign(week, values):
+            week.updated_at = now
+            changes.updated += 1
+    if changes.changed:
+        bump_version(session=session)
+    session.commit()
+    return changes
+
+
+# ---------------------------------------------------------------- feeds and leases
+
+@dataclass(frozen=True, slots=True)
+class FeedJob:
+    """A feed leased to one refresh process, with what a conditional fetch needs."""
+
+    id: int
+    url: str
+    kind: str
+    origin: str
+    etag: str
+    last_modified: str
+    content_hash: str
+    parsed_at: datetime | None
+    group_slug: str
+    events_stored: int
+
+
+def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timedelta,
+                due_only: bool = True, feed_ids: Sequence[int] | None = None) -> list[FeedJob]:
+    """Lease active feeds to `owner` so that no other process refreshes them at the same time.
+
+    A lease that was not released (its process died) expires after `lease_for`.  Commits.
+    """
+    def claimable(query: Any) -> Any:
+        query = query.where(col(Feed.active), sa.or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now))
+        if due_only:
+            query = query.where(sa.or_(col(Feed.next_attempt_at).is_(None), col(Feed.next_attempt_at) <= now))
+        if feed_ids is not None:
+            query = query.where(col(Feed.id).in_(list(feed_ids)))
+        return query
+
+    candidates = claimable(sa.select(Feed.id).join(Group, col(Group.id) == Feed.group_id)
+                           .where(col(Group.active)))
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(of=Feed, skip_locked=True)  # type: ignore[arg-type]
+    ids = list(session.scalars(candidates))
+    if not ids:
+        session.commit()
+        return []
+    # The conditions are repeated on the UPDATE so a concurrent claimer that won the race is seen.
+    session.execute(claimable(sa.update(Feed).where(col(Feed.id).in_(ids)))
+                    .values(lease_owner=owner, lease_until=now + lease_for))
+    counts = dict(session.execute(
+        sa.select(Event.feed_id, sa.func.count()).where(col(Event.feed_id).in_(ids)).group_by(Event.feed_id)
+    ).tuples().all())
+    rows = session.execute(
+        sa.select(Feed, Group.slug).join(Group, col(Group.id) == Feed.group_id)
+        .where(col(Feed.lease_owner) == owner, col(Feed.id).in_(ids)).order_by(Feed.id)
+    ).tuples().all()
+    jobs = [FeedJob(id=f.id, url=f.url, kind=f.kind, origin=f.origin, etag=f.etag,  # type: ignore[arg-type]
+                    last_modified=f.last_modified, content_hash=f.content_hash, parsed_at=f.parsed_at,
+                    group_slug=slug, events_stored=counts.get(f.id, 0)) for f, slug in rows]
+    session.commit()
+    return jobs
+
+
+# ---------------------------------------------------------------- refresh outcomes
+
+@dataclass(slots=True)
+class FeedOutcome:
+    """What one fetch of one feed came to; `record_outcomes` writes it.
+
+    kind: "stored" (parsed; `events` replace the feed's events), "not_modified" (HTTP 304),
+    "unchanged" (same body as last time), "failed" (nothing usable: events kept) or
+    "kept" (the body parsed but looked broken or empty: events kept, the reason in `error`).
+    """
+
+    feed_id: int
+    kind: str
+    at: datetime
+    http_status: int | None = None
+    error: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    content_hash: str = ""
+    events: list[EventIn] = field(default_factory=list)
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+    duration_ms: int = 0
+    bytes: int = 0
+
+
+def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner: str,
+                    refresh_interval: timedelta) -> int:
+    """Write a batch of outcomes in one transaction and release their leases; returns events changed.
+
+    A feed's events are only ever replaced by a successful parse ("stored"); every other outcome
+    leaves them as they were.  Commits.
+    """
+    changed = 0
+    for outcome in outcomes:
+        feed = session.get(Feed, outcome.feed_id)
+        if feed is None or feed.lease_owner != owner:
+            continue  # the lease expired and another process took the feed over
+        feed.last_attempt_at = outcome.at
+        feed.fetch_count += 1
+        feed.lease_owner = ""
+        feed.lease_until = None
+        if outcome.http_status is not None:
+            feed.http_status = outcome.http_status
+        events_after = None
+        if outcome.kind in ("failed", "kept"):
+            feed.consecutive_failures += 1
+            feed.error = outcome.error[:2000]
+            backoff = min(timedelta(hours=24), timedelta(minutes=5) * 2 ** min(feed.consecutive_failures - 1, 10))
+            feed.next_attempt_at = outcome.at + min(backoff, refresh_interval * 4)
+            if outcome.kind == "kept":
+                feed.items_skipped = outcome.skipped
+                feed.problems = outcome.problems[:20]
+        else:
+            feed.consecutive_failures = 0
+            feed.error = ""
+            feed.last_success_at = outcome.at
+            feed.next_attempt_at = outcome.at + refresh_interval
+            if outcome.kind == "not_modified":
+                feed.not_modified_count += 1
+            if outcome.etag or outcome.last_modified or outcome.kind == "stored":
+                feed.etag = outcome.etag[:500]
+                feed.last_modified = outcome.last_modified[:100]
+            if outcome.kind == "stored":
+                changed += _replace_events(feed.id, outcome.events, session=session, now=outcome.at)  # type: ignore[arg-type]
+                feed.content_hash = outcome.content_hash
+                feed.parsed_at = outcome.at
+                feed.events_found = len(outcome.events)
+                feed.items_skipped = outcome.skipped
+                feed.problems = outcome.problems[:20]
+                events_after = len(outcome.events)
+        session.add(FetchLog(feed_id=outcome.feed_id, at=outcome.at, outcome=outcome.kind,
+                             http_status=outcome.http_status, duration_ms=outcome.duration_ms,
+                             bytes=outcome.bytes, events=events_after or 0, message=outcome.error[:2000]))
+    if changed:
+        bump_version(session=session)
+    session.commit()
+    return changed
+
+
+def _event_values(event: EventIn, *, digest: str) -> dict[str, Any]:
+    return {
+        "title": event.title[:1000], "description_html": event.description_html,
+        "description_text": event.description_text, "location": event.location[:1000],
+        "url": event.url[:2000], "categories": list(event.categories), "status": event.status,
+        "start_at": event.start, "end_at": event.end, "all_day": event.all_day,
+        "start_date": event.start_date, "end_date": event.end_date, "lat": event.lat, "lon": event.lon,
+        "source_sequence": event.sequence, "content_hash": digest,
+    }
+
+
+def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _replace_events(feed_id: int, events: Sequence[EventIn], *, session: Session, now: datetime) -> int:
+    """Make the feed's stored occurrences equal to `events`; returns how many rows changed."""
+    existing = {
+        (uid, rid): (row_id, digest, sequence)
+        for row_id, uid, rid, digest, sequence in session.execute(
+            sa.select(Event.id, Event.source_uid, Event.recurrence_id, Event.content_hash, Event.sequence)
+            .where(Event.feed_id == feed_id)
+        ).tuples()
+    }
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for event in events:
+        key = (event.source_uid[:1000], event.recurrence_id)
+        if key in seen:
+            continue  # parsers de-duplicate; this guards the unique constraint all the same
+        seen.add(key)
+        digest = content_hash(event)
+        old = existing.get(key)
+        if old is None:
+            inserts.append({"feed_id": feed_id, "source_uid": key[0], "recurrence_id": key[1],
+                            "uid": published_uid(*key), "sequence": event.sequence,
+                            "created_at": now, "updated_at": now, **_event_values(event, digest=digest)})
+        elif old[1] != digest:
+            # RFC 5545 3.8.7.4: a revision must carry a higher SEQUENCE than the last one published.
+            updates.append({"id": old[0], "sequence": max(old[2] + 1, event.sequence), "updated_at": now,
+                            **_event_values(event, digest=digest)})
+    gone = [row_id for key, (row_id, _d, _s) in existing.items() if key not in seen]
+    event_table = Event.__table__  # type: ignore[attr-defined]
+    for chunk in _chunks(inserts):
+        session.execute(sa.insert(event_table), chunk)
+    for chunk in _chunks(updates):
+        session.execute(sa.update(Event), chunk)
+    for chunk in _chunks(gone):
+        session.execute(sa.delete(Event).where(col(Event.id).in_(chunk)))
+    return len(inserts) + len(updates) + len(gone)
+
+
+def release_leases(*, session: Session, owner: str) -> None:
+    """Give back every lease `owner` still holds (after an interrupted refresh).  Commits."""
+    session.execute(sa.update(Feed).where(col(Feed.lease_owner) == owner).values(lease_owner="", lease_until=None))
+    session.commit()
+
+
+def prune_fetch_log(*, session: Session, older_than: datetime) -> None:
+    """Drop fetch-log rows older than `older_than`.  Commits."""
+    session.execute(sa.delete(FetchLog).where(col(FetchLog.at) < older_than))
+    session.commit()
+
+
+# ---------------------------------------------------------------- reads
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """A feed's state as organisers see it."""
+
+    feed: Feed
+    group_slug: str
+    group_name: str
+    events_stored: int
+
+
+def feed_health(*, session: Session) -> list[FeedHealth]:
+    """Every feed with its group and stored event count, failing feeds first."""
+    counts = dict(session.execute(
+        sa.select(Event.feed_id, sa.func.count()).group_by(Event.feed_id)).tuples().all())
+    rows = session.execute(
+        sa.select(Feed, Group.slug, Group.name).join(Group, col(Group.id) == Feed.group_id)
+        .order_by(col(Feed.consecutive_failures).desc(), Group.slug, Feed.url)
+    ).tuples().all()
+    return [FeedHealth(feed=f, group_slug=slug, group_name=name, events_stored=counts.get(f.id, 0))
+            for f, slug, name in rows]
+
+
+def active_groups(*, session: Session) -> list[Group]:
+    """Active groups, by name."""
+    return list(session.exec(select(Group).where(col(Group.active)).order_by(Group.name)).all())
+
+
+def active_weeks(*, session: Session) -> list[Week]:
+    """Active weeks of action, by start date."""
+    return list(session.exec(select(Week).where(col(Week.active)).order_by(Week.start_date, Week.slug)).all())
+
+
+def occurrence_rows(*, session: Session, since: datetime) -> list[sa.Row[Any]]:
+    """Stored occurrences of active feeds of active groups ending at or after `since`, as light rows.
+
+    Rows (not ORM objects) because a catalogue build reads up to hundreds of thousands of them.
+    """
+    event = Event.__table__  # type: ignore[attr-defined]
+    return list(session.execute(
+        sa.select(event, Feed.group_id).join(Feed, col(Feed.id) == event.c.feed_id)
+        .join(Group, col(Group.id) == Feed.group_id)
+        .where(col(Feed.active), col(Group.active), event.c.end_at >= since)
+        .order_by(event.c.start_at, event.c.id)
+    ).all())

@@ -1,0 +1,1 @@
+"""The web layer: the app factory, public pages and the published feeds."""

@@ -1,0 +1,135 @@
+"""The published feeds: ICS calendars, the Atom feed and the JSON / GeoJSON API.
+
+Each endpoint reads its filters, takes the current catalogue and sends a cached output; the
+body is built once per data version and filter set (`Catalogue.output`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from calendar_hub.catalogue import Catalogue, Output
+from calendar_hub.models import utcnow
+from calendar_hub.publish import api, atom, ics
+from calendar_hub.web.query import Filters, read_filters
+from calendar_hub.web.responses import send
+
+ICS_TYPE = "text/calendar; charset=utf-8"
+PAGE_SIZE = 1000
+
+
+def _hub(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.hub
+
+
+async def _catalogue(request: Request) -> Catalogue:
+    """The current catalogue; only a version check or a rebuild leaves the event loop."""
+    hub = _hub(request)
+    catalogue: Catalogue | None = hub.fresh()
+    if catalogue is None:
+        catalogue = await run_in_threadpool(hub.catalogue)
+    return catalogue
+
+
+async def _output(catalogue: Catalogue, key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> Output:
+    """The cached output for `key`, built in a worker thread the first time."""
+    return catalogue.cached(key) or await run_in_threadpool(catalogue.output, key, build)
+
+
+def _base(request: Request) -> str:
+    return str(_hub(request).settings.base_url).rstrip("/")
+
+
+def _title(catalogue: Catalogue, filters: Filters) -> tuple[str, str]:
+    if filters.week:
+        week = catalogue.week(filters.week)
+        assert week is not None
+        return week.name, week.description or f"Local actions for {week.name}"
+    if filters.group:
+        group = catalogue.group(filters.group)
+        assert group is not None
+        return group.name, f"Events of {group.name}, via Calendar Hub"
+    return "Calendar Hub: all events", "Events published by member groups, gathered by Calendar Hub"
+
+
+async def calendar(request: Request) -> Response:
+    """GET /calendar.ics, /weeks/{slug}.ics, /groups/{slug}.ics: an RFC 5545 calendar to subscribe to."""
+    catalogue = await _catalogue(request)
+    filters = read_filters(request.query_params, catalogue, **request.path_params)
+    base = _base(request)
+    self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    name, description = _title(catalogue, filters)
+    upcoming = not (filters.week or filters.start)
+
+    def build() -> tuple[bytes, str]:
+        items = filters.apply(catalogue)
+        if upcoming:  # "all upcoming events": those that have not ended (as of the build)
+            now = utcnow()
+            items = [item for item in items if item.end > now or item.start >= now]
+        return ics.build_calendar(items, name=name, description=description, self_url=self_url,
+                                  base_url=base, now=catalogue.built_at), ICS_TYPE
+
+    output = await _output(catalogue, ("ics", request.url.path, *filters.key()), build)
+    slug = filters.week or filters.group or "calendar"
+    return send(request, output, filename=f"{slug}.ics")
+
+
+async def atom_feed(request: Request) -> Response:
+    """GET /feed.atom: upcoming events for feed readers."""
+    catalogue = await _catalogue(request)
+    filters = read_filters(request.query_params, catalogue)
+    base = _base(request)
+
+    def build() -> tuple[bytes, str]:
+        now = utcnow()
+        items = [item for item in filters.apply(catalogue) if item.end > now or item.start >= now][:500]
+        title, _ = _title(catalogue, filters)
+        return atom.build_atom(items, title=title, self_url=str(request.url), base_url=base,
+                               now=catalogue.built_at), "application/atom+xml; charset=utf-8"
+
+    output = await _output(catalogue, ("atom", *filters.key()), build)
+    return send(request, output)
+
+
+async def events_json(request: Request) -> Response:
+    """GET /api/events.json: pages of at most 1,000 events with a `next` link while more remain."""
+    catalogue = await _catalogue(request)
+    filters = read_filters(request.query_params, catalogue)
+    try:
+        offset = max(int(request.query_params.get("offset", "0")), 0)
+    except ValueError as e:
+        raise HTTPException(400, "offset must be a whole number.") from e
+    base = _base(request)
+
+    def build() -> tuple[bytes, str]:
+        items = filters.apply(catalogue)
+        page = items[offset:offset + PAGE_SIZE]
+        next_url = None
+        if offset + PAGE_SIZE < len(items):
+            params = {k: v for k, v in request.query_params.items() if k != "offset"}
+            params["offset"] = str(offset + PAGE_SIZE)
+            next_url = f"{base}/api/events.json?{urlencode(params)}"
+        return api.events_page(page, base_url=base, next_url=next_url), "application/json"
+
+    output = await _output(catalogue, ("json", offset, *filters.key()), build)
+    return send(request, output, max_age=60)
+
+
+async def events_geojson(request: Request) -> Response:
+    """GET /api/events.geojson: one RFC 7946 Feature per placed event."""
+    catalogue = await _catalogue(request)
+    filters = read_filters(request.query_params, catalogue)
+    base = _base(request)
+
+    def build() -> tuple[bytes, str]:
+        return api.geojson(filters.apply(catalogue), base_url=base), "application/geo+json"
+
+    output = await _output(catalogue, ("geojson", *filters.key()), build)
+    return send(request, output, max_age=60)

@@ -1,0 +1,105 @@
+"""Presenting listings to people: local times in words, grouping by region and town, schema.org JSON-LD."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from calendar_hub.listing import Listing
+
+UNKNOWN_REGION = "Region not given"
+UNKNOWN_TOWN = "Place not given"
+
+
+def when(listing: Listing, zone: ZoneInfo) -> str:
+    """'Sat 5 Dec 2026, 10:00–12:00', 'Sat 5 Dec 2026 (all day)', 'Fri 11 Dec – Sun 13 Dec 2026'."""
+    if listing.all_day and listing.start_date and listing.end_date:
+        last = listing.end_date - timedelta(days=1)
+        if last <= listing.start_date:
+            return f"{_day(listing.start_date)} {listing.start_date.year} (all day)"
+        return f"{_day(listing.start_date)} – {_day(last)} {last.year}"
+    start, end = listing.start.astimezone(zone), listing.end.astimezone(zone)
+    text = f"{_day(start)} {start.year}, {start:%H:%M}"
+    if end > start:
+        text += f"–{end:%H:%M}" if end.date() == start.date() else f" – {_day(end)}, {end:%H:%M}"
+    return text
+
+
+def _day(moment: datetime | object) -> str:
+    return f"{moment:%a} {moment.day} {moment:%b}"  # type: ignore[attr-defined]
+
+
+def machine_time(listing: Listing, zone: ZoneInfo) -> str:
+    """The `datetime` attribute of a <time> element: a date for all-day events, else local ISO 8601."""
+    if listing.all_day and listing.start_date:
+        return listing.start_date.isoformat()
+    return listing.start.astimezone(zone).isoformat(timespec="minutes")
+
+
+def by_region_and_town(listings: Sequence[Listing]) -> list[tuple[str, int, list[tuple[str, list[Listing]]]]]:
+    """[(region, count, [(town, listings in time order)])], regions and towns sorted by name."""
+    regions: dict[str, dict[str, list[Listing]]] = {}
+    for item in listings:
+        towns = regions.setdefault(item.region or UNKNOWN_REGION, {})
+        towns.setdefault(item.town or UNKNOWN_TOWN, []).append(item)
+    result = []
+    for region in sorted(regions, key=lambda r: (r == UNKNOWN_REGION, r)):
+        towns = OrderedDict(sorted(regions[region].items(), key=lambda kv: (kv[0] == UNKNOWN_TOWN, kv[0])))
+        result.append((region, sum(len(v) for v in towns.values()), list(towns.items())))
+    return result
+
+
+def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str) -> Markup:
+    """A schema.org Event as a <script type="application/ld+json"> block, safe inside HTML."""
+    if listing.all_day and listing.start_date and listing.end_date:
+        start = listing.start_date.isoformat()
+        end = (listing.end_date - timedelta(days=1)).isoformat()
+    else:
+        start = listing.start.astimezone(zone).isoformat()
+        end = listing.end.astimezone(zone).isoformat()
+    online = listing.location.strip().lower().startswith(("online", "zoom", "http"))
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": listing.title,
+        "startDate": start,
+        "endDate": end,
+        "eventStatus": "https://schema.org/EventCancelled" if listing.cancelled
+        else "https://schema.org/EventScheduled",
+        "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode" if online
+        else "https://schema.org/OfflineEventAttendanceMode",
+        "url": listing.url or page_url,
+        "organizer": [{"@type": "Organization", "name": g.name, **({"url": g.website} if g.website else {})}
+                      for g in listing.groups],
+    }
+    if listing.description_text:
+        data["description"] = listing.description_text[:1000]
+    if listing.location or listing.lat is not None:
+        place: dict[str, object] = {"@type": "VirtualLocation" if online else "Place",
+                                    "name": listing.location or listing.town}
+        if not online:
+            place["address"] = listing.location or listing.town
+        if listing.lat is not None and listing.place_precision == "exact":
+            place["geo"] = {"@type": "GeoCoordinates", "latitude": listing.lat, "longitude": listing.lon}
+        data["location"] = place
+    text = json.dumps(data, ensure_ascii=False)
+    # Inside <script>, "</" would end the element and "<!--" changes parsing: escape every "<" and ">".
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup('<script type="application/ld+json">') + Markup(text) + Markup("</script>")
+
+
+def webcal(url: str) -> str:
+    """The webcal:// form of an http(s) URL, which calendar apps open as a subscription."""
+    parts = urlsplit(url)
+    return "webcal://" + url[len(parts.scheme) + 3:] if parts.scheme in ("http", "https") else url
+
+
+def google_subscribe(url: str) -> str:
+    """A link that asks Google Calendar to subscribe to a public calendar URL."""
+    return "https://calendar.google.com/calendar/render?cid=" + quote(webcal(url), safe="")

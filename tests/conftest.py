@@ -1,0 +1,117 @@
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured), the app, feed servers.
+
+Set CALENDAR_HUB_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run every
+database test against PostgreSQL as well; each test gets its own schema there.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from calendar_hub.db import make_engine, normalise_url, upgrade
+from calendar_hub.settings import Settings
+from tests.feedserver import FeedServer, running
+
+DATA = Path(__file__).parent / "data"
+PG_URL = os.environ.get("CALENDAR_HUB_TEST_DATABASE_URL", "")
+
+
+# ---------------------------------------------------------------- no network but loopback
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _allowed(address: Any) -> bool:
+    if isinstance(address, (str, bytes)):
+        return True  # a Unix socket (PostgreSQL's, say)
+    host = address[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if not _allowed(address):
+        raise OSError(f"tests may only connect to loopback addresses, not {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+    if not _allowed(address):
+        raise OSError(f"tests may only connect to loopback addresses, not {address!r}")
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection to a non-loopback address fails loudly."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+
+
+# ---------------------------------------------------------------- databases
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not PG_URL, reason="CALENDAR_HUB_TEST_DATABASE_URL is not set"))]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty, migrated database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'hub.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = make_url(normalise_url(PG_URL)).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    engine = make_engine(rendered)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield rendered
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    made = make_engine(database_url)
+    yield made
+    made.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings for tests: the test database, no background refresh, changes seen at once, one parse worker."""
+    return Settings(database_url=database_url, base_url="http://hub.test", serve_refresh=False,
+                    change_check_seconds=0.0, parse_workers=1, fetch_total_timeout=10.0,
+                    fetch_connect_timeout=2.0, fetch_read_timeout=5.0)
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    with running() as server:
+        yield server

@@ -1,0 +1,109 @@
+"""A real HTTP server on 127.0.0.1 that serves member feeds for tests, with faults on demand."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    """What the server answers at one path: a body with an ETag, or a fault."""
+
+    body: bytes = b""
+    content_type: str = "text/calendar"
+    status: int = 200
+    etag: bool = True
+    truncate_to: int | None = None      # send only this many bytes of the body, then close
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FeedServer:
+    """Serves `routes`; counts requests and remembers the conditional headers it was sent."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        handler = self._handler()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def serve(self, path: str, body: bytes, **options: object) -> str:
+        self.routes[path] = Route(body=body, **options)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def hits(self, path: str) -> int:
+        with self.lock:
+            return sum(1 for p, _h in self.requests if p == path)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+                with server.lock:
+                    server.requests.append((self.path, dict(self.headers)))
+                route = server.routes.get(self.path)
+                if route is None:
+                    self._send(404, b"not found", "text/plain", {})
+                    return
+                headers = dict(route.headers)
+                if route.status != 200:
+                    self._send(route.status, b"error", "text/plain", headers)
+                    return
+                if route.etag:
+                    tag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
+                    headers["ETag"] = tag
+                    if self.headers.get("If-None-Match") == tag:
+                        self._send(304, b"", "", headers)
+                        return
+                if route.truncate_to is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Type", route.content_type)
+                    self.send_header("Content-Length", str(len(route.body)))
+                    self.end_headers()
+                    self.wfile.write(route.body[: route.truncate_to])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self._send(200, route.body, route.content_type, headers)
+
+            def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
+                self.send_response(status)
+                if content_type:
+                    self.send_header("Content-Type", content_type)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(body)
+
+        return Handler
+
+
+@contextmanager
+def running() -> Iterator[FeedServer]:
+    """A started FeedServer, shut down afterwards."""
+    server = FeedServer()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()

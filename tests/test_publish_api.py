@@ -1,0 +1,120 @@
+"""The JSON and GeoJSON publishers: parsed back with json and checked field by field."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from calendar_hub.publish import api
+from calendar_hub.publish.api import events_page, geojson, listing_to_dict
+from tests.factories import london, make_group, make_listing, many_listings
+
+BASE = "https://hub.example.org/"
+HOSTILE = 'Café <script>alert("x")</script> "; ]]> a,b;c \\ back\nnew line \u2028 🏳️‍🌈 \x00'
+
+KEYS = {
+    "uid", "title", "start", "end", "all_day", "status", "location", "lat", "lon", "place_precision",
+    "region", "town", "groups", "url", "weeks", "categories", "description",
+}
+
+
+def test_listing_to_dict_has_the_documented_keys() -> None:
+    shape = listing_to_dict(make_listing(), base_url=BASE)
+    assert set(shape) == KEYS
+    assert shape["groups"] == [{
+        "slug": "riverside-greens",
+        "name": "Riverside Greens",
+        "url": "https://hub.example.org/groups/riverside-greens",
+    }]
+    assert shape["weeks"] == ["great-green-week-2026"]
+    assert shape["categories"] == ["Clean-up", "Family friendly"]
+    assert shape["description"] == "Bring gloves. Tea afterwards."
+    assert (shape["lat"], shape["lon"], shape["place_precision"]) == (51.501234, -0.123456, "exact")
+
+
+def test_summer_and_winter_times_are_utc_with_z() -> None:
+    summer_listing = make_listing(start=london(2026, 6, 13, 10), end=london(2026, 6, 13, 12))
+    winter_listing = make_listing(start=london(2026, 12, 3, 10), end=london(2026, 12, 3, 11, 30))
+    summer = listing_to_dict(summer_listing, base_url=BASE)
+    winter = listing_to_dict(winter_listing, base_url=BASE)
+    assert (summer["start"], summer["end"]) == ("2026-06-13T09:00:00Z", "2026-06-13T11:00:00Z")
+    assert (winter["start"], winter["end"]) == ("2026-12-03T10:00:00Z", "2026-12-03T11:30:00Z")
+    assert datetime.fromisoformat(summer["start"]) == london(2026, 6, 13, 10)
+    assert summer["all_day"] is False
+
+
+def test_microseconds_are_dropped() -> None:
+    start = london(2026, 6, 13, 10) + timedelta(microseconds=123456)
+    assert listing_to_dict(make_listing(start=start), base_url=BASE)["start"] == "2026-06-13T09:00:00Z"
+
+
+def test_all_day_is_dates_with_exclusive_end() -> None:
+    item = make_listing(all_day=True, start_date=date(2026, 10, 24), end_date=date(2026, 10, 26))
+    shape = listing_to_dict(item, base_url=BASE)
+    assert (shape["start"], shape["end"], shape["all_day"]) == ("2026-10-24", "2026-10-26", True)
+
+
+def test_cancelled_keeps_its_status() -> None:
+    assert listing_to_dict(make_listing(status="CANCELLED"), base_url=BASE)["status"] == "CANCELLED"
+
+
+def test_hostile_text_round_trips_exactly() -> None:
+    item = make_listing(title=HOSTILE, description_text=HOSTILE, location=HOSTILE,
+                        groups=(make_group("odd slug/ü", HOSTILE),), categories=(HOSTILE,))
+    page = json.loads(events_page([item], base_url=BASE, next_url=None))
+    event = page["events"][0]
+    assert event["title"] == event["description"] == event["location"] == HOSTILE
+    assert event["categories"] == [HOSTILE]
+    assert event["groups"][0]["name"] == HOSTILE
+    assert event["groups"][0]["url"] == "https://hub.example.org/groups/odd%20slug%2F%C3%BC"
+
+
+def test_json_is_compact_utf8() -> None:
+    data = events_page([make_listing(title="Café 🌍")], base_url=BASE, next_url=None)
+    assert "Café 🌍".encode() in data
+    assert b": " not in data and b", " not in data.replace(b"Canal Basin, Wharf Road, Riverside", b"")
+
+
+def test_events_page_shape_and_order() -> None:
+    listings = many_listings(5)
+    page = json.loads(events_page(listings[::-1], base_url=BASE, next_url=BASE + "api/events?after=x"))
+    assert set(page) == {"events", "count", "next"}
+    assert page["count"] == 5
+    assert page["next"] == BASE + "api/events?after=x"
+    # The page keeps the order it is given: the store decides paging order.
+    assert [e["uid"] for e in page["events"]] == [item.uid for item in listings[::-1]]
+    empty = json.loads(events_page([], base_url=BASE, next_url=None))
+    assert empty == {"events": [], "count": 0, "next": None}
+
+
+def test_geojson_is_an_rfc7946_feature_collection() -> None:
+    placed = make_listing(uid="placed", lat=53.4808, lon=-2.2426, place_precision="approximate")
+    unplaced = make_listing(uid="unplaced", lat=None, lon=None, place_precision="none")
+    doc = json.loads(geojson([unplaced, placed], base_url=BASE))
+    assert doc["type"] == "FeatureCollection"
+    assert "crs" not in doc  # RFC 7946 4: WGS 84 only, no crs member
+    [feature] = doc["features"]
+    assert feature["type"] == "Feature"
+    assert feature["id"] == "placed"
+    # RFC 7946 3.1.1: longitude first.
+    assert feature["geometry"] == {"type": "Point", "coordinates": [-2.2426, 53.4808]}
+    expected = listing_to_dict(placed, base_url=BASE)
+    del expected["lat"], expected["lon"]
+    assert feature["properties"] == expected
+
+
+def test_geojson_same_bytes_in_any_order() -> None:
+    listings = many_listings(40) + [make_listing(uid="b"), make_listing(uid="a")]
+    first = geojson(listings, base_url=BASE)
+    assert geojson(listings[::-1], base_url=BASE) == first
+    uids = [f["id"] for f in json.loads(first)["features"]]
+    assert uids.index("a") < uids.index("b")
+
+
+def test_orjson_and_json_give_the_same_bytes() -> None:
+    orjson = pytest.importorskip("orjson")
+    doc: Any = json.loads(geojson(many_listings(200) + [make_listing(title=HOSTILE)], base_url=BASE))
+    assert orjson.dumps(doc) == api._json_dumps(doc)

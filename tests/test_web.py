@@ -1,0 +1,86 @@
+"""The web app on its own: every page renders, errors are clear, health answers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from calendar_hub import store
+from calendar_hub.refresh import refresh
+from calendar_hub.settings import Settings
+from calendar_hub.web.app import create_app
+from tests.hubdata import moved_hub
+
+PAGES = ["/", "/weeks/communities-together", "/weeks/communities-together/map", "/map", "/groups",
+         "/groups/cardiff-migrant-welcome", "/about"]
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def loaded(tmp_path: Path, engine: Engine, settings: Settings) -> None:
+    """The test registry loaded from files (no refresh)."""
+    with Session(engine) as session:
+        store.apply_registry(moved_hub(tmp_path).registry, session=session)
+
+
+def test_an_empty_hub_renders_its_pages(client: TestClient) -> None:
+    for path in ["/", "/map", "/groups", "/about"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "<h1>" in response.text
+    assert "No week of action is planned yet" in client.get("/").text
+
+
+@pytest.mark.usefixtures("loaded")
+def test_every_page_renders_with_groups_and_a_week(client: TestClient) -> None:
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.usefixtures("loaded")
+def test_unknown_week_and_group_are_404_with_a_message(client: TestClient) -> None:
+    page = client.get("/weeks/no-such-week")
+    assert page.status_code == 404 and "no week of action called" in page.text
+    assert client.get("/groups/nobody").status_code == 404
+    feed = client.get("/weeks/no-such-week.ics")
+    assert feed.status_code == 404 and feed.headers["content-type"].startswith("text/plain")
+
+
+def test_bad_dates_are_refused_with_a_reason(client: TestClient) -> None:
+    response = client.get("/api/events.json", params={"start": "5 December"})
+    assert response.status_code == 400 and "YYYY-MM-DD" in response.text
+    response = client.get("/api/events.json", params={"start": "2026-12-10", "end": "2026-12-01"})
+    assert response.status_code == 400
+
+
+def test_healthz_reports_the_database(client: TestClient) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["events"] == 0
+
+
+def test_leaflet_is_served_by_the_app(client: TestClient) -> None:
+    for path in ["/static/leaflet/leaflet.js", "/static/leaflet/leaflet.css",
+                 "/static/markercluster/leaflet.markercluster.js", "/static/hub/map.js", "/static/hub/hub.css"]:
+        assert client.get(path).status_code == 200, path
+    assert "unpkg" not in client.get("/map").text and "cdn" not in client.get("/map").text
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_running_app_sees_what_another_process_stored(client: TestClient, engine: Engine,
+                                                        settings: Settings) -> None:
+    assert client.get("/healthz").json()["events"] == 0
+    asyncio.run(refresh(engine, settings, due_only=False))  # as a separate `calendar-hub refresh` would
+    assert client.get("/healthz").json()["events"] > 10
