@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import hashlib
 import logging
 import multiprocessing
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -95,14 +98,19 @@ def judge(job: FeedJob, body: bytes, kind: str, result: ParseResult) -> str:
     return ""
 
 
+# The ICS parser resets icalendar's process-wide time-zone cache: one parse at a time per process.
+_PARSE_LOCK = threading.Lock()
+
+
 def parse_in_worker(body: bytes, kind: str, url: str, zone: str, start: datetime,
                     end: datetime) -> ParseResult | str:
-    """Parse in a worker process; a FeedError comes back as its message (plain words)."""
+    """Parse in a worker process (or thread); a FeedError comes back as its message (plain words)."""
     context = ParseContext(url=url, zone=ZoneInfo(zone), window_start=start, window_end=end)
-    try:
-        return parse_body(body, kind=kind, context=context)
-    except FeedError as e:
-        return str(e)
+    with _PARSE_LOCK:
+        try:
+            return parse_body(body, kind=kind, context=context)
+        except FeedError as e:
+            return str(e)
 
 
 class Refresher:
@@ -166,28 +174,29 @@ class Refresher:
                                   last_modified=job.last_modified, allow_files=job.origin == "registry")
         except FeedError as e:
             return FeedOutcome(job.id, "failed", at, http_status=e.status, error=str(e))
-        base = {"http_status": None if job.url.startswith("file:") else fetched.status,
-                "etag": fetched.etag, "last_modified": fetched.last_modified, "duration_ms": fetched.duration_ms}
+        outcome = functools.partial(
+            FeedOutcome, job.id, at=at, http_status=None if job.url.startswith("file:") else fetched.status,
+            etag=fetched.etag, last_modified=fetched.last_modified, duration_ms=fetched.duration_ms)
         if fetched.body is None:
-            return FeedOutcome(job.id, "not_modified", at, **base)  # type: ignore[arg-type]
+            return outcome(kind="not_modified")
         body = fetched.body
         digest = body_hash(body)
         fresh = job.parsed_at is not None and at - job.parsed_at < REPARSE_AFTER
         if digest == job.content_hash and fresh:
-            return FeedOutcome(job.id, "unchanged", at, bytes=len(body), **base)  # type: ignore[arg-type]
+            return outcome(kind="unchanged", bytes=len(body))
         try:
             kind = job.kind or sniff(body)
         except FeedError as e:
-            return FeedOutcome(job.id, "failed", at, error=str(e), bytes=len(body), **base)  # type: ignore[arg-type]
+            return outcome(kind="failed", error=str(e), bytes=len(body))
         result = await self._parse(body, kind, job.url, at)
         if isinstance(result, str):
-            return FeedOutcome(job.id, "failed", at, error=result, bytes=len(body), **base)  # type: ignore[arg-type]
+            return outcome(kind="failed", error=result, bytes=len(body))
         reason = judge(job, body, kind, result)
         if reason:
-            return FeedOutcome(job.id, "kept", at, error=reason, skipped=result.skipped,  # type: ignore[arg-type]
-                               problems=result.problems, bytes=len(body), **base)
-        return FeedOutcome(job.id, "stored", at, content_hash=digest, events=result.events,  # type: ignore[arg-type]
-                           skipped=result.skipped, problems=result.problems, bytes=len(body), **base)
+            return outcome(kind="kept", error=reason, skipped=result.skipped, problems=result.problems,
+                           bytes=len(body))
+        return outcome(kind="stored", content_hash=digest, events=result.events, skipped=result.skipped,
+                       problems=result.problems, bytes=len(body))
 
     async def _parse(self, body: bytes, kind: str, url: str, at: datetime) -> ParseResult | str:
         settings = self.settings
@@ -196,7 +205,7 @@ class Refresher:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._pool(), parse_in_worker, *args)
-        except concurrent.futures.process.BrokenProcessPool:
+        except BrokenProcessPool:
             # A worker died (out of memory on a hostile body, say): parse this one here instead.
             log.warning("parse worker died on %s; parsing in-process", url)
             self.pool = None

@@ -175,11 +175,11 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
                     .values(lease_owner=owner, lease_until=now + lease_for))
     counts = dict(session.execute(
         sa.select(Event.feed_id, sa.func.count()).where(col(Event.feed_id).in_(ids)).group_by(Event.feed_id)
-    ).tuples().all())
+    ).all())
     rows = session.execute(
         sa.select(Feed, Group.slug).join(Group, col(Group.id) == Feed.group_id)
         .where(col(Feed.lease_owner) == owner, col(Feed.id).in_(ids)).order_by(Feed.id)
-    ).tuples().all()
+    ).all()
     jobs = [FeedJob(id=f.id, url=f.url, kind=f.kind, origin=f.origin, etag=f.etag,  # type: ignore[arg-type]
                     last_modified=f.last_modified, content_hash=f.content_hash, parsed_at=f.parsed_at,
                     group_slug=slug, events_stored=counts.get(f.id, 0)) for f, slug in rows]
@@ -290,7 +290,7 @@ def _replace_events(feed_id: int, events: Sequence[EventIn], *, session: Session
         for row_id, uid, rid, digest, sequence in session.execute(
             sa.select(Event.id, Event.source_uid, Event.recurrence_id, Event.content_hash, Event.sequence)
             .where(Event.feed_id == feed_id)
-        ).tuples()
+        )
     }
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -348,11 +348,11 @@ class FeedHealth:
 def feed_health(*, session: Session) -> list[FeedHealth]:
     """Every feed with its group and stored event count, failing feeds first."""
     counts = dict(session.execute(
-        sa.select(Event.feed_id, sa.func.count()).group_by(Event.feed_id)).tuples().all())
+        sa.select(Event.feed_id, sa.func.count()).group_by(Event.feed_id)).all())
     rows = session.execute(
         sa.select(Feed, Group.slug, Group.name).join(Group, col(Group.id) == Feed.group_id)
         .order_by(col(Feed.consecutive_failures).desc(), Group.slug, Feed.url)
-    ).tuples().all()
+    ).all()
     return [FeedHealth(feed=f, group_slug=slug, group_name=name, events_stored=counts.get(f.id, 0))
             for f, slug, name in rows]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 from collections.abc import Iterator
@@ -45,7 +46,9 @@ def browser() -> Iterator[Any]:
 def site(tmp_path: Path, engine: Engine, settings: Settings) -> Iterator[str]:
     with Session(engine) as session:
         store.apply_registry(moved_hub(tmp_path).registry, session=session)
-    asyncio.run(refresh(engine, settings, due_only=False))
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, refresh(engine, settings, due_only=False)).result()
     # No tile server: a test must not reach the internet, and markers do not need tiles.
     with live(create_app(settings.replace(tile_url=""))) as base:
         yield base

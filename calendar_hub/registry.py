@@ -1,0 +1,357 @@
+"""The registry of groups, their feeds and the weeks of action: TOML files in, a frozen `Registry` out.
+
+A pure reader: no database, no network.  `read_registry` reads every `*.toml` file of a
+folder (sorted by name) and raises ConfigError naming the file and the group or week
+for anything wrong; `write_registry` writes a registry back as one `hub.toml`.
+The format is documented for operators in `feeds/README.md`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.request import url2pathname
+
+from calendar_hub.errors import ConfigError
+
+FEED_KINDS = ("ical", "rss")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+REGISTRY_FILE = "hub.toml"
+
+_GROUP_KEYS = ("slug", "name", "website", "home", "region", "lat", "lon", "contact", "feeds")
+_WEEK_KEYS = ("slug", "name", "start", "end", "tags", "description", "groups")
+_FEED_KEYS = ("url", "kind")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One published calendar or events feed; `kind` is "ical", "rss" or "" (sniff the body)."""
+
+    url: str
+    kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpec:
+    """A member group: who they are, where they are based and the feeds they publish."""
+
+    slug: str
+    name: str
+    website: str = ""
+    home: str = ""          # place name or postcode of the group's base
+    region: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    contact: str = ""
+    feeds: tuple[FeedSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WeekSpec:
+    """A week of action: its days (`start`..`end`, both inclusive), selector tags and optional groups."""
+
+    slug: str
+    name: str
+    start: date
+    end: date
+    tags: tuple[str, ...]
+    description: str = ""
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Every group and week of action the hub knows, in file order."""
+
+    groups: tuple[GroupSpec, ...]
+    weeks: tuple[WeekSpec, ...]
+
+    def group(self, slug: str) -> GroupSpec | None:
+        """The group with this slug, or None."""
+        return next((g for g in self.groups if g.slug == slug), None)
+
+    def week(self, slug: str) -> WeekSpec | None:
+        """The week of action with this slug, or None."""
+        return next((w for w in self.weeks if w.slug == slug), None)
+
+
+def read_registry(folder: Path) -> Registry:
+    """Read every `*.toml` in `folder` (sorted) into one Registry; raises ConfigError on any mistake."""
+    if not folder.is_dir():
+        raise ConfigError(f"registry folder {folder} does not exist or is not a folder")
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise ConfigError(f"registry folder {folder} has no *.toml files")
+    root = folder.resolve()
+    groups: list[GroupSpec] = []
+    weeks: list[WeekSpec] = []
+    seen_groups: dict[str, Path] = {}
+    seen_weeks: dict[str, Path] = {}
+    week_files: dict[str, Path] = {}
+    for path in files:
+        data = _load(path)
+        unknown = sorted(set(data) - {"group", "week"})
+        if unknown:
+            raise ConfigError(f"{path}: unknown top-level key {unknown[0]!r} "
+                              "(expected [[group]] or [[week]])")
+        for i, raw in enumerate(_tables(data, "group", path)):
+            group = _group(raw, path, root, i)
+            if group.slug in seen_groups:
+                earlier = seen_groups[group.slug]
+                raise ConfigError(f"{path}: group {group.slug!r}: slug already used in {earlier}")
+            seen_groups[group.slug] = path
+            groups.append(group)
+        for i, raw in enumerate(_tables(data, "week", path)):
+            week = _week(raw, path, i)
+            if week.slug in seen_weeks:
+                raise ConfigError(f"{path}: week {week.slug!r}: slug already used in {seen_weeks[week.slug]}")
+            seen_weeks[week.slug] = path
+            week_files[week.slug] = path
+            weeks.append(week)
+    for week in weeks:  # groups may be declared in a later file than the week naming them
+        for slug in week.groups:
+            if slug not in seen_groups:
+                raise ConfigError(f"{week_files[week.slug]}: week {week.slug!r}: "
+                                  f"groups names unknown group {slug!r}")
+    return Registry(groups=tuple(groups), weeks=tuple(weeks))
+
+
+def write_registry(registry: Registry, folder: Path) -> None:
+    """Write `registry` as `folder/hub.toml`; raises ConfigError if it could not be read back from there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    others = sorted(p.name for p in folder.glob("*.toml") if p.name != REGISTRY_FILE)
+    if others:
+        raise ConfigError(f"{folder}: holds other registry files ({', '.join(others)}) "
+                          "that would be read too")
+    root = folder.resolve()
+    out: list[str] = ["# Calendar Hub registry: groups, their feeds and the weeks of action.", ""]
+    for g in registry.groups:
+        out.append("[[group]]")
+        out.append(f"slug = {_str(g.slug)}")
+        out.append(f"name = {_str(g.name)}")
+        for key, value in (("website", g.website), ("home", g.home), ("region", g.region)):
+            if value:
+                out.append(f"{key} = {_str(value)}")
+        if g.lat is not None and g.lon is not None:
+            out.append(f"lat = {float(g.lat)!r}")
+            out.append(f"lon = {float(g.lon)!r}")
+        if g.contact:
+            out.append(f"contact = {_str(g.contact)}")
+        feeds = [_feed_toml(f, root, g.slug) for f in g.feeds]
+        out.append("feeds = [" + ", ".join(feeds) + "]")
+        out.append("")
+    for w in registry.weeks:
+        out.append("[[week]]")
+        out.append(f"slug = {_str(w.slug)}")
+        out.append(f"name = {_str(w.name)}")
+        out.append(f"start = {w.start.isoformat()}")
+        out.append(f"end = {w.end.isoformat()}")
+        out.append("tags = [" + ", ".join(_str(t) for t in w.tags) + "]")
+        if w.description:
+            out.append(f"description = {_str(w.description)}")
+        if w.groups:
+            out.append("groups = [" + ", ".join(_str(s) for s in w.groups) + "]")
+        out.append("")
+    (folder / REGISTRY_FILE).write_text("\n".join(out), encoding="utf-8")
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+
+def _load(path: Path) -> dict[str, object]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+        return tomllib.loads(text)
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text: {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot be read: {e}") from e
+
+
+def _tables(data: dict[str, object], key: str, path: Path) -> list[dict[str, object]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise ConfigError(f"{path}: {key!r} must be written as [[{key}]] tables")
+    return value
+
+
+def _check_keys(raw: dict[str, object], known: tuple[str, ...], where: str) -> None:
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {', '.join(known)})")
+
+
+def _text(raw: dict[str, object], key: str, where: str, *, required: bool = False) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key!r} must be a string, not {type(value).__name__}")
+    value = value.strip()
+    if required and not value:
+        raise ConfigError(f"{where}: {key!r} is required")
+    return value
+
+
+def _slug(raw: dict[str, object], path: Path, what: str, index: int) -> str:
+    where = f"{path}: {what} #{index + 1}"
+    slug = _text(raw, "slug", where, required=True)
+    if not SLUG_RE.fullmatch(slug):
+        raise ConfigError(f"{where}: slug {slug!r} must be lower-case letters, digits and hyphens, "
+                          "starting with a letter or digit")
+    return slug
+
+
+def _strings(raw: dict[str, object], key: str, where: str) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key!r} must be a list of strings")
+    return tuple(v.strip() for v in value)
+
+
+def _group(raw: dict[str, object], path: Path, root: Path, index: int) -> GroupSpec:
+    slug = _slug(raw, path, "group", index)
+    where = f"{path}: group {slug!r}"
+    _check_keys(raw, _GROUP_KEYS, where)
+    website = _text(raw, "website", where)
+    if website and urlsplit(website).scheme not in ("http", "https"):
+        raise ConfigError(f"{where}: website {website!r} must start with http:// or https://")
+    lat, lon = _coordinate(raw, "lat", 90.0, where), _coordinate(raw, "lon", 180.0, where)
+    if (lat is None) != (lon is None):
+        raise ConfigError(f"{where}: give both lat and lon, or neither")
+    feeds_raw = raw.get("feeds", [])
+    if not isinstance(feeds_raw, list):
+        raise ConfigError(f"{where}: 'feeds' must be a list of URLs or {{ url = ..., kind = ... }} tables")
+    feeds: list[FeedSpec] = []
+    for entry in feeds_raw:
+        feed = _feed(entry, path, root, where)
+        if any(f.url == feed.url for f in feeds):
+            raise ConfigError(f"{where}: feed {feed.url} is listed twice")
+        feeds.append(feed)
+    return GroupSpec(
+        slug=slug, name=_text(raw, "name", where, required=True), website=website,
+        home=_text(raw, "home", where), region=_text(raw, "region", where), lat=lat, lon=lon,
+        contact=_text(raw, "contact", where), feeds=tuple(feeds),
+    )
+
+
+def _coordinate(raw: dict[str, object], key: str, limit: float, where: str) -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where}: {key!r} must be a number, not {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number) or not -limit <= number <= limit:
+        raise ConfigError(f"{where}: {key} = {value} is outside -{limit:g}..{limit:g}")
+    return number
+
+
+def _feed(entry: object, path: Path, root: Path, where: str) -> FeedSpec:
+    kind = ""
+    if isinstance(entry, dict):
+        _check_keys(entry, _FEED_KEYS, f"{where}: feed")
+        url_value, kind_value = entry.get("url"), entry.get("kind", "")
+        if not isinstance(url_value, str) or not url_value.strip():
+            raise ConfigError(f"{where}: a feed table needs a 'url' string")
+        if not isinstance(kind_value, str) or kind_value not in ("", *FEED_KINDS):
+            raise ConfigError(f"{where}: feed kind {kind_value!r} must be one of {', '.join(FEED_KINDS)}")
+        url, kind = url_value.strip(), kind_value
+    elif isinstance(entry, str) and entry.strip():
+        url = entry.strip()
+    else:
+        raise ConfigError(f"{where}: each feed must be a URL string or a {{ url = ..., kind = ... }} table")
+    return FeedSpec(url=_feed_url(url, path, root, where), kind=kind)
+
+
+def _feed_url(url: str, path: Path, root: Path, where: str) -> str:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https", "webcal", "webcals"):
+        if not parts.netloc:
+            raise ConfigError(f"{where}: feed {url!r} has no host")
+        if scheme.startswith("webcal"):  # webcal:// is "subscribe to this https:// calendar"
+            return urlunsplit(("https", *parts[1:]))
+        return url
+    if scheme == "file":
+        raise ConfigError(f"{where}: feed {url!r}: give a local file as a path relative to {path.name}, "
+                          "not a file:// URL")
+    if scheme and len(scheme) > 1:  # one letter would be a Windows drive, caught below as absolute
+        raise ConfigError(f"{where}: feed {url!r}: scheme {scheme!r} is not allowed "
+                          "(use http, https, webcal or a relative path)")
+    relative = Path(url)
+    if relative.is_absolute() or relative.drive or url.startswith(("/", "\\")):
+        raise ConfigError(f"{where}: feed {url!r}: a local file must be a path relative to {path.name}")
+    target = (path.parent / relative).resolve()
+    if not target.is_relative_to(root):
+        raise ConfigError(f"{where}: feed {url!r} points outside the registry folder {root}")
+    if not target.is_file():
+        raise ConfigError(f"{where}: feed {url!r}: no such file {target}")
+    return target.as_uri()
+
+
+def _week(raw: dict[str, object], path: Path, index: int) -> WeekSpec:
+    slug = _slug(raw, path, "week", index)
+    where = f"{path}: week {slug!r}"
+    _check_keys(raw, _WEEK_KEYS, where)
+    for key in ("start", "end"):
+        if key not in raw:
+            raise ConfigError(f"{where}: {key!r} is required (a date like 2026-12-05, without quotes)")
+    start, end = _day(raw["start"], "start", where), _day(raw["end"], "end", where)
+    if start > end:
+        raise ConfigError(f"{where}: start {start} is after end {end}")
+    tags = tuple(t.lstrip("#").strip() for t in _strings(raw, "tags", where))
+    if any(not t for t in tags):
+        raise ConfigError(f"{where}: tags must not be empty")
+    if len({t.casefold() for t in tags}) != len(tags):
+        raise ConfigError(f"{where}: a tag is listed twice (tags match case-insensitively)")
+    groups = _strings(raw, "groups", where)
+    if len(set(groups)) != len(groups):
+        raise ConfigError(f"{where}: a group is listed twice in 'groups'")
+    return WeekSpec(slug=slug, name=_text(raw, "name", where, required=True), start=start, end=end,
+                    tags=tags, description=_text(raw, "description", where), groups=groups)
+
+
+def _day(value: object, key: str, where: str) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ConfigError(f"{where}: {key!r} must be a date like 2026-12-05 (no quotes, no time), "
+                          f"not {value!r}")
+    return value
+
+
+# -- writing -------------------------------------------------------------------------------------------
+
+
+def _str(value: str) -> str:
+    """A TOML basic string (TOML 1.0 'String': escape quote, backslash and control characters)."""
+    out = ['"']
+    for ch in value:
+        code = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch in "\b\t\n\f\r":
+            out.append({"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}[ch])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _feed_toml(feed: FeedSpec, root: Path, slug: str) -> str:
+    url = feed.url
+    if urlsplit(url).scheme == "file":
+        local = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+        if not local.is_relative_to(root):
+            raise ConfigError(f"group {slug!r}: local feed {url} is outside {root}; "
+                              "a registry can only name files inside its folder")
+        url = local.relative_to(root).as_posix()
+    return f"{{ url = {_str(url)}, kind = {_str(feed.kind)} }}" if feed.kind else _str(url)
