@@ -36,7 +36,10 @@ class Candidate:
 
 
 def fold(text: str) -> str:
-    """Lower case, accents and punctuation dropped, spaces collapsed: 'Welcome Walk – Sefton Park' -> 'welcome walk sefton park'."""
+    """Lower case, accents and punctuation dropped, spaces collapsed.
+
+    'Welcome Walk – Sefton Park' -> 'welcome walk sefton park'
+    """
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^\w]+", " ", text).split())

@@ -77,7 +77,7 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
     named: set[str] = set()
     for spec in registry.groups:
         named.add(spec.slug)
-        values = {"name": spec.name, "website": spec.website, "home": spec.home, "region": spec.region,
+        values: dict[str, Any] = {"name": spec.name, "website": spec.website, "home": spec.home, "region": spec.region,
                   "lat": spec.lat, "lon": spec.lon, "contact": spec.contact, "active": True}
         group = groups.get(spec.slug)
         if group is None:
@@ -114,14 +114,14 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
 
     weeks = {w.slug: w for w in session.exec(select(Week)).all()}
     for week_spec in registry.weeks:
-        values = {"name": week_spec.name, "start_date": week_spec.start, "end_date": week_spec.end,
+        week_values: dict[str, Any] = {"name": week_spec.name, "start_date": week_spec.start, "end_date": week_spec.end,
                   "tags": list(week_spec.tags), "description": week_spec.description,
                   "groups": list(week_spec.groups), "active": True}
         week = weeks.get(week_spec.slug)
         if week is None:
-            session.add(Week(slug=week_spec.slug, created_at=now, updated_at=now, **values))
+            session.add(Week(slug=week_spec.slug, created_at=now, updated_at=now, **week_values))
             changes.added += 1
-        elif _assign(week, values):
+        elif _assign(week, week_values):
             week.updated_at = now
             changes.updated += 1
     if changes.changed:
@@ -162,10 +162,10 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
             query = query.where(col(Feed.id).in_(list(feed_ids)))
         return query
 
-    candidates = claimable(sa.select(Feed.id).join(Group, col(Group.id) == Feed.group_id)
+    candidates = claimable(sa.select(col(Feed.id)).join(Group, col(Group.id) == Feed.group_id)
                            .where(col(Group.active)))
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(of=Feed, skip_locked=True)  # type: ignore[arg-type]
+        candidates = candidates.with_for_update(of=Feed, skip_locked=True)
     ids = list(session.scalars(candidates))
     if not ids:
         session.commit()
@@ -173,14 +173,14 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
     # The conditions are repeated on the UPDATE so a concurrent claimer that won the race is seen.
     session.execute(claimable(sa.update(Feed).where(col(Feed.id).in_(ids)))
                     .values(lease_owner=owner, lease_until=now + lease_for))
-    counts = dict(session.execute(
-        sa.select(Event.feed_id, sa.func.count()).where(col(Event.feed_id).in_(ids)).group_by(Event.feed_id)
+    counts: dict[int, int] = dict(session.execute(
+        sa.select(col(Event.feed_id), sa.func.count()).where(col(Event.feed_id).in_(ids)).group_by(col(Event.feed_id))
     ).all())
     rows = session.execute(
-        sa.select(Feed, Group.slug).join(Group, col(Group.id) == Feed.group_id)
-        .where(col(Feed.lease_owner) == owner, col(Feed.id).in_(ids)).order_by(Feed.id)
+        sa.select(Feed, col(Group.slug)).join(Group, col(Group.id) == Feed.group_id)
+        .where(col(Feed.lease_owner) == owner, col(Feed.id).in_(ids)).order_by(col(Feed.id))
     ).all()
-    jobs = [FeedJob(id=f.id, url=f.url, kind=f.kind, origin=f.origin, etag=f.etag,  # type: ignore[arg-type]
+    jobs = [FeedJob(id=f.id, url=f.url, kind=f.kind, origin=f.origin, etag=f.etag,
                     last_modified=f.last_modified, content_hash=f.content_hash, parsed_at=f.parsed_at,
                     group_slug=slug, events_stored=counts.get(f.id, 0)) for f, slug in rows]
     session.commit()
@@ -288,8 +288,9 @@ def _replace_events(feed_id: int, events: Sequence[EventIn], *, session: Session
     existing = {
         (uid, rid): (row_id, digest, sequence)
         for row_id, uid, rid, digest, sequence in session.execute(
-            sa.select(Event.id, Event.source_uid, Event.recurrence_id, Event.content_hash, Event.sequence)
-            .where(Event.feed_id == feed_id)
+            sa.select(col(Event.id), col(Event.source_uid), col(Event.recurrence_id), col(Event.content_hash),
+                      col(Event.sequence))
+            .where(col(Event.feed_id) == feed_id)
         )
     }
     inserts: list[dict[str, Any]] = []
@@ -347,10 +348,10 @@ class FeedHealth:
 
 def feed_health(*, session: Session) -> list[FeedHealth]:
     """Every feed with its group and stored event count, failing feeds first."""
-    counts = dict(session.execute(
-        sa.select(Event.feed_id, sa.func.count()).group_by(Event.feed_id)).all())
+    counts: dict[int, int] = dict(session.execute(
+        sa.select(col(Event.feed_id), sa.func.count()).group_by(col(Event.feed_id))).all())
     rows = session.execute(
-        sa.select(Feed, Group.slug, Group.name).join(Group, col(Group.id) == Feed.group_id)
+        sa.select(Feed, col(Group.slug), col(Group.name)).join(Group, col(Group.id) == Feed.group_id)
         .order_by(col(Feed.consecutive_failures).desc(), Group.slug, Feed.url)
     ).all()
     return [FeedHealth(feed=f, group_slug=slug, group_name=name, events_stored=counts.get(f.id, 0))
@@ -364,7 +365,7 @@ def active_groups(*, session: Session) -> list[Group]:
 
 def active_weeks(*, session: Session) -> list[Week]:
     """Active weeks of action, by start date."""
-    return list(session.exec(select(Week).where(col(Week.active)).order_by(Week.start_date, Week.slug)).all())
+    return list(session.exec(select(Week).where(col(Week.active)).order_by(col(Week.start_date), col(Week.slug))).all())
 
 
 def occurrence_rows(*, session: Session, since: datetime) -> list[sa.Row[Any]]:
@@ -374,7 +375,7 @@ def occurrence_rows(*, session: Session, since: datetime) -> list[sa.Row[Any]]:
     """
     event = Event.__table__  # type: ignore[attr-defined]
     return list(session.execute(
-        sa.select(event, Feed.group_id).join(Feed, col(Feed.id) == event.c.feed_id)
+        sa.select(event, col(Feed.group_id)).join(Feed, col(Feed.id) == event.c.feed_id)
         .join(Group, col(Group.id) == Feed.group_id)
         .where(col(Feed.active), col(Group.active), event.c.end_at >= since)
         .order_by(event.c.start_at, event.c.id)

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from calendar_hub.catalogue import Catalogue, Output
+from calendar_hub.hub import Hub
 from calendar_hub.models import utcnow
 from calendar_hub.publish import api, atom, ics
 from calendar_hub.web.query import Filters, read_filters
@@ -25,22 +26,27 @@ ICS_TYPE = "text/calendar; charset=utf-8"
 PAGE_SIZE = 1000
 
 
-def _hub(request: Request):  # type: ignore[no-untyped-def]
-    return request.app.state.hub
+def _hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 async def _catalogue(request: Request) -> Catalogue:
     """The current catalogue; only a version check or a rebuild leaves the event loop."""
     hub = _hub(request)
-    catalogue: Catalogue | None = hub.fresh()
-    if catalogue is None:
-        catalogue = await run_in_threadpool(hub.catalogue)
-    return catalogue
+    fresh: Catalogue | None = hub.fresh()
+    if fresh is not None:
+        return fresh
+    built: Catalogue = await run_in_threadpool(hub.catalogue)
+    return built
 
 
 async def _output(catalogue: Catalogue, key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> Output:
     """The cached output for `key`, built in a worker thread the first time."""
-    return catalogue.cached(key) or await run_in_threadpool(catalogue.output, key, build)
+    cached = catalogue.cached(key)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(catalogue.output, key, build)
 
 
 def _base(request: Request) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -31,8 +31,9 @@ def when(listing: Listing, zone: ZoneInfo) -> str:
     return text
 
 
-def _day(moment: datetime | object) -> str:
-    return f"{moment:%a} {moment.day} {moment:%b}"  # type: ignore[attr-defined]
+def _day(moment: date) -> str:
+    """'Sat 5 Dec' (no leading zero, on every platform)."""
+    return f"{moment:%a} {moment.day} {moment:%b}"
 
 
 def machine_time(listing: Listing, zone: ZoneInfo) -> str:

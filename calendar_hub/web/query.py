@@ -22,7 +22,7 @@ class Filters:
     start: date | None = None
     end: date | None = None
 
-    def key(self) -> tuple[str | None, ...]:
+    def key(self) -> tuple[object, ...]:
         """A cache key part: two requests with the same filters share one built output."""
         return (self.week, self.group, self.region and self.region.casefold(),
                 self.start and self.start.isoformat(), self.end and self.end.isoformat())

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -18,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('hub_group',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=100), nullable=False),
@@ -142,11 +141,11 @@ def upgrade() -> None:
     with op.batch_alter_table('fetch_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fetch_log_feed_id'), ['feed_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('fetch_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_fetch_log_feed_id'))
 
@@ -171,4 +170,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_hub_group_slug'))
 
     op.drop_table('hub_group')
-    
+
