@@ -175,7 +175,7 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
     UID does not change when a co-host starts publishing the same event.  Blank fields are filled
     from the others; it is cancelled only when every publisher says so.
     """
-    ordered = sorted(rows, key=lambda r: (r.created_at, r.id))
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.id)) if len(rows) > 1 else rows
     primary = ordered[0]
     credited: list[GroupInfo] = []
     for row in ordered:
@@ -184,6 +184,8 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
             credited.append(info)
 
     def first(name: str) -> Any:
+        if len(ordered) == 1:
+            return getattr(primary, name)
         return next((getattr(r, name) for r in ordered if getattr(r, name)), getattr(primary, name))
 
     lat, lon, precision = None, None, "none"

@@ -89,7 +89,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     progress = Progress(sys.stderr)
     report = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step))
     progress.finish()
-    rows = [(job.group_slug, _short(job.url), outcome.kind, str(len(outcome.events)) if outcome.kind == "stored"
+    rows = [(job.group_slug, _short(job.url), outcome.kind, str(outcome.found) if outcome.kind == "stored"
              else "-", str(outcome.skipped or ""), outcome.error) for job, outcome in report.outcomes]
     print(_table(("group", "feed", "outcome", "events", "skipped", "message"), sorted(rows)))
     failed = report.count("failed") + report.count("kept")

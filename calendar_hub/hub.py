@@ -41,7 +41,10 @@ class Hub:
         current = self._catalogue
         if current is not None and time.monotonic() - self._checked < self.settings.change_check_seconds:
             return current
-        with self._lock:
+        if not self._lock.acquire(blocking=current is None):
+            assert current is not None  # another thread is rebuilding: serve the last one meanwhile
+            return current
+        try:
             with Session(self.engine) as session:
                 version = store.current_version(session=session)
                 self._checked = time.monotonic()
@@ -49,6 +52,8 @@ class Hub:
                     self._catalogue = build_catalogue(session=session, zone=self.settings.zone, now=utcnow(),
                                                       keep_days=self.settings.window_past_days)
             return self._catalogue
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """Release the database connections."""

@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -51,7 +51,16 @@ def similar(a: str, b: str, threshold: float) -> bool:
         return True
     if not a or not b:
         return False
-    return SequenceMatcher(None, a, b).ratio() >= threshold
+    # Cheap rejections first: very different lengths, or few words in common, cannot be near-identical.
+    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < threshold:
+        return False
+    words_a, words_b = set(a.split()), set(b.split())
+    if len(words_a & words_b) * 2 < min(len(words_a), len(words_b)):
+        return False
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    # The cheap upper bounds first: most pairs fail them without the full comparison.
+    return (matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold
+            and matcher.ratio() >= threshold)
 
 
 def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -76,6 +85,8 @@ def clusters(candidates: Sequence[Candidate]) -> list[list[int]]:
     """Groups of candidate keys that are one event; every candidate is in exactly one group.
 
     The result does not depend on the order of `candidates` (groups and members are sorted).
+    Work stays near-linear: titles are compared once per distinct folded title at a start time,
+    and places only for the members of similar-title groups.
     """
     parent = {c.key: c.key for c in candidates}
 
@@ -91,24 +102,36 @@ def clusters(candidates: Sequence[Candidate]) -> list[list[int]]:
             parent[max(ra, rb)] = min(ra, rb)
 
     by_uid: dict[tuple[str, datetime], list[Candidate]] = defaultdict(list)
-    by_start: dict[datetime, list[Candidate]] = defaultdict(list)
+    by_start: dict[datetime, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
+    folded: dict[str, str] = {}
     for c in candidates:
         by_uid[(c.source_uid, c.start)].append(c)
-        by_start[c.start].append(c)
+        title = folded.get(c.title)
+        if title is None:
+            title = folded[c.title] = fold(c.title)
+        by_start[c.start][title].append(c)
     for same in by_uid.values():
         for other in same[1:]:
             if other.feed_id != same[0].feed_id:
                 union(same[0].key, other.key)
-    for group in by_start.values():
-        if len(group) < 2:
+    for titles in by_start.values():
+        if sum(len(members) for members in titles.values()) < 2:
             continue
-        titles = {c.key: fold(c.title) for c in group}
-        for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                if a.feed_id != b.feed_id and similar(titles[a.key], titles[b.key], TITLE_SIMILARITY) \
-                        and same_place(a, b):
-                    union(a.key, b.key)
+        names = sorted(titles)
+        for i, a in enumerate(names):
+            for b in names[i:]:
+                if a is b or similar(a, b, TITLE_SIMILARITY):
+                    _join_same_places(titles[a], titles[b], same_group=a is b, union=union)
     members: dict[int, list[int]] = defaultdict(list)
     for c in candidates:
         members[find(c.key)].append(c.key)
     return sorted(sorted(m) for m in members.values())
+
+
+def _join_same_places(left: list[Candidate], right: list[Candidate], *, same_group: bool,
+                      union: Callable[[int, int], None]) -> None:
+    """Union the pairs from different feeds, one from each list, that are at the same place."""
+    for i, a in enumerate(left):
+        for b in (left[i + 1:] if same_group else right):
+            if a.feed_id != b.feed_id and same_place(a, b):
+                union(a.key, b.key)

@@ -195,7 +195,8 @@ class Refresher:
         if reason:
             return outcome(kind="kept", error=reason, skipped=result.skipped, problems=result.problems,
                            bytes=len(body))
-        return outcome(kind="stored", content_hash=digest, events=result.events, skipped=result.skipped,
+        return outcome(kind="stored", content_hash=digest, events=result.events, found=len(result.events),
+                       skipped=result.skipped,
                        problems=result.problems, bytes=len(body))
 
     async def _parse(self, body: bytes, kind: str, url: str, at: datetime) -> ParseResult | str:
@@ -206,10 +207,12 @@ class Refresher:
         try:
             return await loop.run_in_executor(self._pool(), parse_in_worker, *args)
         except BrokenProcessPool:
-            # A worker died (out of memory on a hostile body, say): parse this one here instead.
-            log.warning("parse worker died on %s; parsing in-process", url)
-            self.pool = None
-            return await asyncio.to_thread(parse_in_worker, *args)
+            # A worker died (out of memory on a hostile body, say): parse the rest of this run in a thread.
+            log.warning("parse worker died on %s; parsing in-process for the rest of this refresh", url)
+            if isinstance(self.pool, concurrent.futures.ProcessPoolExecutor):
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+            return await loop.run_in_executor(self.pool, parse_in_worker, *args)
         except Exception as e:  # noqa: BLE001  (a parser bug must cost one feed, not the refresh)
             log.exception("parser failed on %s", url)
             return f"the hub could not read this feed ({type(e).__name__}); the organisers have been told"
@@ -248,6 +251,7 @@ class Refresher:
                 batch.append(nxt)
             self.report.events_changed += await asyncio.to_thread(self._record, [o for _j, o in batch])
             for job, outcome in batch:
+                outcome.events = []  # stored: let them go, a refresh of 100,000 events must stay small
                 self.report.outcomes.append((job, outcome))
                 if self.on_done is not None:
                     self.on_done(job, outcome)

@@ -207,6 +207,7 @@ class FeedOutcome:
     last_modified: str = ""
     content_hash: str = ""
     events: list[EventIn] = field(default_factory=list)
+    found: int = 0                  # how many events the parse gave (kept after `events` is released)
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
     duration_ms: int = 0

@@ -1,0 +1,195 @@
+"""The hub at scale: 1,000 member feeds of 100 events over real HTTP on 127.0.0.1.
+
+    python -m benchmarks.scale [--feeds 1000] [--events 100] [--seconds 10]
+
+Reports: first refresh, unchanged refresh (every feed answers 304), peak memory of the refresh
+(the process and its parse workers together), catalogue build, GeoJSON of 10,000 events, and a
+week's ICS served by `calendar-hub serve` under load (wrk when installed, else a Python client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlmodel import Session
+
+from benchmarks.corpus import write_corpus
+from calendar_hub import db, store
+from calendar_hub.catalogue import build_catalogue
+from calendar_hub.models import utcnow
+from calendar_hub.publish import api
+from calendar_hub.refresh import refresh
+from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
+from calendar_hub.settings import Settings
+
+
+def serve_folder(folder: str, port_out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """A feed server (ETag and 304) for every file in `folder`, in a process of its own."""
+    from tests.feedserver import running
+
+    with running() as server:
+        for path in Path(folder).iterdir():
+            server.serve("/" + path.name, path.read_bytes())
+        port_out.put(server.port)
+        threading.Event().wait()
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (from /proc)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending.extend(int(c) for c in children.read().split())
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+class PeakMemory:
+    """Samples the resident memory of this process tree every 50 ms and keeps the peak."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, tree_rss_mb(os.getpid()))
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def load_week_ics(url: str, seconds: float) -> str:
+    """Requests per second for `url`: wrk when installed, else a Python client (which shares the CPU)."""
+    if shutil.which("wrk"):
+        out = subprocess.run(["wrk", "-t2", "-c32", f"-d{int(seconds)}s", url], capture_output=True,
+                             text=True, check=True).stdout
+        line = next(line for line in out.splitlines() if line.startswith("Requests/sec"))
+        return f"{float(line.split()[1]):.0f} req/s (wrk, 32 connections)"
+    import httpx
+
+    async def hammer() -> int:
+        done = 0
+        deadline = time.monotonic() + seconds
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=32)) as client:
+            async def worker() -> None:
+                nonlocal done
+                while time.monotonic() < deadline:
+                    response = await client.get(url)
+                    assert response.status_code == 200
+                    done += 1
+            await asyncio.gather(*(worker() for _ in range(32)))
+        return done
+
+    return f"{asyncio.run(hammer()) / seconds:.0f} req/s (Python client on the same cores; wrk is faster)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the serving load test")
+    parser.add_argument("--database", default="", help="database URL (default: a new SQLite file)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    week_start = date.today() + timedelta(days=14)
+    started = time.perf_counter()
+    paths = write_corpus(work / "feeds", feeds=args.feeds, events=args.events, week_start=week_start)
+    print(f"corpus: {len(paths)} feeds x {args.events} events, "
+          f"{sum(p.stat().st_size for p in paths) / 1e6:.1f} MB, written in {time.perf_counter() - started:.1f} s")
+
+    ports: multiprocessing.Queue[int] = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve_folder, args=(str(work / "feeds"), ports), daemon=True)
+    server.start()
+    port = ports.get(timeout=60)
+
+    url = args.database or f"sqlite:///{work / 'hub.db'}"
+    settings = Settings(database_url=url, base_url="http://127.0.0.1", serve_refresh=False)
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    registry = Registry(
+        groups=tuple(GroupSpec(slug=f"group-{i:04d}", name=f"Group {i}", feeds=(
+            FeedSpec(url=f"http://127.0.0.1:{port}/{p.name}", kind="ical"),)) for i, p in enumerate(paths)),
+        weeks=(WeekSpec(slug="bench-week", name="Benchmark week", start=week_start,
+                        end=week_start + timedelta(days=8), tags=("CT4R",)),))
+    with Session(engine) as session:
+        store.apply_registry(registry, session=session)
+
+    with PeakMemory() as memory:
+        first = asyncio.run(refresh(engine, settings, due_only=False))
+    stored = first.count("stored")
+    events = sum(o.found for _j, o in first.outcomes)
+    print(f"first refresh: {first.seconds:.1f} s for {stored} feeds, {events} events "
+          f"({events / first.seconds:.0f} events/s); peak memory {memory.peak:.0f} MB")
+
+    with PeakMemory() as memory:
+        again = asyncio.run(refresh(engine, settings, due_only=False))
+    print(f"unchanged refresh: {again.seconds:.2f} s, {again.count('not_modified')} answered 304, "
+          f"{again.count('unchanged')} same hash; peak memory {memory.peak:.0f} MB "
+          f"({first.seconds / again.seconds:.0f}x faster than the first)")
+
+    with Session(engine) as session:
+        t = time.perf_counter()
+        catalogue = build_catalogue(session=session, zone=settings.zone, now=utcnow(), keep_days=30)
+        print(f"catalogue build: {time.perf_counter() - t:.2f} s for {len(catalogue.listings)} listings, "
+              f"{len(catalogue.find(week='bench-week'))} in the week")
+    sample = catalogue.listings[:10_000]
+    timings = []
+    for _ in range(5):
+        t = time.perf_counter()
+        body = api.geojson(sample, base_url=settings.base_url)
+        timings.append(time.perf_counter() - t)
+    print(f"GeoJSON of {len(json.loads(body)['features'])} events: best {min(timings) * 1000:.0f} ms, "
+          f"{len(body) / 1e6:.1f} MB")
+    engine.dispose()
+
+    env = {**os.environ, "CALENDAR_HUB_DATABASE_URL": url, "CALENDAR_HUB_SERVE_REFRESH": "false"}
+    web = subprocess.Popen([sys.executable, "-m", "calendar_hub", "serve", "--port", "8799"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import httpx
+
+        for _ in range(200):
+            try:
+                week = httpx.get("http://127.0.0.1:8799/weeks/bench-week.ics", timeout=30)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        print(f"week ICS: {len(week.content) / 1e3:.0f} kB; "
+              f"{load_week_ics('http://127.0.0.1:8799/weeks/bench-week.ics', args.seconds)}")
+    finally:
+        web.terminate()
+        web.wait()
+        server.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
