@@ -23,6 +23,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import httpx
 from sqlmodel import Session
 
 from benchmarks.corpus import write_corpus
@@ -35,45 +36,55 @@ from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.settings import Settings
 
 
-def serve_folder(folder: str, port_out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    """A feed server (ETag and 304) for every file in `folder`, in a process of its own."""
-    from tests.feedserver import running
+def serve_folder(folder: str, port: int) -> None:
+    """The corpus over HTTP with ETag and 304 (Starlette's StaticFiles under uvicorn), in its own process."""
+    import uvicorn
+    from starlette.staticfiles import StaticFiles
 
-    with running() as server:
-        for path in Path(folder).iterdir():
-            server.serve("/" + path.name, path.read_bytes())
-        port_out.put(server.port)
-        threading.Event().wait()
+    uvicorn.run(StaticFiles(directory=folder), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False)
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB (from /proc)."""
-    total = 0
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) of a process and all its descendants, in MB, from /proc.
+
+    RSS counts pages shared between the parse workers once per process; PSS shares them out,
+    so its sum is what the tree really costs the machine.
+    """
+    rss = pss = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            with open(f"/proc/{current}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as children:
                     pending.extend(int(c) for c in children.read().split())
-        except (OSError, StopIteration):
+        except OSError:
             continue
-    return total / 1024
+    return rss / 1024, pss / 1024
 
 
 class PeakMemory:
-    """Samples the resident memory of this process tree every 50 ms and keeps the peak."""
+    """Samples the memory of this process tree every 50 ms and keeps the peaks (RSS and PSS)."""
 
     def __init__(self) -> None:
-        self.peak = 0.0
+        self.rss = self.pss = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(0.05):
-            self.peak = max(self.peak, tree_rss_mb(os.getpid()))
+            rss, pss = tree_memory_mb(os.getpid())
+            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
+
+    def __str__(self) -> str:
+        return f"peak memory {self.pss:.0f} MB PSS ({self.rss:.0f} MB summed RSS)"
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -84,6 +95,16 @@ class PeakMemory:
         self._thread.join()
 
 
+def wait_for(url: str) -> httpx.Response:
+    """GET `url` once it answers (a server just started); gives up after 20 s."""
+    for _ in range(200):
+        try:
+            return httpx.get(url, timeout=30)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
 def load_week_ics(url: str, seconds: float) -> str:
     """Requests per second for `url`: wrk when installed, else a Python client (which shares the CPU)."""
     if shutil.which("wrk"):
@@ -91,7 +112,6 @@ def load_week_ics(url: str, seconds: float) -> str:
                              text=True, check=True).stdout
         line = next(line for line in out.splitlines() if line.startswith("Requests/sec"))
         return f"{float(line.split()[1]):.0f} req/s (wrk, 32 connections)"
-    import httpx
 
     async def hammer() -> int:
         done = 0
@@ -124,10 +144,10 @@ def main() -> int:
     print(f"corpus: {len(paths)} feeds x {args.events} events, "
           f"{sum(p.stat().st_size for p in paths) / 1e6:.1f} MB, written in {time.perf_counter() - started:.1f} s")
 
-    ports: multiprocessing.Queue[int] = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve_folder, args=(str(work / "feeds"), ports), daemon=True)
+    port = 8798
+    server = multiprocessing.Process(target=serve_folder, args=(str(work / "feeds"), port), daemon=True)
     server.start()
-    port = ports.get(timeout=60)
+    wait_for(f"http://127.0.0.1:{port}/{paths[0].name}")
 
     url = args.database or f"sqlite:///{work / 'hub.db'}"
     settings = Settings(database_url=url, base_url="http://127.0.0.1", serve_refresh=False)
@@ -146,12 +166,12 @@ def main() -> int:
     stored = first.count("stored")
     events = sum(o.found for _j, o in first.outcomes)
     print(f"first refresh: {first.seconds:.1f} s for {stored} feeds, {events} events "
-          f"({events / first.seconds:.0f} events/s); peak memory {memory.peak:.0f} MB")
+          f"({events / first.seconds:.0f} events/s); {memory}")
 
     with PeakMemory() as memory:
         again = asyncio.run(refresh(engine, settings, due_only=False))
     print(f"unchanged refresh: {again.seconds:.2f} s, {again.count('not_modified')} answered 304, "
-          f"{again.count('unchanged')} same hash; peak memory {memory.peak:.0f} MB "
+          f"{again.count('unchanged')} same hash; {memory} "
           f"({first.seconds / again.seconds:.0f}x faster than the first)")
 
     with Session(engine) as session:
@@ -173,14 +193,7 @@ def main() -> int:
     web = subprocess.Popen([sys.executable, "-m", "calendar_hub", "serve", "--port", "8799"], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        import httpx
-
-        for _ in range(200):
-            try:
-                week = httpx.get("http://127.0.0.1:8799/weeks/bench-week.ics", timeout=30)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        week = wait_for("http://127.0.0.1:8799/weeks/bench-week.ics")
         print(f"week ICS: {len(week.content) / 1e3:.0f} kB; "
               f"{load_week_ics('http://127.0.0.1:8799/weeks/bench-week.ics', args.seconds)}")
     finally:

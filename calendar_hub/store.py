@@ -222,8 +222,11 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
     leaves them as they were.  Commits.
     """
     changed = 0
+    outcomes = list(outcomes)
+    feeds = {f.id: f for f in session.exec(
+        select(Feed).where(col(Feed.id).in_([o.feed_id for o in outcomes]))).all()}
     for outcome in outcomes:
-        feed = session.get(Feed, outcome.feed_id)
+        feed = feeds.get(outcome.feed_id)
         if feed is None or feed.lease_owner != owner:
             continue  # the lease expired and another process took the feed over
         feed.last_attempt_at = outcome.at
