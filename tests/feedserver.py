@@ -19,6 +19,7 @@ class Route:
     status: int = 200
     etag: bool = True
     truncate_to: int | None = None      # send only this many bytes of the body, then close
+    delay: float = 0.0                  # seconds to wait before answering (a slow server)
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -29,6 +30,7 @@ class FeedServer:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
+        self.stopping = threading.Event()
         handler = self._handler()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -56,6 +58,12 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+                try:
+                    self._answer()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client went away (a refresh killed on purpose, a time limit)
+
+            def _answer(self) -> None:
                 with server.lock:
                     server.requests.append((self.path, dict(self.headers)))
                 route = server.routes.get(self.path)
@@ -63,6 +71,8 @@ class FeedServer:
                     self._send(404, b"not found", "text/plain", {})
                     return
                 headers = dict(route.headers)
+                if route.delay:
+                    server.stopping.wait(route.delay)
                 if route.status != 200:
                     self._send(route.status, b"error", "text/plain", headers)
                     return
@@ -105,5 +115,6 @@ def running() -> Iterator[FeedServer]:
     try:
         yield server
     finally:
+        server.stopping.set()
         server.httpd.shutdown()
         server.httpd.server_close()

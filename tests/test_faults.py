@@ -1,0 +1,99 @@
+"""No event is lost to a fault: a refresh process killed mid-way, a slow server, a lease left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from calendar_hub import store
+from calendar_hub.models import Event, Feed, utcnow
+from calendar_hub.refresh import refresh
+from calendar_hub.settings import Settings
+from tests.feedserver import FeedServer
+from tests.hubdata import moved_hub, served
+
+
+def event_count(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(Event)).one())
+
+
+def test_a_refresh_killed_mid_way_loses_nothing_and_its_feeds_come_back(
+        tmp_path: Path, engine: Engine, settings: Settings, database_url: str, feed_server: FeedServer) -> None:
+    data = moved_hub(tmp_path)
+    with Session(engine) as session:
+        store.apply_registry(served(data, feed_server), session=session)
+    asyncio.run(refresh(engine, settings, due_only=False))
+    before = event_count(engine)
+    assert before > 10
+
+    # One server hangs; a changed feed elsewhere; then the refresh process dies with SIGKILL.
+    slow = feed_server.routes["/manchester_google.ics"]
+    feed_server.serve("/manchester_google.ics", slow.body + b"\r\n", delay=60)
+    env = {**os.environ, "CALENDAR_HUB_DATABASE_URL": database_url, "CALENDAR_HUB_PARSE_WORKERS": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "calendar_hub", "refresh"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    hits = feed_server.hits("/manchester_google.ics")
+    deadline = time.monotonic() + 30
+    while feed_server.hits("/manchester_google.ics") == hits:
+        assert time.monotonic() < deadline, "the refresh never reached the slow feed"
+        assert process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+    assert event_count(engine) == before
+    with Session(engine) as session:
+        leased = session.exec(select(Feed).where(col(Feed.lease_owner) != "")).all()
+        leased_ids = [f.id for f in leased]
+        assert feed_server.url("/manchester_google.ics") in [f.url for f in leased]
+        # Until the leases expire no other process takes those feeds; afterwards one does.
+        assert store.claim_feeds(session=session, owner="other", now=utcnow(), lease_for=timedelta(minutes=1),
+                                 due_only=False, feed_ids=leased_ids) == []  # type: ignore[arg-type]
+        later = utcnow() + timedelta(hours=1)
+        taken = store.claim_feeds(session=session, owner="other", now=later, lease_for=timedelta(minutes=1),
+                                  due_only=False, feed_ids=leased_ids)  # type: ignore[arg-type]
+        assert sorted(job.id for job in taken) == sorted(leased_ids)
+
+
+def test_a_server_slower_than_the_time_limit_fails_the_feed_and_keeps_its_events(
+        tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedServer) -> None:
+    data = moved_hub(tmp_path)
+    with Session(engine) as session:
+        store.apply_registry(served(data, feed_server), session=session)
+    asyncio.run(refresh(engine, settings, due_only=False))
+    before = event_count(engine)
+    slow = feed_server.routes["/liverpool_outlook.ics"]
+    feed_server.serve("/liverpool_outlook.ics", slow.body + b"\r\n", delay=30)
+    quick = settings.replace(fetch_total_timeout=1.0, fetch_read_timeout=0.5)
+    started = time.monotonic()
+    report = asyncio.run(refresh(engine, quick, due_only=False))
+    assert time.monotonic() - started < 10
+    outcome = next(o for job, o in report.outcomes if job.url.endswith("/liverpool_outlook.ics"))
+    assert outcome.kind == "failed"
+    assert "did not answer in time" in outcome.error or "longer than" in outcome.error
+    assert event_count(engine) == before
+
+
+def test_a_body_over_the_size_limit_is_refused_and_keeps_the_events(
+        tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedServer) -> None:
+    data = moved_hub(tmp_path)
+    with Session(engine) as session:
+        store.apply_registry(served(data, feed_server), session=session)
+    asyncio.run(refresh(engine, settings, due_only=False))
+    before = event_count(engine)
+    big = feed_server.routes["/cardiff_events.rss"].body.replace(b"</channel>", b" " * 4000 + b"</channel>")
+    feed_server.serve("/cardiff_events.rss", big, content_type="application/rss+xml")
+    report = asyncio.run(refresh(engine, settings.replace(fetch_max_bytes=3000), due_only=False))
+    outcome = next(o for job, o in report.outcomes if job.url.endswith("/cardiff_events.rss"))
+    assert outcome.kind == "failed" and "larger than the limit" in outcome.error
+    assert event_count(engine) == before
