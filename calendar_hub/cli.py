@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from calendar_hub import __version__, db, store
@@ -63,18 +65,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[Engine]:
+    """An engine on the configured database, migrated to the newest schema, disposed afterwards."""
     engine = db.make_engine(settings.database_url)
-    db.upgrade(engine)
-    print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    try:
+        db.upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
+    with _database(settings) as engine:
+        print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
     return 0
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     registry = read_registry(args.folder)
-    engine = db.make_engine(settings.database_url)
-    db.upgrade(engine)
-    with Session(engine) as session:
+    with _database(settings) as engine, Session(engine) as session:
         changes = store.apply_registry(registry, session=session)
     print(f"loaded {len(registry.groups)} groups and {len(registry.weeks)} weeks from {args.folder}: "
           f"{changes.added} added, {changes.updated} updated, {changes.deactivated} deactivated")
@@ -84,10 +94,9 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from calendar_hub.refresh import refresh
 
-    engine = db.make_engine(settings.database_url)
-    db.upgrade(engine)
     progress = Progress(sys.stderr)
-    report = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step))
+    with _database(settings) as engine:
+        report = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step))
     progress.finish()
     rows = [(job.group_slug, _short(job.url), outcome.kind, str(outcome.found) if outcome.kind == "stored"
              else "-", str(outcome.skipped or ""), outcome.error) for job, outcome in report.outcomes]
@@ -100,9 +109,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
-    engine = db.make_engine(settings.database_url)
-    db.upgrade(engine)
-    with Session(engine) as session:
+    with _database(settings) as engine, Session(engine) as session:
         health = store.feed_health(session=session)
     rows = []
     for item in health:
@@ -123,9 +130,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from calendar_hub.web.app import create_app
 
-    engine = db.make_engine(settings.database_url)
-    db.upgrade(engine)
-    engine.dispose()
+    with _database(settings):
+        pass
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 

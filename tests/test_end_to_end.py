@@ -193,3 +193,18 @@ def test_feed_health_records_skipped_items(hub: HubData, engine: Engine) -> None
     assert cardiff.items_skipped == 1 and cardiff.events_found == 1
     assert health["sanctuary-manchester"].feed.last_success_at is not None
     assert health["sanctuary-manchester"].feed.http_status == 200
+
+
+@pytest.mark.node
+def test_thunderbirds_parser_reads_the_published_calendar_as_icalendar_does(hub: HubData,
+                                                                              client: TestClient) -> None:
+    from tests.test_publish_icaljs import JS, NODE, icalendar_view, icaljs
+
+    if NODE is None or not (JS / "node_modules" / "ical.js").is_dir():
+        pytest.skip("ical.js is not installed: run `npm ci` in tests/js")
+    body = client.get("/calendar.ics").content
+    expected = icalendar_view(body)
+    assert len(expected) >= 10
+    for reader_zone in ("Europe/London", "America/Los_Angeles"):
+        read = icaljs(body, reader_zone)
+        assert {uid: v["start"] for uid, v in read.items()} == {uid: v["start"] for uid, v in expected.items()}

@@ -84,3 +84,39 @@ def test_a_running_app_sees_what_another_process_stored(client: TestClient, engi
     assert client.get("/healthz").json()["events"] == 0
     asyncio.run(refresh(engine, settings, due_only=False))  # as a separate `calendar-hub refresh` would
     assert client.get("/healthz").json()["events"] > 10
+
+
+def test_the_events_api_pages_with_a_next_link(tmp_path: Path, engine: Engine, settings: Settings,
+                                               client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from calendar_hub.web import feeds
+
+    with Session(engine) as session:
+        store.apply_registry(moved_hub(tmp_path).registry, session=session)
+    asyncio.run(refresh(engine, settings, due_only=False))
+    everything = [e["uid"] for e in client.get("/api/events.json", params={"region": "north west"}).json()["events"]]
+    assert len(everything) > 4
+    monkeypatch.setattr(feeds, "PAGE_SIZE", 4)
+    seen: list[str] = []
+    url: str | None = "/api/events.json?region=North%20West"
+    for _page in range(100):
+        if url is None:
+            break
+        page = client.get(url.removeprefix("http://hub.test")).json()
+        assert len(page["events"]) <= 4
+        seen.extend(e["uid"] for e in page["events"])
+        url = page["next"]
+    assert seen == everything
+
+
+def test_the_atom_feed_lists_upcoming_events(tmp_path: Path, engine: Engine, settings: Settings,
+                                             client: TestClient) -> None:
+    import feedparser
+
+    with Session(engine) as session:
+        store.apply_registry(moved_hub(tmp_path).registry, session=session)
+    asyncio.run(refresh(engine, settings, due_only=False))
+    response = client.get("/feed.atom")
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    parsed = feedparser.parse(response.content)
+    titles = [entry.title for entry in parsed.entries]
+    assert "Welcome Walk" in titles and any(t.startswith("CANCELLED: Film night") for t in titles)

@@ -124,7 +124,7 @@ async def events_json(request: Request) -> Response:
             next_url = f"{base}/api/events.json?{urlencode(params)}"
         return api.events_page(page, base_url=base, next_url=next_url), "application/json"
 
-    output = await _output(catalogue, ("json", offset, *filters.key()), build)
+    output = await _output(catalogue, ("json", offset, PAGE_SIZE, *filters.key()), build)
     return send(request, output, max_age=60)
 
 
