@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -22,18 +23,23 @@ from tests.feedserver import FeedServer
 from tests.hubdata import moved_hub, served
 
 
+@pytest.fixture
+def refreshed(tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedServer) -> int:
+    """The test registry served over HTTP and refreshed once; the number of events stored."""
+    with Session(engine) as session:
+        store.apply_registry(served(moved_hub(tmp_path), feed_server), session=session)
+    asyncio.run(refresh(engine, settings, due_only=False))
+    return event_count(engine)
+
+
 def event_count(engine: Engine) -> int:
     with Session(engine) as session:
         return int(session.exec(select(func.count()).select_from(Event)).one())
 
 
 def test_a_refresh_killed_mid_way_loses_nothing_and_its_feeds_come_back(
-        tmp_path: Path, engine: Engine, settings: Settings, database_url: str, feed_server: FeedServer) -> None:
-    data = moved_hub(tmp_path)
-    with Session(engine) as session:
-        store.apply_registry(served(data, feed_server), session=session)
-    asyncio.run(refresh(engine, settings, due_only=False))
-    before = event_count(engine)
+        refreshed: int, engine: Engine, settings: Settings, database_url: str, feed_server: FeedServer) -> None:
+    before = refreshed
     assert before > 10
 
     # One server hangs; a changed feed elsewhere; then the refresh process dies with SIGKILL.
@@ -66,12 +72,8 @@ def test_a_refresh_killed_mid_way_loses_nothing_and_its_feeds_come_back(
 
 
 def test_a_server_slower_than_the_time_limit_fails_the_feed_and_keeps_its_events(
-        tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedServer) -> None:
-    data = moved_hub(tmp_path)
-    with Session(engine) as session:
-        store.apply_registry(served(data, feed_server), session=session)
-    asyncio.run(refresh(engine, settings, due_only=False))
-    before = event_count(engine)
+        refreshed: int, engine: Engine, settings: Settings, feed_server: FeedServer) -> None:
+    before = refreshed
     slow = feed_server.routes["/liverpool_outlook.ics"]
     feed_server.serve("/liverpool_outlook.ics", slow.body + b"\r\n", delay=30)
     quick = settings.replace(fetch_total_timeout=1.0, fetch_read_timeout=0.5)
@@ -85,12 +87,8 @@ def test_a_server_slower_than_the_time_limit_fails_the_feed_and_keeps_its_events
 
 
 def test_a_body_over_the_size_limit_is_refused_and_keeps_the_events(
-        tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedServer) -> None:
-    data = moved_hub(tmp_path)
-    with Session(engine) as session:
-        store.apply_registry(served(data, feed_server), session=session)
-    asyncio.run(refresh(engine, settings, due_only=False))
-    before = event_count(engine)
+        refreshed: int, engine: Engine, settings: Settings, feed_server: FeedServer) -> None:
+    before = refreshed
     big = feed_server.routes["/cardiff_events.rss"].body.replace(b"</channel>", b" " * 4000 + b"</channel>")
     feed_server.serve("/cardiff_events.rss", big, content_type="application/rss+xml")
     report = asyncio.run(refresh(engine, settings.replace(fetch_max_bytes=3000), due_only=False))
