@@ -82,7 +82,9 @@ async def calendar(request: Request) -> Response:
         return ics.build_calendar(items, name=name, description=description, self_url=self_url,
                                   base_url=base, now=catalogue.built_at), ICS_TYPE
 
-    output = await _output(catalogue, ("ics", request.url.path, *filters.key()), build)
+    # "Upcoming" moves with the clock: such a calendar is rebuilt at least hourly, not only on changes.
+    hour = utcnow().strftime("%Y%m%d%H") if upcoming else ""
+    output = await _output(catalogue, ("ics", request.url.path, hour, *filters.key()), build)
     slug = filters.week or filters.group or "calendar"
     return send(request, output, filename=f"{slug}.ics")
 
@@ -100,7 +102,7 @@ async def atom_feed(request: Request) -> Response:
         return atom.build_atom(items, title=title, self_url=str(request.url), base_url=base,
                                now=catalogue.built_at), "application/atom+xml; charset=utf-8"
 
-    output = await _output(catalogue, ("atom", *filters.key()), build)
+    output = await _output(catalogue, ("atom", utcnow().strftime("%Y%m%d%H"), *filters.key()), build)
     return send(request, output)
 
 
