@@ -97,11 +97,6 @@ class Catalogue:
     def week(self, slug: str) -> WeekInfo | None:
         return self._weeks.get(slug)
 
-    def regions(self) -> list[str]:
-        """Every region that has a listing or a group, sorted."""
-        return sorted({item.region for item in self.listings if item.region} | {g.region for g in self.groups
-                                                                                 if g.region})
-
     def find(self, *, week: str | None = None, group: str | None = None, region: str | None = None,
              start: date | None = None, end: date | None = None, after: datetime | None = None) -> list[Listing]:
         """Listings matching every filter given, in time order.

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 PARSER_VERSION = "1"
 # An unchanged body is still parsed again after this long, so the expansion window moves on.
 REPARSE_AFTER = timedelta(hours=20)
+FETCH_LOG_KEPT = timedelta(days=90)
 BATCH_OUTCOMES = 50
 BATCH_SECONDS = 0.25
 
@@ -161,6 +162,7 @@ class Refresher:
     def _release(self) -> None:
         with Session(self.engine) as session:
             store.release_leases(session=session, owner=self.owner)
+            store.prune_fetch_log(session=session, older_than=utcnow() - FETCH_LOG_KEPT)
 
     async def _one(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, job: FeedJob) -> None:
         async with gate:
