@@ -120,3 +120,15 @@ def test_the_atom_feed_lists_upcoming_events(tmp_path: Path, engine: Engine, set
     parsed = feedparser.parse(response.content)
     titles = [entry.title for entry in parsed.entries]
     assert "Welcome Walk" in titles and any(t.startswith("CANCELLED: Film night") for t in titles)
+
+
+@pytest.mark.usefixtures("loaded")
+def test_serve_refreshes_due_feeds_in_the_background(settings: Settings) -> None:
+    import time
+
+    with TestClient(create_app(settings.replace(serve_refresh=True))) as background:
+        deadline = time.monotonic() + 30
+        while background.get("/healthz").json()["events"] == 0:
+            assert time.monotonic() < deadline, "the background refresh stored nothing in 30 s"
+            time.sleep(0.1)
+        assert background.get("/weeks/communities-together.ics").text.count("BEGIN:VEVENT") == 7
