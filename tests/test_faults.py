@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -95,3 +96,26 @@ def test_a_body_over_the_size_limit_is_refused_and_keeps_the_events(
     outcome = next(o for job, o in report.outcomes if job.url.endswith("/cardiff_events.rss"))
     assert outcome.kind == "failed" and "larger than the limit" in outcome.error
     assert event_count(engine) == before
+
+
+def test_a_database_restart_loses_nothing_and_both_web_and_refresh_recover(
+        refreshed: int, engine: Engine, settings: Settings, database_url: str, feed_server: FeedServer) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server restart is a PostgreSQL matter")
+    from starlette.testclient import TestClient
+
+    from calendar_hub.web.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").json()["events"] > 10
+        # What clients see of a restart: every server connection of this database dropped at once.
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        assert client.get("/healthz").status_code == 200
+        body = feed_server.routes["/liverpool_outlook.ics"].body
+        feed_server.serve("/liverpool_outlook.ics", body.replace(b"St George's Plateau", b"Exchange Flags"))
+        report = asyncio.run(refresh(engine, settings, due_only=False))
+        assert report.count("stored") == 1 and report.count("not_modified") == 2
+        assert "Exchange Flags" in client.get("/calendar.ics").text
+    assert event_count(engine) == refreshed
