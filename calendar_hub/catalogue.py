@@ -9,12 +9,14 @@ until the next change; a new version of the data gets a new catalogue and an emp
 from __future__ import annotations
 
 import bisect
+import functools
 import gzip
 import hashlib
+import itertools
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,19 +61,17 @@ class WeekInfo:
     groups: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Output:
     """A built response body with its validator; the gzip form is made once, when first asked for."""
 
     body: bytes
     media_type: str
     etag: str
-    gzipped: list[bytes] = field(default_factory=list, compare=False)
 
+    @functools.cached_property
     def compressed(self) -> bytes:
-        if not self.gzipped:
-            self.gzipped.append(gzip.compress(self.body, compresslevel=6, mtime=0))
-        return self.gzipped[0]
+        return gzip.compress(self.body, compresslevel=6, mtime=0)
 
 
 class Catalogue:
@@ -83,7 +83,14 @@ class Catalogue:
         self.built_at = built_at
         self.zone = zone
         self.listings = sorted(listings, key=lambda item: (item.start, item.uid))
-        self._ends = [item.end for item in self.listings]
+        # Pages ask for one week's or one group's listings on every request: index them once.
+        self._by_week: dict[str, list[Listing]] = defaultdict(list)
+        self._by_group: dict[str, list[Listing]] = defaultdict(list)
+        for item in self.listings:
+            for slug in item.weeks:
+                self._by_week[slug].append(item)
+            for ref in item.groups:
+                self._by_group[ref.slug].append(item)
         self.groups = list(groups)
         self.weeks = list(weeks)
         self._groups = {g.slug: g for g in self.groups}
@@ -98,28 +105,33 @@ class Catalogue:
         return self._weeks.get(slug)
 
     def find(self, *, week: str | None = None, group: str | None = None, region: str | None = None,
-             start: date | None = None, end: date | None = None, after: datetime | None = None) -> list[Listing]:
+             start: date | None = None, end: date | None = None, after: datetime | None = None,
+             limit: int | None = None) -> list[Listing]:
         """Listings matching every filter given, in time order.
 
         `start`/`end` are days in the hub's zone (inclusive): a listing is kept when it overlaps them.
-        `after` keeps listings that have not ended by that instant.
+        `after` keeps listings that have not ended by that instant; `limit` stops after that many.
         """
         items: Sequence[Listing] = self.listings
+        if week is not None:
+            items = self._by_week.get(week, [])
+        if group is not None:
+            items = self._by_group.get(group, []) if week is None else [
+                item for item in items if any(g.slug == group for g in item.groups)]
         if end is not None:
-            limit = local_midnight(end + timedelta(days=1), self.zone)
-            items = items[:bisect.bisect_left(self.listings, limit, key=lambda item: item.start)]
+            boundary = local_midnight(end + timedelta(days=1), self.zone)
+            items = items[:bisect.bisect_left(items, boundary, key=lambda item: item.start)]
         floor = after
         if start is not None:
             day = local_midnight(start, self.zone)
             floor = day if floor is None else max(floor, day)
         region_folded = region.casefold() if region else None
-        return [
+        kept = (
             item for item in items
             if (floor is None or item.end > floor or (item.end == item.start and item.start >= floor))
-            and (week is None or week in item.weeks)
-            and (group is None or any(g.slug == group for g in item.groups))
             and (region_folded is None or item.region.casefold() == region_folded)
-        ]
+        )
+        return list(itertools.islice(kept, limit))
 
     def cached(self, key: tuple[Any, ...]) -> Output | None:
         """The output already built for `key`, if any (cheap: no lock, no build)."""

@@ -208,3 +208,18 @@ def test_thunderbirds_parser_reads_the_published_calendar_as_icalendar_does(hub:
     for reader_zone in ("Europe/London", "America/Los_Angeles"):
         read = icaljs(body, reader_zone)
         assert {uid: v["start"] for uid, v in read.items()} == {uid: v["start"] for uid, v in expected.items()}
+
+
+def test_date_filters_keep_events_that_overlap_the_days_in_every_output(hub: HubData, client: TestClient) -> None:
+    day = hub.day("2026-12-12").isoformat()
+    params = {"start": day, "end": day}
+    titles = {e["title"] for e in client.get("/api/events.json", params=params).json()["events"]}
+    # the two-day craft fair (12-13 Dec) overlaps; the vigil on the 11th and the walk on the 5th do not
+    assert titles == {"Craft fair #TogetherWithRefugees"}
+    geo = client.get("/api/events.geojson", params={"start": day}).json()["features"]
+    assert "Craft fair #TogetherWithRefugees" in {f["properties"]["title"] for f in geo}
+    assert "Solidarity vigil #CT4R" not in {f["properties"]["title"] for f in geo}
+    ics = calendar_events(client.get(f"/weeks/{WEEK}.ics", params={"end": hub.day("2026-12-06").isoformat()}).content)
+    assert sorted(ics) == ["Supper club & stories #CT4R", "Welcome Walk"]
+    north_west = client.get("/api/events.json", params={"week": WEEK, "group": "liverpool-welcome"}).json()
+    assert {e["title"] for e in north_west["events"]} == {"Refugee Week Social", "Solidarity vigil #CT4R"}

@@ -33,7 +33,7 @@ async def home(request: Request) -> Response:
     now = utcnow()
     today = now.astimezone(catalogue.zone).date()
     weeks = [w for w in catalogue.weeks if w.end >= today]
-    upcoming = catalogue.find(after=now)[:UPCOMING_ON_HOME]
+    upcoming = catalogue.find(after=now, limit=UPCOMING_ON_HOME)
     counts = {w.slug: len(catalogue.find(week=w.slug)) for w in weeks}
     return _render(request, "index.html", catalogue, weeks=weeks, counts=counts, upcoming=upcoming)
 

@@ -19,6 +19,6 @@ def send(request: Request, output: Output, *, max_age: int = 300, filename: str 
         return Response(status_code=304, headers=headers)
     body = output.body
     if "gzip" in request.headers.get("accept-encoding", "").lower() and len(body) > 1024:
-        body = output.compressed()
+        body = output.compressed
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type=output.media_type, headers=headers)
