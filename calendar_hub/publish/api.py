@@ -107,12 +107,12 @@ def days(listing: Listing) -> tuple[date, date]:
     Listings should carry `start_date`/`end_date`; without them the UTC dates of start/end are used,
     and an end not after the start becomes one day.
     """
-    first = listing.start_date or _as_utc(listing.start).date()
-    after = listing.end_date or _as_utc(listing.end).date()
+    first = listing.start_date or as_utc(listing.start).date()
+    after = listing.end_date or as_utc(listing.end).date()
     return first, (after if after > first else first + timedelta(days=1))
 
 
-def _as_utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """The same instant in UTC; a naive datetime is taken to be UTC already."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 

@@ -9,11 +9,11 @@ field, and tests/test_publish_icaljs.py reads it with ical.js as well.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 from calendar_hub.listing import Listing
-from calendar_hub.publish.api import days, group_url, in_order
+from calendar_hub.publish.api import as_utc, days, group_url, in_order
 
 PRODID = "-//Calendar Hub//Calendar Hub 0.1//EN"
 
@@ -160,14 +160,9 @@ def fold(line: str) -> bytes:
     return b"\r\n ".join(parts) + b"\r\n"
 
 
-def _as_utc(moment: datetime) -> datetime:
-    """The same instant in UTC; a naive datetime is taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _datetime(moment: datetime) -> str:
     """A UTC DATE-TIME (RFC 5545 3.3.5 form #2), whole seconds."""
-    m = _as_utc(moment)
+    m = as_utc(moment)
     return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
 
 

@@ -6,6 +6,7 @@ Parsers are pure: bytes in, occurrences out, no I/O, nothing from the web layer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -13,6 +14,9 @@ from zoneinfo import ZoneInfo
 from calendar_hub.errors import ParseError
 
 KINDS = ("ical", "rss")
+UNTITLED = "(untitled event)"
+_HTML_PAGE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body)\b",
+                        re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +76,24 @@ def sniff(data: bytes) -> str:
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"begin:vcalendar"):
         return "ical"
-    if head.startswith(b"<?xml") or head.startswith(b"<rss") or head.startswith(b"<feed") \
-            or head.startswith(b"<rdf"):
+    if not _HTML_PAGE.match(head) and head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf")):
         return "rss"
-    if head.startswith(b"<!doctype html") or head.startswith(b"<html"):
-        raise ParseError("this address returns a web page, not a calendar or a feed")
-    if not head:
-        raise ParseError("the server sent an empty body")
-    raise ParseError("this address returns something that is neither a calendar (ICS) nor a feed (RSS/Atom)")
+    raise ParseError(not_a_feed(data))
+
+
+def not_a_feed(data: bytes, *, wanted: str = "a calendar or a feed") -> str:
+    """Plain words for a body that is neither a calendar nor a feed: empty, a web page, or something else."""
+    head = data[:4096]
+    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+        return f"the server sent an empty body instead of {wanted}"
+    if _HTML_PAGE.match(head) or b"<html" in head.lower():
+        return "this address returns a web page, not a calendar or a feed"
+    return "this address returns something that is neither a calendar (ICS) nor a feed (RSS/Atom)"
+
+
+def plausible_point(lat: float, lon: float) -> bool:
+    """Whether coordinates can be a place: in range, and not 0,0 (what a blank form field often becomes)."""
+    return -90 <= lat <= 90 and -180 <= lon <= 180 and not (lat == 0 and lon == 0)
 
 
 def parse_body(data: bytes, *, kind: str, context: ParseContext) -> ParseResult:

@@ -16,10 +16,9 @@ from icalendar import Component
 from icalendar.prop import vBroken, vCategory, vDDDLists, vDDDTypes, vDuration, vGeo
 
 from calendar_hub.sanitize import clean_url, to_html, to_text
-from calendar_hub.sources import EventIn, ParseContext, ParseResult
+from calendar_hub.sources import UNTITLED, EventIn, ParseContext, ParseResult, plausible_point
 from calendar_hub.sources._ics_load import note
 
-UNTITLED = "(untitled event)"
 STATUSES = frozenset({"CONFIRMED", "TENTATIVE", "CANCELLED"})
 _LENIENT_DURATION = re.compile(r"^([+-]?)P((?:T?\d+[WDHMS])+)$", re.IGNORECASE)
 _DURATION_PART = re.compile(r"(\d+)([WDHMS])", re.IGNORECASE)
@@ -304,6 +303,4 @@ def _geo(component: Component) -> tuple[float | None, float | None]:
     if not isinstance(value, vGeo):
         return None, None
     lat, lon = float(value.latitude), float(value.longitude)
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
-        return None, None
-    return lat, lon
+    return (lat, lon) if plausible_point(lat, lon) else (None, None)

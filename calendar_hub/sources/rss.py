@@ -21,14 +21,11 @@ import feedparser
 
 from calendar_hub.errors import ParseError
 from calendar_hub.sanitize import clean_html, clean_url, text_to_html, to_text
-from calendar_hub.sources import EventIn, ParseContext, ParseResult
+from calendar_hub.sources import UNTITLED, EventIn, ParseContext, ParseResult, not_a_feed, plausible_point
 
-UNTITLED = "(untitled event)"
 EVENT_MODULE = "http://purl.org/rss/1.0/modules/event/"
 GDATA = "http://schemas.google.com/g/2005"
 _DATE_ONLY = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
-_HTML_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body)\b",
-                         re.IGNORECASE)
 
 
 class Unusable(Exception):
@@ -52,7 +49,7 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         feed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": context.url})
     if not feed.get("version") and not feed.entries:
         # feedparser never raises: for an HTML page it sets `bozo` and returns no entries.
-        raise ParseError(_not_a_feed(data), url=context.url)
+        raise ParseError(not_a_feed(data, wanted="a feed"), url=context.url)
     prefixes = _prefixes(feed.get("namespaces") or {})
     result = ParseResult()
     seen: set[str] = set()
@@ -72,16 +69,6 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         seen.add(event.source_uid)
         result.events.append(event)
     return result
-
-
-def _not_a_feed(data: bytes) -> str:
-    """Plain words for a body feedparser found no feed in."""
-    head = data[:4096]
-    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
-        return "the server sent an empty body instead of a feed"
-    if _HTML_START.match(head) or b"<html" in head.lower():
-        return "this address returns a web page, not a calendar or a feed"
-    return "this address returns something that is neither a calendar (ICS) nor a feed (RSS/Atom)"
 
 
 def _prefixes(namespaces: dict[str, str]) -> dict[str, list[str]]:
@@ -286,6 +273,6 @@ def _geo(entry: Any) -> tuple[float | None, float | None]:
             lat, lon = float(raw_lat), float(raw_lon)
         except (TypeError, ValueError):
             continue
-        if -90 <= lat <= 90 and -180 <= lon <= 180 and not (lat == 0 and lon == 0):
+        if plausible_point(lat, lon):
             return lat, lon
     return None, None
