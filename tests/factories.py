@@ -1,4 +1,4 @@
-"""Deterministic test data for the publishers: `make_listing(**overrides) -> Listing`."""
+"""Deterministic test data: `make_listing(**overrides) -> Listing`, parse contexts, UTC instants."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from calendar_hub.listing import GroupRef, Listing
+from calendar_hub.sources import ParseContext
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -14,6 +15,16 @@ LONDON = ZoneInfo("Europe/London")
 def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An aware UTC datetime for a wall-clock time in Europe/London."""
     return datetime(year, month, day, hour, minute, tzinfo=LONDON).astimezone(UTC)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """An aware UTC datetime."""
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def parse_context(url: str) -> ParseContext:
+    """The context the parser tests read with: London, a window from June 2026 to June 2027."""
+    return ParseContext(url=url, zone=LONDON, window_start=utc(2026, 6, 1), window_end=utc(2027, 6, 1))
 
 
 def make_group(slug: str = "riverside-greens", name: str = "Riverside Greens", **overrides: Any) -> GroupRef:

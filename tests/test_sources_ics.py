@@ -12,22 +12,13 @@ import recurring_ical_events
 from calendar_hub.errors import ParseError
 from calendar_hub.sources import EventIn, ParseContext, ParseResult, ics, parse_body
 from calendar_hub.sources._ics_event import lenient_duration
+from tests.factories import parse_context, utc
 
 DATA = Path(__file__).parent / "data" / "ics"
 REALWORLD = Path(__file__).parent / "data" / "realworld"
 LONDON = ZoneInfo("Europe/London")
 
-CONTEXT = ParseContext(
-    url="https://riverside-greens.example.org/events/?ical=1",
-    zone=LONDON,
-    window_start=datetime(2026, 6, 1, tzinfo=UTC),
-    window_end=datetime(2027, 6, 1, tzinfo=UTC),
-)
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    """An aware UTC datetime."""
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+CONTEXT = parse_context("https://riverside-greens.example.org/events/?ical=1")
 
 
 def window(start: datetime, end: datetime) -> ParseContext:

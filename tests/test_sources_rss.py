@@ -10,21 +10,12 @@ import pytest
 
 from calendar_hub.errors import ParseError
 from calendar_hub.sources import EventIn, ParseContext, ParseResult, parse_body, rss
+from tests.factories import parse_context, utc
 
 DATA = Path(__file__).parent / "data" / "rss"
 LONDON = ZoneInfo("Europe/London")
 
-CONTEXT = ParseContext(
-    url="https://riverside-greens.example.org/events/feed/",
-    zone=LONDON,
-    window_start=datetime(2026, 6, 1, tzinfo=UTC),
-    window_end=datetime(2027, 6, 1, tzinfo=UTC),
-)
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    """An aware UTC datetime."""
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+CONTEXT = parse_context("https://riverside-greens.example.org/events/feed/")
 
 
 def parse_file(name: str, context: ParseContext = CONTEXT) -> ParseResult:

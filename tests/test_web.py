@@ -132,3 +132,10 @@ def test_serve_refreshes_due_feeds_in_the_background(settings: Settings) -> None
             assert time.monotonic() < deadline, "the background refresh stored nothing in 30 s"
             time.sleep(0.1)
         assert background.get("/weeks/communities-together.ics").text.count("BEGIN:VEVENT") == 7
+
+
+@pytest.mark.usefixtures("loaded")
+def test_the_maps_markers_come_from_the_same_filters_as_its_list(client: TestClient) -> None:
+    page = client.get("/weeks/communities-together/map", params={"week": "ignored", "region": "Wales"}).text
+    assert 'data-geojson="/api/events.geojson?week=communities-together&amp;region=Wales"' in page
+    assert 'data-geojson="/api/events.geojson"' in client.get("/map").text

@@ -58,10 +58,8 @@ async def map_page(request: Request) -> Response:
     slug = request.path_params.get("week")
     filters = read_filters(request.query_params, catalogue, **({"week": slug} if slug else {}))
     week = catalogue.week(slug) if slug else None
-    query = request.url.query
-    data_url = "/api/events.geojson" + (f"?week={week.slug}" if week else "")
-    if query:
-        data_url += ("&" if "?" in data_url else "?") + query
+    query = filters.query()
+    data_url = "/api/events.geojson" + (f"?{query}" if query else "")
     listings = filters.apply(catalogue)
     return _render(request, "map.html", catalogue, week=week, data_url=data_url, listings=listings,
                    placed=sum(1 for item in listings if item.lat is not None))

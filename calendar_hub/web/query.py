@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
@@ -26,6 +27,12 @@ class Filters:
         """A cache key part: two requests with the same filters share one built output."""
         return (self.week, self.group, self.region and self.region.casefold(),
                 self.start and self.start.isoformat(), self.end and self.end.isoformat())
+
+    def query(self) -> str:
+        """The filters as a query string ("week=x&start=2026-12-05"), for links to other outputs."""
+        values = {"week": self.week, "group": self.group, "region": self.region,
+                  "start": self.start and self.start.isoformat(), "end": self.end and self.end.isoformat()}
+        return urlencode({name: value for name, value in values.items() if value})
 
     def apply(self, catalogue: Catalogue) -> list[Listing]:
         return catalogue.find(week=self.week, group=self.group, region=self.region, start=self.start,
