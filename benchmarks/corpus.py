@@ -46,3 +46,98 @@ def write_corpus(folder: Path, *, feeds: int, events: int, week_start: date, see
         path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
         paths.append(path)
     return paths
+
+
+_OUTLOOK_ZONE = """BEGIN:VTIMEZONE
+TZID:GMT Standard Time
+BEGIN:STANDARD
+DTSTART:16010101T020000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0000
+RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010101T010000
+TZOFFSETFROM:+0000
+TZOFFSETTO:+0100
+RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3
+END:DAYLIGHT
+END:VTIMEZONE""".splitlines()
+
+
+_GOOGLE_BOOKKEEPING = ["CLASS:PUBLIC", "CREATED:20261001T090000Z", "LAST-MODIFIED:20261020T090000Z",
+                       "TRANSP:OPAQUE"]
+_OUTLOOK_BOOKKEEPING = [
+    "CLASS:PUBLIC", "PRIORITY:5", "TRANSP:OPAQUE", "X-MICROSOFT-CDO-APPT-SEQUENCE:0",
+    "X-MICROSOFT-CDO-BUSYSTATUS:BUSY", "X-MICROSOFT-CDO-INTENDEDSTATUS:BUSY", "X-MICROSOFT-CDO-ALLDAYEVENT:FALSE",
+    "X-MICROSOFT-CDO-IMPORTANCE:1", "X-MICROSOFT-CDO-INSTTYPE:0", "X-MICROSOFT-DONOTFORWARDMEETING:FALSE",
+    "X-MICROSOFT-DISALLOW-COUNTER:FALSE", "X-MICROSOFT-REQUESTEDATTENDANCEMODE:DEFAULT",
+    "X-MICROSOFT-ISRESPONSEREQUESTED:FALSE",
+]
+
+
+def write_mixed_corpus(folder: Path, *, feeds: int, events: int, start: date, seed: int = 11) -> list[Path]:
+    """Write `feeds` ICS files of `events` VEVENTs each in the shapes real producers use; returns their paths.
+
+    Every fourth feed is Outlook-shaped (a Windows zone name with its VTIMEZONE), the rest Google-shaped
+    (UTC singles, X-WR-TIMEZONE).  In each feed one VEVENT in ten is a weekly series (COUNT, an EXDATE
+    and a moved instance as a RECURRENCE-ID override), one in ten an all-day or multi-day event, and
+    every description is different, as in real calendars.  Each VEVENT carries the bookkeeping
+    properties its producer really writes (CLASS, CREATED, TRANSP; Outlook's X-MICROSOFT-CDO-* lines).
+    """
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    origin = datetime.combine(start, datetime.min.time())
+    paths = []
+    for f in range(feeds):
+        town, lat, lon = TOWNS[f % len(TOWNS)]
+        outlook = f % 4 == 3
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "METHOD:PUBLISH", f"X-WR-CALNAME:Group {f}"]
+        if outlook:
+            lines += ["PRODID:Microsoft Exchange Server 2010", *_OUTLOOK_ZONE]
+        else:
+            lines += ["PRODID:-//Google Inc//Google Calendar 70.9054//EN", "CALSCALE:GREGORIAN",
+                      "X-WR-TIMEZONE:Europe/London"]
+        for e in range(events):
+            begin = origin + timedelta(days=rng.randrange(0, 300), hours=rng.randrange(9, 20))
+            hours = rng.choice([1, 2, 3])
+            kind = rng.choice(KINDS)
+            uid = f"{f:04d}-{e:04d}-{rng.getrandbits(48):012x}@{'outlook' if outlook else 'google'}.com"
+            shape = e % 10
+            if shape == 0:
+                when = [f"DTSTART;VALUE=DATE:{begin:%Y%m%d}",
+                        f"DTEND;VALUE=DATE:{begin + timedelta(days=rng.choice([1, 1, 2, 3])):%Y%m%d}"]
+            elif outlook:
+                when = [f"DTSTART;TZID=GMT Standard Time:{begin:%Y%m%dT%H%M%S}",
+                        f"DTEND;TZID=GMT Standard Time:{begin + timedelta(hours=hours):%Y%m%dT%H%M%S}"]
+            elif shape == 1:
+                when = [f"DTSTART;TZID=Europe/London:{begin:%Y%m%dT%H%M%S}",
+                        f"DTEND;TZID=Europe/London:{begin + timedelta(hours=hours):%Y%m%dT%H%M%S}"]
+            else:
+                when = [f"DTSTART:{begin:%Y%m%dT%H%M%S}Z", f"DTEND:{begin + timedelta(hours=hours):%Y%m%dT%H%M%S}Z"]
+            body = [
+                f"UID:{uid}", "DTSTAMP:20261101T090000Z", "SEQUENCE:0", "STATUS:CONFIRMED",
+                f"SUMMARY:{kind} ({town} {e})",
+                f"DESCRIPTION:<p>{kind} with Group {f} in {town}\\, meeting {e}.</p><p>Everyone welcome\\, "
+                f"bring a friend. Ref {rng.getrandbits(32):08x}</p>",
+                f"LOCATION:Community Centre {e % 7}\\, High Street\\, {town}",
+                f"GEO:{lat + rng.uniform(-0.05, 0.05):.5f};{lon + rng.uniform(-0.05, 0.05):.5f}",
+            ]
+            lines += ["BEGIN:VEVENT", *when, *body, *(_OUTLOOK_BOOKKEEPING if outlook else _GOOGLE_BOOKKEEPING)]
+            if shape == 1:
+                zone = "GMT Standard Time" if outlook else "Europe/London"
+                skipped = begin + timedelta(weeks=2)
+                lines += ["RRULE:FREQ=WEEKLY;COUNT=10", f"EXDATE;TZID={zone}:{skipped:%Y%m%dT%H%M%S}"]
+            lines.append("END:VEVENT")
+            if shape == 1:
+                zone = "GMT Standard Time" if outlook else "Europe/London"
+                moved = begin + timedelta(weeks=3)
+                lines += ["BEGIN:VEVENT", f"RECURRENCE-ID;TZID={zone}:{moved:%Y%m%dT%H%M%S}",
+                          f"DTSTART;TZID={zone}:{moved + timedelta(hours=1):%Y%m%dT%H%M%S}",
+                          f"DTEND;TZID={zone}:{moved + timedelta(hours=1 + hours):%Y%m%dT%H%M%S}",
+                          *body, "END:VEVENT"]
+        lines.append("END:VCALENDAR")
+        path = folder / f"group-{f:04d}.ics"
+        path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+        paths.append(path)
+    return paths

@@ -33,6 +33,7 @@ from sqlmodel import Session
 from calendar_hub import store
 from calendar_hub.errors import FeedError
 from calendar_hub.fetch import Limits, fetch, make_client
+from calendar_hub.identity import content_hash
 from calendar_hub.models import utcnow
 from calendar_hub.settings import Settings
 from calendar_hub.sources import ParseContext, ParseResult, parse_body, sniff
@@ -41,7 +42,7 @@ from calendar_hub.store import FeedJob, FeedOutcome
 log = logging.getLogger(__name__)
 
 # Bump when parsing changes, so that unchanged bodies are parsed again with the new code.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 # An unchanged body is still parsed again after this long, so the expansion window moves on.
 REPARSE_AFTER = timedelta(hours=20)
 FETCH_LOG_KEPT = timedelta(days=90)
@@ -104,14 +105,16 @@ _PARSE_LOCK = threading.Lock()
 
 
 def parse_in_worker(body: bytes, kind: str, url: str, zone: str, start: datetime,
-                    end: datetime) -> ParseResult | str:
-    """Parse in a worker process (or thread); a FeedError comes back as its message (plain words)."""
+                    end: datetime) -> tuple[ParseResult, list[str]] | str:
+    """Parse in a worker process (or thread): the result and its events' content hashes, computed
+    there to spare the process that writes to the database; a FeedError comes back as its message."""
     context = ParseContext(url=url, zone=ZoneInfo(zone), window_start=start, window_end=end)
     with _PARSE_LOCK:
         try:
-            return parse_body(body, kind=kind, context=context)
+            result = parse_body(body, kind=kind, context=context)
         except FeedError as e:
             return str(e)
+    return result, [content_hash(event) for event in result.events]
 
 
 class Refresher:
@@ -190,18 +193,18 @@ class Refresher:
             kind = job.kind or sniff(body)
         except FeedError as e:
             return outcome(kind="failed", error=str(e), bytes=len(body))
-        result = await self._parse(body, kind, job.url, at)
-        if isinstance(result, str):
-            return outcome(kind="failed", error=result, bytes=len(body))
+        parsed = await self._parse(body, kind, job.url, at)
+        if isinstance(parsed, str):
+            return outcome(kind="failed", error=parsed, bytes=len(body))
+        result, hashes = parsed
         reason = judge(job, body, kind, result)
         if reason:
             return outcome(kind="kept", error=reason, skipped=result.skipped, problems=result.problems,
                            bytes=len(body))
-        return outcome(kind="stored", content_hash=digest, events=result.events, found=len(result.events),
-                       skipped=result.skipped,
-                       problems=result.problems, bytes=len(body))
+        return outcome(kind="stored", content_hash=digest, events=result.events, hashes=hashes,
+                       found=len(result.events), skipped=result.skipped, problems=result.problems, bytes=len(body))
 
-    async def _parse(self, body: bytes, kind: str, url: str, at: datetime) -> ParseResult | str:
+    async def _parse(self, body: bytes, kind: str, url: str, at: datetime) -> tuple[ParseResult, list[str]] | str:
         settings = self.settings
         args = (body, kind, url, settings.timezone, at - timedelta(days=settings.window_past_days),
                 at + timedelta(days=settings.window_future_days))
@@ -253,7 +256,8 @@ class Refresher:
                 batch.append(nxt)
             self.report.events_changed += await asyncio.to_thread(self._record, [o for _j, o in batch])
             for job, outcome in batch:
-                outcome.events = []  # stored: let them go, a refresh of 100,000 events must stay small
+                # Stored: let them go, a refresh of 100,000 events must stay small.
+                outcome.events, outcome.hashes = [], []
                 self.report.outcomes.append((job, outcome))
                 if self.on_done is not None:
                     self.on_done(job, outcome)

@@ -335,8 +335,20 @@ def test_salvage_reads_events_one_by_one_when_the_calendar_does_not_parse() -> N
     result = parse_file("salvage_one_unreadable_event.ics")
     assert sorted(e.title for e in result.events) == ["Members' meeting", "Save our branch line rally"]
     assert result.skipped == 1
-    assert result.problems[0].startswith("the calendar as a whole could not be read (InvalidCalendar")
+    # The malformed alarm TRIGGER is dropped before parsing; the unreadable GEO sinks the whole file.
+    assert result.problems[0].startswith("the calendar as a whole could not be read (ValueError")
     assert result.problems[1].startswith('could not read the event "Walk the old trackbed"')
+
+
+def test_a_malformed_alarm_costs_nothing() -> None:
+    # The same calendar without its unreadable GEO: the rally's malformed VALARM alone.
+    text = (DATA / "salvage_one_unreadable_event.ics").read_text()
+    walk = text.index("BEGIN:VEVENT\nUID:cru-2026-11-21")
+    end = text.index("END:VEVENT\n", walk) + len("END:VEVENT\n")
+    result = ics.parse((text[:walk] + text[end:]).encode(), context=CONTEXT)
+    assert sorted(e.title for e in result.events) == ["Members' meeting", "Save our branch line rally"]
+    assert result.skipped == 0
+    assert result.problems == []
 
 
 def test_truncated_download_keeps_complete_events_and_says_it_is_cut_off() -> None:
@@ -444,3 +456,26 @@ def test_synology_week_long_duration_is_seven_days() -> None:
     (event,) = parse_file("node-ical__synology_duration_pt1w.ics", window(utc(2024, 2, 1), utc(2024, 3, 1)),
                           folder=REALWORLD).events
     assert (event.all_day, event.start_date, event.end_date) == (True, date(2024, 2, 15), date(2024, 2, 22))
+
+
+def test_outlook_time_zones_from_1601_start_in_2000_and_keep_their_times() -> None:
+    from calendar_hub.sources._ics_load import recent_onsets
+
+    text = (DATA / "outlook_gmt_standard_time.ics").read_text()
+    moved = recent_onsets(text)
+    assert "DTSTART:1601" not in moved and "DTSTART:2000" in moved
+    assert [e.start for e in ics.parse(moved.encode(), context=CONTEXT).events] == \
+        [e.start for e in ics.parse(text.encode(), context=CONTEXT).events]
+
+
+def test_time_zone_observances_with_an_end_are_left_as_written() -> None:
+    from calendar_hub.sources._ics_load import recent_onsets
+
+    text = ("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Old rules\nBEGIN:DAYLIGHT\nDTSTART:19670430T020000\n"
+            "RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=-1SU;UNTIL=19730429T070000Z\nTZOFFSETFROM:-0500\nTZOFFSETTO:-0400\n"
+            "END:DAYLIGHT\nBEGIN:STANDARD\nDTSTART:19671029T020000\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\n"
+            "TZOFFSETFROM:-0400\nTZOFFSETTO:-0500\nEND:STANDARD\nEND:VTIMEZONE\nEND:VCALENDAR\n")
+    moved = recent_onsets(text)
+    assert "DTSTART:19670430T020000" in moved          # UNTIL: as written
+    assert "DTSTART:20001029T020000" in moved          # open-ended: from 2000
+

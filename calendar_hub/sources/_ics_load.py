@@ -26,6 +26,23 @@ _ALARM = re.compile(r"^BEGIN:VALARM[ \t]*\r?\n.*?^END:VALARM[ \t]*(?:\r?\n|\Z)",
 _END_CALENDAR = re.compile(r"^END:VCALENDAR[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 _SUMMARY = re.compile(r"^SUMMARY[;:](?:[^:\r\n]*:)?(.*)$", re.IGNORECASE | re.MULTILINE)
 _X_WR_TIMEZONE = re.compile(r"^X-WR-TIMEZONE(?:;[^:\r\n]*)?:(.+?)\r?$", re.IGNORECASE | re.MULTILINE)
+_TIMEZONE = re.compile(r"^BEGIN:VTIMEZONE[ \t]*\r?\n.*?^END:VTIMEZONE[ \t]*\r?$",
+                       re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_OBSERVANCE = re.compile(r"^BEGIN:(STANDARD|DAYLIGHT)[ \t]*\r?\n.*?^END:\1[ \t]*\r?$",
+                         re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_ANCIENT_ONSET = re.compile(r"^(DTSTART[;:](?:[^:\r\n]*:)?)(1[0-9]{3})(\d{4}T)", re.IGNORECASE | re.MULTILINE)
+_OPEN_RULE = re.compile(r"^RRULE:(?![^\r\n]*(?:UNTIL|COUNT)=)", re.IGNORECASE | re.MULTILINE)
+# Properties the hub never reads (RFC 5545 bookkeeping, attendees, vendors' own), with their folded
+# continuation lines, and alarms: dropped before parsing, as a quarter to a half of a real export's
+# lines are these, and a malformed one (an alarm's TRIGGER, an attendee's parameters) must not cost
+# the calendar.  X-MICROSOFT-CDO-ALLDAYEVENT stays: it tells Outlook's all-day events apart.
+_UNREAD = re.compile(
+    r"^(?:ATTENDEE|ORGANIZER|CLASS|CREATED|LAST-MODIFIED|TRANSP|PRIORITY|ATTACH|COMMENT|RESOURCES|CONTACT"
+    r"|REQUEST-STATUS|RELATED-TO|X-MICROSOFT-(?!CDO-ALLDAYEVENT)[A-Z0-9-]*|X-MS-[A-Z0-9-]*|X-MOZ-[A-Z0-9-]*"
+    r"|X-LIC-[A-Z0-9-]*|X-GOOGLE-[A-Z0-9-]*)[;:][^\n]*(?:\n|\Z)(?:[ \t][^\n]*(?:\n|\Z))*",
+    re.IGNORECASE | re.MULTILINE)
+# A yearly rule's onsets are the same from 2000 on, whatever year the rule starts in.
+_RECENT_ONSET_YEAR = "2000"
 
 
 def decode(data: bytes) -> str:
@@ -67,6 +84,7 @@ def load_calendars(text: str, context: ParseContext, result: ParseResult) -> lis
     # TZID wins, so two Outlook feeds that both say "Customized Time Zone" would share the first
     # feed's offsets.  Start every feed with an empty cache (this only drops cached lookups).
     tzp.use_zoneinfo()
+    text = recent_onsets(_ALARM.sub("", _UNREAD.sub("", text)))
     try:
         parsed = Calendar.from_ical(text, multiple=True)
     except Exception as e:  # icalendar raises ValueError, AttributeError, KeyError, InvalidCalendar...
@@ -78,6 +96,27 @@ def load_calendars(text: str, context: ParseContext, result: ParseResult) -> lis
         reason = "it is cut off: there is no END:VCALENDAR line" if cut_off else "no complete VCALENDAR"
         return [_salvage(text, context, result, reason=reason)]
     return calendars
+
+
+def recent_onsets(text: str) -> str:
+    """The text with each custom time zone's open-ended yearly rules starting in 2000 instead of centuries ago.
+
+    Outlook and Exchange write every VTIMEZONE observance (RFC 5545 3.6.5) as starting on
+    1 January 1601.  The library that turns them into tzinfo objects walks every onset from there
+    on each lookup, so each time conversion of such a feed cost over 400 steps.  The rule gives
+    the same onsets from 2000 onwards, and the hub reads no time before then.  Observances with
+    UNTIL or COUNT, or without a rule, are left exactly as written.
+    """
+    if "BEGIN:VTIMEZONE" not in text and "begin:vtimezone" not in text.lower():
+        return text
+
+    def observance(match: re.Match[str]) -> str:
+        block = match.group(0)
+        if not _OPEN_RULE.search(block):
+            return block
+        return _ANCIENT_ONSET.sub(lambda m: m.group(1) + _RECENT_ONSET_YEAR + m.group(3), block)
+
+    return _TIMEZONE.sub(lambda m: _OBSERVANCE.sub(observance, m.group(0)), text)
 
 
 def _salvage(text: str, context: ParseContext, result: ParseResult, *, reason: str) -> Calendar:
