@@ -99,7 +99,8 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
         report = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step))
     progress.finish()
     rows = [(job.group_slug, _short(job.url), outcome.kind, str(outcome.found) if outcome.kind == "stored"
-             else "-", str(outcome.skipped or ""), outcome.error) for job, outcome in report.outcomes]
+             else "-", str(outcome.skipped or ""), "; ".join(filter(None, [outcome.error, outcome.notice])))
+            for job, outcome in report.outcomes]
     print(_table(("group", "feed", "outcome", "events", "skipped", "message"), sorted(rows)))
     failed = report.count("failed") + report.count("kept")
     print(f"\n{len(report.outcomes)} feeds in {report.seconds:.1f} s: {report.count('stored')} stored, "
@@ -116,12 +117,11 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
         feed = item.feed
         status = "paused" if not feed.active else ("failing" if feed.consecutive_failures else
                                                    ("ok" if feed.last_success_at else "new"))
-        message = feed.error or (f"{feed.items_skipped} items skipped: {feed.problems[0]}"
-                                 if feed.items_skipped and feed.problems else "")
+        message = "; ".join(filter(None, [feed.error, feed.notice]))
         rows.append((item.group_slug, _short(feed.url), status,
                      feed.last_success_at.strftime("%Y-%m-%d %H:%M") if feed.last_success_at else "never",
                      str(item.events_stored), str(feed.items_skipped), message))
-    print(_table(("group", "feed", "status", "last success", "events", "skipped", "message"), rows))
+    print(_table(("group", "URL", "status", "last success", "events", "skipped", "message"), rows))
     return 0
 
 

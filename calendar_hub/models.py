@@ -87,6 +87,7 @@ class Feed(SQLModel, table=True):
     events_found: int = 0
     items_skipped: int = 0
     problems: list[str] = Field(default_factory=list, sa_type=JSON)
+    notice: str = Field(default="", max_length=2000)        # what the last parse lacked, in one line
     consecutive_failures: int = 0
     fetch_count: int = 0
     not_modified_count: int = 0
@@ -164,6 +165,23 @@ class FetchLog(SQLModel, table=True):
     bytes: int = 0
     events: int = 0
     message: str = Field(default="", max_length=2000)
+
+
+class LinkedPage(SQLModel, table=True):
+    """An event page that a feed item links to, as last fetched, with the events read from it.
+
+    Kept so that each page is fetched at most once a day however often its feed changes.
+    """
+
+    __tablename__ = "linked_page"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, unique=True, index=True)
+    fetched_at: datetime = _when(default_factory=utcnow)
+    etag: str = Field(default="", max_length=500)
+    last_modified: str = Field(default="", max_length=100)
+    events: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    error: str = Field(default="", max_length=2000)
 
 
 class HubState(SQLModel, table=True):

@@ -36,7 +36,7 @@ from calendar_hub.fetch import Limits, fetch, make_client
 from calendar_hub.identity import content_hash
 from calendar_hub.models import utcnow
 from calendar_hub.settings import Settings
-from calendar_hub.sources import ParseContext, ParseResult, parse_body, sniff
+from calendar_hub.sources import ParseContext, ParseResult, parse_body, sniff, summary
 from calendar_hub.store import FeedJob, FeedOutcome
 
 log = logging.getLogger(__name__)
@@ -83,15 +83,22 @@ def has_items(body: bytes, kind: str) -> bool:
     return b"<item" in lowered or b"<entry" in lowered
 
 
+def size_words(size: int) -> str:
+    """A body's size for people: "512 KB", "740 bytes"."""
+    return f"{size // 1024} KB" if size >= 1024 else f"{size} bytes"
+
+
 def judge(job: FeedJob, body: bytes, kind: str, result: ParseResult) -> str:
     """Why a parsed body must not replace the feed's events, or "" when it may.
 
-    A feed that had events and now parses to none keeps them when the body is broken or suspicious:
-    items were skipped, or it holds no item at all.  A calendar whose events all moved out of
-    the window (or that the group emptied on purpose, leaving its items) is taken at its word.
+    A body cut off before its end, or a feed that had events and now parses to none while its
+    body is broken or suspicious (items were skipped, or it holds no item at all), keeps the last
+    good copy.  A calendar whose events all moved out of the window (or that the group emptied on
+    purpose, leaving its items) is taken at its word.  With nothing stored yet, nothing can be lost:
+    the complete events of a cut-off body are better than none.
     """
-    if looks_truncated(body, kind):
-        return f"the file is cut off after {len(body) // 1024} KB; keeping the last good copy"
+    if looks_truncated(body, kind) and (job.events_stored or not result.events):
+        return f"the file is cut off after {size_words(len(body))}; keeping the last good copy"
     if not result.events and job.events_stored:
         if result.skipped:
             return (f"none of the {result.skipped} items could be read; keeping the last good copy")
@@ -197,12 +204,20 @@ class Refresher:
         if isinstance(parsed, str):
             return outcome(kind="failed", error=parsed, bytes=len(body))
         result, hashes = parsed
+        notice = summary(result, kind=kind, days=self.settings.window_future_days)
         reason = judge(job, body, kind, result)
         if reason:
             return outcome(kind="kept", error=reason, skipped=result.skipped, problems=result.problems,
-                           bytes=len(body))
+                           notice=notice, bytes=len(body))
+        if looks_truncated(body, kind):
+            # Stored for want of anything better, and parsed again next time (no content hash).
+            notice = "; ".join(filter(None, [f"the file is cut off after {size_words(len(body))}; "
+                                             f"only the {len(result.events)} complete events before the cut "
+                                             "were read", notice]))
+            digest = ""
         return outcome(kind="stored", content_hash=digest, events=result.events, hashes=hashes,
-                       found=len(result.events), skipped=result.skipped, problems=result.problems, bytes=len(body))
+                       found=len(result.events), skipped=result.skipped, problems=result.problems, notice=notice,
+                       bytes=len(body))
 
     async def _parse(self, body: bytes, kind: str, url: str, at: datetime) -> tuple[ParseResult, list[str]] | str:
         settings = self.settings

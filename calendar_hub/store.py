@@ -208,6 +208,7 @@ class FeedOutcome:
     content_hash: str = ""
     events: list[EventIn] = field(default_factory=list)
     hashes: list[str] = field(default_factory=list)   # content hashes of `events`, if already computed
+    notice: str = ""                                   # what the parse lacked, in one line ("stored", "kept")
     found: int = 0                  # how many events the parse gave (kept after `events` is released)
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
@@ -245,6 +246,7 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
             if outcome.kind == "kept":
                 feed.items_skipped = outcome.skipped
                 feed.problems = outcome.problems[:20]
+                feed.notice = outcome.notice[:2000]
         else:
             feed.consecutive_failures = 0
             feed.error = ""
@@ -263,6 +265,7 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
                 feed.events_found = len(outcome.events)
                 feed.items_skipped = outcome.skipped
                 feed.problems = outcome.problems[:20]
+                feed.notice = outcome.notice[:2000]
                 events_after = len(outcome.events)
         session.add(FetchLog(feed_id=outcome.feed_id, at=outcome.at, outcome=outcome.kind,
                              http_status=outcome.http_status, duration_ms=outcome.duration_ms,

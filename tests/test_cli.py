@@ -26,9 +26,9 @@ def test_init_load_refresh_and_feeds(tmp_path: Path, database_url: str, capsys: 
     assert "3 unchanged" in capsys.readouterr().out
     assert main(["feeds"], environ=env) == 0
     table = capsys.readouterr().out
-    assert table.splitlines()[0].split() == ["group", "feed", "status", "last", "success", "events", "skipped",
+    assert table.splitlines()[0].split() == ["group", "URL", "status", "last", "success", "events", "skipped",
                                              "message"]
-    assert "1 items skipped: " in table  # the news item without an event date
+    assert "1 item had no event date" in table  # the news item without an event date
 
 
 def test_a_bad_registry_is_an_error_with_a_message(tmp_path: Path, database_url: str,

@@ -63,12 +63,45 @@ class ParseResult:
     events: list[EventIn] = field(default_factory=list)
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
+    reasons: dict[str, int] = field(default_factory=dict)  # why items were skipped, without their values
 
-    def skip(self, reason: str) -> None:
-        """Count one item that could not be used, keeping the first few reasons for the feed's state."""
+    def skip(self, problem: str, reason: str) -> None:
+        """Count one item that could not be used: `problem` names it, `reason` says why in plain words.
+
+        The first few problems are kept for the feed's state; every reason is counted, with the
+        quoted values and library details taken out, for the one-line diagnosis (`summary`).
+        """
         self.skipped += 1
         if len(self.problems) < 20:
-            self.problems.append(reason)
+            self.problems.append(problem)
+        general = " ".join(_DETAILS.sub("", reason).split())
+        self.reasons[general] = self.reasons.get(general, 0) + 1
+
+
+_DETAILS = re.compile(r"""\s*(?:'[^']*'|"[^"]*"|\([^)]*\))""")
+_PLURAL_VERBS = {"it had ": "had ", "it has ": "have ", "it is ": "are ", "it repeats ": "repeat "}
+
+
+def summary(result: ParseResult, *, kind: str, days: int) -> str:
+    """One line on what a parsed feed lacked, for organisers: "3 items had no event date", or "".
+
+    `kind` is the parser's ("ical" or "rss"); `days` the length of the hub's window into the future.
+    """
+    noun = "event" if kind == "ical" else "item"
+    parts = []
+    for reason, count in sorted(result.reasons.items(), key=lambda pair: -pair[1]):
+        things = f"{count} {noun}{'' if count == 1 else 's'}"
+        verb = next((v for prefix, v in _PLURAL_VERBS.items() if reason.startswith(prefix)), None)
+        if verb is not None and count > 1:
+            parts.append(f"{things} {verb}{reason.split(' ', 2)[2]}")
+        elif verb is not None:
+            parts.append(f"{things} {reason[3:]}")
+        else:
+            parts.append(f"{things} skipped: {reason}")
+    if not result.events and not result.skipped:
+        whole = "the calendar" if kind == "ical" else "the feed"
+        parts.append(f"{whole} has no events in the next {days} days")
+    return "; ".join(parts)
 
 
 def sniff(data: bytes) -> str:
@@ -88,7 +121,17 @@ def not_a_feed(data: bytes, *, wanted: str = "a calendar or a feed") -> str:
         return f"the server sent an empty body instead of {wanted}"
     if _HTML_PAGE.match(head) or b"<html" in head.lower():
         return "this address returns a web page, not a calendar or a feed"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    for magic, what in _DOCUMENTS:
+        if stripped.startswith(magic):
+            return f"this address returns {what}, not a calendar or a feed"
     return "this address returns something that is neither a calendar (ICS) nor a feed (RSS/Atom)"
+
+
+# What else a calendar's address turns out to serve, by the first bytes.
+_DOCUMENTS = ((b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a zip file (perhaps a Word or Excel document)"),
+              (b"\x89PNG", "an image"), (b"\xff\xd8\xff", "an image"), (b"GIF8", "an image"),
+              (b"{", "JSON data"), (b"[", "JSON data"), (b"BEGIN:VCARD", "a contact card (vCard)"))
 
 
 def plausible_point(lat: float, lon: float) -> bool:

@@ -146,7 +146,7 @@ def _salvage(text: str, context: ParseContext, result: ParseResult, *, reason: s
             components = _parse_block(_ALARM.sub("", block))
         except Exception as e:
             failed += 1
-            result.skip(f'could not read the event "{_summary_of(block)}": {describe(e)}')
+            result.skip(f'could not read the event "{_summary_of(block)}": {describe(e)}', "it could not be read")
             continue
         for component in components:
             calendar.add_component(component)

@@ -117,7 +117,7 @@ def _emit_single(reader: EventReader, component: Component, uid: str, result: Pa
     try:
         _emit(reader.read(component, uid, ""), result, emitted)
     except Unusable as e:
-        result.skip(f'skipped "{title_of(component)}": {e}')
+        result.skip(f'skipped "{title_of(component)}": {e}', str(e))
 
 
 def _emit_series(reader: EventReader, master: Component | None, overrides: list[Component], uid: str,
@@ -144,10 +144,11 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
         occurrences = recurring_ical_events.of(calendar).between(low, high)
         occurrences.sort(key=lambda occurrence: to_utc(occurrence["DTSTART"].dt, reader.floating))
     except Unusable as e:
-        result.skip(f'skipped "{title}": {e}')
+        result.skip(f'skipped "{title}": {e}', str(e))
         return
     except Exception as e:  # recurring-ical-events and icalendar raise many kinds for one bad series
-        result.skip(f'skipped "{title}": its repeats could not be worked out ({describe(e)})')
+        result.skip(f'skipped "{title}": its repeats could not be worked out ({describe(e)})',
+                    "its repeats could not be worked out")
         return
     count = 0
     for occurrence in occurrences:
@@ -161,7 +162,7 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
         try:
             event = reader.read(occurrence, uid, rid)
         except Unusable as e:
-            result.skip(f'skipped "{title_of(occurrence)}" on {rid or "one date"}: {e}')
+            result.skip(f'skipped "{title_of(occurrence)}" on {rid or "one date"}: {e}', str(e))
             continue
         if event is not None:
             count += 1

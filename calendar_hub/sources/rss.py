@@ -58,7 +58,7 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         try:
             event = _event(entry, title, prefixes, context)
         except Unusable as e:
-            result.skip(f'skipped "{title}": {e}')
+            result.skip(f'skipped "{title}": {e}', str(e))
             continue
         if event is None:
             continue
