@@ -3,14 +3,22 @@
 `fetch(client, url, ...)` returns a `Fetched` body (or a 304) and raises FetchError, in words an
 organiser understands, for everything else.  Files (`file://`) are read only for feeds that came
 from the operator's registry, never for addresses that arrived through the web.
+
+Addresses that arrive through the web (a joining group's feed, a link inside a feed) are fetched
+with `make_client(settings, guarded=True)`: its `GuardedTransport` resolves every host, on every
+redirect too, refuses private, loopback, link-local and other non-public addresses before any
+connection is made, and connects to the very address it checked (no second lookup to rebind).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
+import socket
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -59,9 +67,83 @@ class Fetched:
     duration_ms: int
 
 
-def make_client(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """The HTTP client a refresh uses: honest User-Agent, time limits, bounded redirects and connections."""
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (the system resolver, off the event loop)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def public_address(address: str) -> bool:
+    """Whether an IP address is on the public internet: not private, loopback, link-local, multicast or reserved."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+    return ip.is_global and not ip.is_multicast
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """Refuses requests to non-public addresses before connecting; connects to the address it checked.
+
+    httpx sends every redirect hop through the transport, so each hop is checked the same way.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, resolver: Resolver = resolve) -> None:
+        self.inner = inner
+        self.resolver = resolver
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        host = url.host
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            addresses = [host] if _is_ip(host) else await self.resolver(host, port)
+        except OSError as e:
+            raise FetchError(f"the server's name {host!r} could not be found", url=str(url)) from e
+        refused = [a for a in addresses if not public_address(a)]
+        if not addresses or refused:
+            raise FetchError(f"the address points at a private or local network ({host} is "
+                             f"{(refused or ['nowhere'])[0]}); only public addresses can be fetched", url=str(url))
+        if _is_ip(host):
+            return await self.inner.handle_async_request(request)
+        # Connect to the checked address, so that a second lookup cannot be answered differently;
+        # the request itself is left alone, as httpx builds the next redirect from it.
+        extensions = dict(request.extensions)
+        if url.scheme == "https":
+            extensions["sni_hostname"] = host  # TLS still names, and verifies, the real host
+        pinned = httpx.Request(request.method, url.copy_with(host=addresses[0]), headers=request.headers,
+                               stream=request.stream, extensions=extensions)
+        return await self.inner.handle_async_request(pinned)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def make_client(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None, guarded: bool = False,
+                resolver: Resolver = resolve) -> httpx.AsyncClient:
+    """The HTTP client a refresh uses: honest User-Agent, time limits, bounded redirects and connections.
+
+    `guarded` (for addresses that arrived through the web) wraps the transport in `GuardedTransport`,
+    unless the operator allowed private addresses (`fetch_private_addresses`).
+    """
     limits = Limits.from_settings(settings)
+    if guarded and not settings.fetch_private_addresses:
+        inner = transport or httpx.AsyncHTTPTransport(
+            verify=_tls_context(), limits=httpx.Limits(max_connections=max(settings.fetch_concurrency, 1)))
+        transport = GuardedTransport(inner, resolver)
     return httpx.AsyncClient(
         headers={"User-Agent": settings.user_agent,
                  "Accept": "text/calendar, application/rss+xml, application/atom+xml, application/xml;q=0.9, "

@@ -41,6 +41,12 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "FETCH_TOTAL_TIMEOUT": ("fetch_total_timeout", "60", "Seconds a whole fetch may take."),
     "FETCH_MAX_BYTES": ("fetch_max_bytes", "10000000", "Largest feed body accepted, in bytes."),
     "FETCH_MAX_REDIRECTS": ("fetch_max_redirects", "5", "Redirects followed per fetch."),
+    "FETCH_PRIVATE_ADDRESSES": ("fetch_private_addresses", "false",
+                                "Whether addresses that arrive through the web (joining groups, links inside "
+                                "feeds) may point at private, loopback or link-local hosts. Only for a hub "
+                                "whose groups all sit on one private network."),
+    "FOLLOW_LINKS": ("follow_links", "30",
+                     "Event pages read per feed when its items carry no event date, only a link; 0 turns it off."),
     "REFRESH_INTERVAL": ("refresh_interval", "3600", "Seconds between successful fetches of one feed."),
     "PARSE_WORKERS": ("parse_workers", "0", "Processes that parse feeds; 0 means one per core."),
     "SERVE_REFRESH": ("serve_refresh", "true", "Whether `serve` refreshes due feeds in the background."),
@@ -68,6 +74,8 @@ class Settings:
     fetch_total_timeout: float = 60.0
     fetch_max_bytes: int = 10_000_000
     fetch_max_redirects: int = 5
+    fetch_private_addresses: bool = False
+    follow_links: int = 30
     refresh_interval: int = 3600
     parse_workers: int = 0
     serve_refresh: bool = True
