@@ -1,4 +1,4 @@
-"""The `calendar-hub` command: init, load, refresh, feeds, serve, demo."""
+"""The `calendar-hub` command: init, load, refresh, feeds, discover, serve, demo."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -22,6 +22,9 @@ from calendar_hub.errors import HubError
 from calendar_hub.registry import read_registry
 from calendar_hub.settings import Settings, demo_registry_dir
 from calendar_hub.store import FeedJob, FeedOutcome
+
+if TYPE_CHECKING:
+    from calendar_hub.discover import Discovery
 
 
 def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = None) -> int:
@@ -55,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     refresh = command("refresh", cmd_refresh, "fetch every active feed now and print a summary")
     refresh.add_argument("--due", action="store_true", help="only feeds whose next attempt is due")
     command("feeds", cmd_feeds, "print each feed's state as a table")
+    discover = command("discover", cmd_discover,
+                       "find the calendar or feed behind a website, calendar page or webcal:// address")
+    discover.add_argument("url")
     serve = command("serve", cmd_serve, "run the web app (and refresh due feeds in the background)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -122,6 +128,24 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
                      feed.last_success_at.strftime("%Y-%m-%d %H:%M") if feed.last_success_at else "never",
                      str(item.events_stored), str(feed.items_skipped), message))
     print(_table(("group", "URL", "status", "last success", "events", "skipped", "message"), rows))
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
+    from calendar_hub.discover import discover
+    from calendar_hub.fetch import Limits, make_client
+
+    async def run() -> Discovery:
+        # The address comes from a group, as through the web: private networks are refused.
+        async with make_client(settings, guarded=True) as client:
+            return await discover(client, args.url, limits=Limits.from_settings(settings))
+
+    found = asyncio.run(run())
+    if not found.feeds:
+        print(f"no calendar found: {found.message}")
+        return 1
+    print(_table(("kind", "URL", "title", "how it was found"),
+                 [(f.kind, f.url, f.title, f.how) for f in found.feeds]))
     return 0
 
 

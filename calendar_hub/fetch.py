@@ -65,6 +65,7 @@ class Fetched:
     last_modified: str
     final_url: str
     duration_ms: int
+    content_type: str = ""
 
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -194,6 +195,9 @@ async def fetch(client: httpx.AsyncClient, url: str, *, limits: Limits, etag: st
         raise FetchError(f"could not connect to the server ({_reason(e)})", url=url) from e
     except httpx.HTTPError as e:
         raise FetchError(f"the transfer failed ({_reason(e)})", url=url) from e
+    except (httpx.InvalidURL, ValueError) as e:
+        # httpx's own URL parser refuses some addresses (a bad port, an odd IPv4 or IDNA host).
+        raise FetchError("this is not a valid web address", url=url) from e
 
 
 async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], limits: Limits,
@@ -219,7 +223,8 @@ async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], lim
                 raise FetchError(_too_large(limits.max_bytes), url=url, status=response.status_code)
             chunks.append(chunk)
         return Fetched(response.status_code, b"".join(chunks), response.headers.get("etag", ""),
-                       response.headers.get("last-modified", ""), str(response.url), _ms(started))
+                       response.headers.get("last-modified", ""), str(response.url), _ms(started),
+                       response.headers.get("content-type", ""))
 
 
 def _read_file(url: str, max_bytes: int) -> bytes:

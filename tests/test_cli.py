@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from calendar_hub.cli import main
+from tests.feedserver import FeedServer
 from tests.hubdata import moved_hub
+
+DATA = Path(__file__).parent / "data"
 
 
 def test_init_load_refresh_and_feeds(tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -36,3 +39,28 @@ def test_a_bad_registry_is_an_error_with_a_message(tmp_path: Path, database_url:
     (tmp_path / "bad.toml").write_text('[[group]]\nslug = "Bad Slug"\nname = "x"\n')
     assert main(["load", str(tmp_path)], environ={"CALENDAR_HUB_DATABASE_URL": database_url}) == 1
     assert "bad.toml" in capsys.readouterr().err
+
+
+def test_discover_names_the_feed_behind_a_page(feed_server: FeedServer, capsys: pytest.CaptureFixture[str]) -> None:
+    calendar = (DATA / "ics" / "cancelled_event.ics").read_bytes()
+    feed_server.serve("/events.ics", calendar)
+    page = feed_server.serve("/", b'<html><head><title>Friends of Refugees</title>'
+                                  b'<link rel="alternate" type="text/calendar" href="/events.ics"></head></html>',
+                             content_type="text/html")
+    env = {"CALENDAR_HUB_FETCH_PRIVATE_ADDRESSES": "true"}  # the test server is on loopback
+    assert main(["discover", page], environ=env) == 0
+    out = capsys.readouterr().out
+    assert feed_server.url("/events.ics") in out and "ical" in out
+
+
+def test_discover_refuses_a_private_address_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["discover", "http://127.0.0.1:9/calendar"], environ={}) == 1
+    assert "private or local network" in capsys.readouterr().out
+
+
+def test_discover_says_why_a_page_has_no_feed(feed_server: FeedServer, capsys: pytest.CaptureFixture[str]) -> None:
+    page = feed_server.serve("/", b"<html><head><title>Riverside Greens - Home</title></head><body>Hi</body></html>",
+                             content_type="text/html")
+    assert main(["discover", page], environ={"CALENDAR_HUB_FETCH_PRIVATE_ADDRESSES": "true"}) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("no calendar found:") and "Riverside Greens - Home" in out
