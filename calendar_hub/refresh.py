@@ -24,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -33,13 +34,15 @@ from sqlmodel import Session
 from calendar_hub import store
 from calendar_hub.errors import FeedError
 from calendar_hub.fetch import Limits, fetch, make_client
+from calendar_hub.follow import PAGE_KEPT, PageFollower
 from calendar_hub.identity import content_hash
 from calendar_hub.models import utcnow
 from calendar_hub.settings import Settings
-from calendar_hub.sources import ParseContext, ParseResult, parse_body, sniff, summary
+from calendar_hub.sources import EventIn, ParseContext, ParseResult, parse_body, sniff, summary
 from calendar_hub.store import FeedJob, FeedOutcome
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # Bump when parsing changes, so that unchanged bodies are parsed again with the new code.
 PARSER_VERSION = "2"
@@ -72,6 +75,8 @@ def looks_truncated(body: bytes, kind: str) -> bool:
     tail = body[-4096:].rstrip().lower()
     if kind == "ical":
         return not tail.endswith(b"end:vcalendar")
+    if kind == "jsonfeed":
+        return not tail.endswith(b"}")
     return not (tail.endswith(b"</rss>") or tail.endswith(b"</feed>") or tail.endswith(b"</rdf:rdf>"))
 
 
@@ -80,6 +85,8 @@ def has_items(body: bytes, kind: str) -> bool:
     lowered = body.lower()
     if kind == "ical":
         return b"begin:vevent" in lowered
+    if kind == "jsonfeed":
+        return b'"url"' in lowered
     return b"<item" in lowered or b"<entry" in lowered
 
 
@@ -124,6 +131,14 @@ def parse_in_worker(body: bytes, kind: str, url: str, zone: str, start: datetime
     return result, [content_hash(event) for event in result.events]
 
 
+def read_page_in_worker(html: bytes, url: str, zone: str, start: datetime, end: datetime) -> list[EventIn]:
+    """The events on a linked event page (schema.org Event, h-event), read in a worker process (or thread)."""
+    from calendar_hub.sources.eventpage import events_from_page
+
+    context = ParseContext(url=url, zone=ZoneInfo(zone), window_start=start, window_end=end)
+    return events_from_page(html, url=url, context=context)
+
+
 class Refresher:
     """One refresh run: holds the client, the parse pool and the batch writer."""
 
@@ -137,6 +152,7 @@ class Refresher:
         self.limits = Limits.from_settings(settings)
         self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + 120)
         self.pool: concurrent.futures.Executor | None = None
+        self.guarded: httpx.AsyncClient | None = None   # for links found inside feeds: they come from the web
         self.queue: asyncio.Queue[tuple[FeedJob, FeedOutcome] | None] = asyncio.Queue()
         self.report = RefreshReport()
 
@@ -158,6 +174,8 @@ class Refresher:
             await writer
             if own_client:
                 await client.aclose()
+            if self.guarded is not None:
+                await self.guarded.aclose()
             if self.pool is not None:
                 self.pool.shutdown(wait=False, cancel_futures=True)
             await asyncio.to_thread(self._release)
@@ -173,6 +191,7 @@ class Refresher:
         with Session(self.engine) as session:
             store.release_leases(session=session, owner=self.owner)
             store.prune_fetch_log(session=session, older_than=utcnow() - FETCH_LOG_KEPT)
+            store.prune_linked_pages(session=session, older_than=utcnow() - PAGE_KEPT)
 
     async def _one(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, job: FeedJob) -> None:
         async with gate:
@@ -204,6 +223,8 @@ class Refresher:
         if isinstance(parsed, str):
             return outcome(kind="failed", error=parsed, bytes=len(body))
         result, hashes = parsed
+        if result.linked:
+            hashes.extend(content_hash(event) for event in await self._follow(result, at))
         notice = summary(result, kind=kind, days=self.settings.window_future_days)
         reason = judge(job, body, kind, result)
         if reason:
@@ -220,22 +241,51 @@ class Refresher:
                        bytes=len(body))
 
     async def _parse(self, body: bytes, kind: str, url: str, at: datetime) -> tuple[ParseResult, list[str]] | str:
-        settings = self.settings
-        args = (body, kind, url, settings.timezone, at - timedelta(days=settings.window_past_days),
-                at + timedelta(days=settings.window_future_days))
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool(), parse_in_worker, *args)
-        except BrokenProcessPool:
-            # A worker died (out of memory on a hostile body, say): parse the rest of this run in a thread.
-            log.warning("parse worker died on %s; parsing in-process for the rest of this refresh", url)
-            if isinstance(self.pool, concurrent.futures.ProcessPoolExecutor):
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-            return await loop.run_in_executor(self.pool, parse_in_worker, *args)
+            return await self._in_pool(parse_in_worker, body, kind, url, *self._window(at))
         except Exception as e:  # noqa: BLE001  (a parser bug must cost one feed, not the refresh)
             log.exception("parser failed on %s", url)
             return f"the hub could not read this feed ({type(e).__name__}); the organisers have been told"
+
+    async def _follow(self, result: ParseResult, at: datetime) -> list[EventIn]:
+        """Read the pages that dateless items link to; returns the events added to `result`."""
+        if self.settings.follow_links <= 0:
+            for item in result.linked:
+                result.skip(f'skipped "{item.title}": it had no event date', "it had no event date")
+            result.linked = []
+            return []
+        if self.guarded is None:
+            self.guarded = make_client(self.settings, guarded=True)
+
+        async def read(html: bytes, url: str) -> list[EventIn] | str:
+            try:
+                events: list[EventIn] = await self._in_pool(read_page_in_worker, html, url, *self._window(at))
+            except Exception as e:  # noqa: BLE001  (one odd page must not cost the feed)
+                log.exception("event page reader failed on %s", url)
+                return f"the page could not be read ({type(e).__name__})"
+            return events
+
+        follower = PageFollower(self.engine, self.guarded, self.limits, per_feed=self.settings.follow_links,
+                                read=read)
+        return await follower.follow(result, at=at)
+
+    def _window(self, at: datetime) -> tuple[str, datetime, datetime]:
+        settings = self.settings
+        return (settings.timezone, at - timedelta(days=settings.window_past_days),
+                at + timedelta(days=settings.window_future_days))
+
+    async def _in_pool(self, function: Callable[..., _T], *args: object) -> _T:
+        """Run `function(*args)` in the parse pool; if a worker dies, in a thread for the rest of the run."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool(), function, *args)
+        except BrokenProcessPool:
+            # A worker died (out of memory on a hostile body, say): parse the rest of this run in a thread.
+            log.warning("a parse worker died; parsing in-process for the rest of this refresh")
+            if isinstance(self.pool, concurrent.futures.ProcessPoolExecutor):
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+            return await loop.run_in_executor(self.pool, function, *args)
 
     def _pool(self) -> concurrent.futures.Executor:
         if self.pool is None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from calendar_hub.identity import content_hash, published_uid
-from calendar_hub.models import Event, Feed, FetchLog, Group, HubState, Week, utcnow
+from calendar_hub.models import Event, Feed, FetchLog, Group, HubState, LinkedPage, Week, utcnow
 from calendar_hub.registry import Registry
 from calendar_hub.sources import EventIn
 
@@ -354,6 +354,43 @@ def _insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]]) 
         connection.exec_driver_sql(str(statement), [tuple(row[key] for key in order) for row in converted])
     else:
         connection.exec_driver_sql(str(statement), converted)
+
+
+def linked_pages(urls: Iterable[str], *, session: Session) -> dict[str, LinkedPage]:
+    """The cached event pages among `urls`, by URL."""
+    wanted = list(dict.fromkeys(urls))
+    found: dict[str, LinkedPage] = {}
+    for chunk in _chunks(wanted):
+        for page in session.exec(select(LinkedPage).where(col(LinkedPage.url).in_(chunk))).all():
+            found[page.url] = page
+    return found
+
+
+def save_linked_pages(pages: Iterable[LinkedPage], *, session: Session) -> None:
+    """Insert or update cached event pages by URL (detached objects are fine).  Commits.
+
+    Two refreshes may fetch the same page at once; the later write wins, which is harmless.
+    """
+    pages = list(pages)
+    existing = linked_pages((p.url for p in pages), session=session)
+    for page in pages:
+        row = existing.get(page.url)
+        if row is None:
+            session.add(LinkedPage(url=page.url, fetched_at=page.fetched_at, etag=page.etag,
+                                   last_modified=page.last_modified, events=page.events, error=page.error))
+        else:
+            row.fetched_at, row.etag, row.last_modified = page.fetched_at, page.etag, page.last_modified
+            row.events, row.error = page.events, page.error
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()  # another process cached the same page first; its copy is as good
+
+
+def prune_linked_pages(*, session: Session, older_than: datetime) -> None:
+    """Forget cached event pages not fetched since `older_than`.  Commits."""
+    session.execute(sa.delete(LinkedPage).where(col(LinkedPage.fetched_at) < older_than))
+    session.commit()
 
 
 def release_leases(*, session: Session, owner: str) -> None:

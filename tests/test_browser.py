@@ -64,9 +64,13 @@ def test_the_week_map_shows_a_marker_for_every_placed_event(browser: Any, site: 
         f"{site}/api/events.geojson?week=communities-together").body())["features"])
     assert expected == 7
     assert page.get_attribute("#map", "data-markers") == str(expected)
-    # clusters and single markers together stand for every event
-    shown = page.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-marker-icon'))
-        .reduce((n, el) => n + (el.classList.contains('marker-cluster') ? parseInt(el.textContent) : 1), 0)""")
+    # clusters and single markers together stand for every event (markers may be added in chunks)
+    count = """() => Array.from(document.querySelectorAll('.leaflet-marker-icon'))
+        .reduce((n, el) => n + (el.classList.contains('marker-cluster') ? parseInt(el.textContent) : 1), 0)"""
+    try:
+        page.wait_for_function(f"({count})() === {expected}", timeout=15_000)
+    finally:
+        shown = page.evaluate(count)
     assert shown == expected
     # a single marker (Cardiff's supper club stands alone) opens a popup with title, time and groups
     single = page.wait_for_selector(".leaflet-marker-icon:not(.marker-cluster)", timeout=5_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,14 +30,14 @@ def one(result: ParseResult, title: str) -> EventIn:
     return event
 
 
-# file -> (events in CONTEXT's window, skipped)
-EXPECTED: dict[str, tuple[int, int]] = {
-    "atom_xcal.xml": (2, 1),
-    "google_calendar_atom_gd_when.xml": (3, 0),
-    "rss_event_module.xml": (4, 1),
-    "rss_georss_point.xml": (3, 0),
-    "rss_iso8859_1_event_module.xml": (1, 0),
-    "rss_no_event_dates.xml": (0, 2),
+# file -> (events in CONTEXT's window, skipped, items left for their linked pages)
+EXPECTED: dict[str, tuple[int, int, int]] = {
+    "atom_xcal.xml": (2, 1, 0),
+    "google_calendar_atom_gd_when.xml": (3, 0, 0),
+    "rss_event_module.xml": (4, 0, 1),
+    "rss_georss_point.xml": (3, 0, 0),
+    "rss_iso8859_1_event_module.xml": (1, 0, 0),
+    "rss_no_event_dates.xml": (0, 0, 2),
 }
 
 
@@ -47,7 +48,7 @@ def test_every_fixture_is_listed() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fixture_gives_its_events(name: str) -> None:
     result = parse_file(name)
-    assert (len(result.events), result.skipped) == EXPECTED[name]
+    assert (len(result.events), result.skipped, len(result.linked)) == EXPECTED[name]
     for event in result.events:
         assert event.start.tzinfo is UTC and event.end.tzinfo is UTC
         assert event.start <= event.end
@@ -78,21 +79,31 @@ def test_rss_event_module() -> None:
     assert (stall.start, stall.end) == (utc(2027, 5, 14, 23), utc(2027, 5, 23, 23))
 
 
-def test_items_without_event_dates_are_skipped_never_dated_by_publication() -> None:
+def test_items_without_event_dates_are_never_dated_by_publication_but_left_to_their_pages() -> None:
     result = parse_file("rss_event_module.xml")
     assert "Newsletter: September round-up" not in {e.title for e in result.events}
-    assert result.problems == ['skipped "Newsletter: September round-up": it had no event date']
+    [item] = result.linked
+    assert item.title == "Newsletter: September round-up" and item.link.startswith("https://")
+    assert result.problems == []
     # The 2019 fair is outside the window: left out, not skipped.
     assert "Spring fair 2019" not in {e.title for e in result.events}
 
 
-def test_blog_feed_without_any_event_dates_gives_nothing() -> None:
+def test_blog_feed_without_any_event_dates_gives_only_links_to_follow() -> None:
     result = parse_file("rss_no_event_dates.xml")
     assert result.events == []
-    assert result.problems == [
-        'skipped "Community fridge: one year on": it had no event date',
-        'skipped "Wreath making is back": it had no event date',
+    assert [(i.title, i.link) for i in result.linked] == [
+        ("Community fridge: one year on", "https://lewes-transition.example.org/2026/09/07/community-fridge-one-year-on/"),
+        ("Wreath making is back", "https://lewes-transition.example.org/2026/09/01/wreath-making/"),
     ]
+
+
+def test_an_item_with_neither_event_date_nor_link_is_skipped() -> None:
+    data = (DATA / "rss_no_event_dates.xml").read_bytes()
+    data = re.sub(rb"<link>https://lewes-transition[^<]*/</link>", b"", data)
+    result = rss.parse(data, context=CONTEXT)
+    assert result.linked == [] and result.skipped == 2
+    assert result.problems[0] == 'skipped "Community fridge: one year on": it had no event date'
 
 
 def test_wordpress_rss_with_georss_and_w3c_geo() -> None:
@@ -153,7 +164,7 @@ def test_window_leaves_out_events_outside_it() -> None:
     narrow = ParseContext(url=CONTEXT.url, zone=LONDON, window_start=utc(2026, 11, 1), window_end=utc(2026, 12, 1))
     result = parse_file("rss_event_module.xml", narrow)
     assert [e.title for e in result.events] == ["Annual general meeting & social"]
-    assert result.skipped == 1
+    assert result.skipped == 0 and len(result.linked) == 1
 
 
 @pytest.mark.parametrize("path", [

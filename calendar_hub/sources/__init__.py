@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from calendar_hub.errors import ParseError
 
-KINDS = ("ical", "rss")
+KINDS = ("ical", "rss", "jsonfeed")
 UNTITLED = "(untitled event)"
 _HTML_PAGE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body)\b",
                         re.IGNORECASE)
@@ -56,11 +56,28 @@ class EventIn:
     sequence: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class LinkedItem:
+    """A feed item with no event date of its own, only a link to a page that may say when it happens."""
+
+    source_uid: str
+    title: str
+    link: str                      # a checked http(s) address
+    description_html: str = ""
+    description_text: str = ""
+    categories: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class ParseResult:
-    """A parser's output: the occurrences in the window, and what it had to skip and why."""
+    """A parser's output: the occurrences in the window, and what it had to skip and why.
+
+    `linked` holds items whose event date may be on the page they link to; the refresh reads
+    those pages (parsers do no I/O) and either adds their events or counts the items as skipped.
+    """
 
     events: list[EventIn] = field(default_factory=list)
+    linked: list[LinkedItem] = field(default_factory=list)
     skipped: int = 0
     problems: list[str] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)  # why items were skipped, without their values
@@ -104,11 +121,16 @@ def summary(result: ParseResult, *, kind: str, days: int) -> str:
     return "; ".join(parts)
 
 
+_JSON_FEED = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/')
+
+
 def sniff(data: bytes) -> str:
-    """'ical' or 'rss' from the first bytes of a body; raises ParseError for anything else."""
+    """'ical', 'rss' or 'jsonfeed' from the first bytes of a body; raises ParseError for anything else."""
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"begin:vcalendar"):
         return "ical"
+    if head.startswith(b"{") and _JSON_FEED.search(data[:65536]):
+        return "jsonfeed"
     if not _HTML_PAGE.match(head) and head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf")):
         return "rss"
     raise ParseError(not_a_feed(data))
@@ -139,13 +161,36 @@ def plausible_point(lat: float, lon: float) -> bool:
     return -90 <= lat <= 90 and -180 <= lon <= 180 and not (lat == 0 and lon == 0)
 
 
+def event_to_dict(event: EventIn) -> dict[str, object]:
+    """An EventIn as JSON-ready values (times and days as ISO 8601), for caches."""
+    values = {name: getattr(event, name) for name in EventIn.__slots__}
+    for name in ("start", "end", "start_date", "end_date"):
+        if values[name] is not None:
+            values[name] = values[name].isoformat()
+    values["categories"] = list(event.categories)
+    return values
+
+
+def event_from_dict(values: dict[str, object]) -> EventIn:
+    """The EventIn that `event_to_dict` wrote; raises ValueError or TypeError if the values do not fit."""
+    fields = dict(values)
+    for name in ("start", "end"):
+        fields[name] = datetime.fromisoformat(str(fields[name]))
+    for name in ("start_date", "end_date"):
+        fields[name] = date.fromisoformat(str(fields[name])) if fields.get(name) else None
+    fields["categories"] = tuple(fields.get("categories") or ())  # type: ignore[arg-type]
+    return EventIn(**fields)  # type: ignore[arg-type]
+
+
 def parse_body(data: bytes, *, kind: str, context: ParseContext) -> ParseResult:
-    """Parse a fetched body with the parser for `kind` ('ical', 'rss', or '' to sniff)."""
-    from calendar_hub.sources import ics, rss
+    """Parse a fetched body with the parser for `kind` ('ical', 'rss', 'jsonfeed', or '' to sniff)."""
+    from calendar_hub.sources import ics, jsonfeed, rss
 
     chosen = kind or sniff(data)
     if chosen == "ical":
         return ics.parse(data, context=context)
     if chosen == "rss":
         return rss.parse(data, context=context)
+    if chosen == "jsonfeed":
+        return jsonfeed.parse(data, context=context)
     raise ParseError(f"unknown feed kind {chosen!r}", url=context.url)

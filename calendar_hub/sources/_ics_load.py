@@ -45,16 +45,24 @@ _UNREAD = re.compile(
 _RECENT_ONSET_YEAR = "2000"
 
 
+_FOLD = re.compile(rb"\r?\n[ \t]")
+
+
 def decode(data: bytes) -> str:
-    """Text from an ICS body: UTF-8 (RFC 5545 3.1.4) without a BOM, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """Text from an ICS body: unfolded, then UTF-8 (RFC 5545 3.1.4) without a BOM, else Windows-1252.
+
+    RFC 5545 3.1 folds lines by octets, so a fold may split a UTF-8 character (WordPress's Events
+    Manager does): the lines are unfolded on the bytes, before decoding.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Exported from Windows tools now and then: a UTF-16 file with its byte-order mark.
         try:
-            return data.decode("utf-16")
+            return re.sub(r"\r?\n[ \t]", "", data.decode("utf-16"))
         except UnicodeDecodeError:
             pass
+    data = _FOLD.sub(b"", data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

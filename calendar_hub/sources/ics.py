@@ -9,7 +9,7 @@ and a series that fails costs only itself.
 from __future__ import annotations
 
 import warnings
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -92,6 +92,18 @@ def _x_wr_zone(calendar: Calendar, context: ParseContext, result: ParseResult) -
         return zone
 
 
+def _future_shifts(overrides: list[Component], zone: Any) -> dict[str, timedelta]:
+    """For each THISANDFUTURE override (by its RECURRENCE-ID text), how far it moved the instances."""
+    shifts: dict[str, timedelta] = {}
+    for override in overrides:
+        original, start = override.get("RECURRENCE-ID"), override.get("DTSTART")
+        if (isinstance(original, vDDDTypes) and isinstance(start, vDDDTypes)
+                and str(original.params.get("RANGE", "")).upper() == "THISANDFUTURE"
+                and isinstance(original.dt, datetime) and isinstance(start.dt, datetime)):
+            shifts[recurrence_id_text(original.dt, zone)] = to_utc(start.dt, zone) - to_utc(original.dt, zone)
+    return shifts
+
+
 def _newest(masters: list[Component], result: ParseResult) -> Component:
     """Of VEVENTs sharing a UID without RECURRENCE-ID (a producer bug), the highest SEQUENCE, then DTSTAMP."""
     if len(masters) == 1:
@@ -150,6 +162,7 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
         result.skip(f'skipped "{title}": its repeats could not be worked out ({describe(e)})',
                     "its repeats could not be worked out")
         return
+    shifts = _future_shifts(overrides, reader.floating)
     count = 0
     for occurrence in occurrences:
         if count >= MAX_OCCURRENCES_PER_SERIES:
@@ -159,6 +172,10 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
         original = occurrence.get("RECURRENCE-ID")
         value = original.dt if isinstance(original, vDDDTypes) else None
         rid = recurrence_id_text(value, reader.floating) if isinstance(value, date) else ""
+        if rid in shifts and isinstance(value, datetime):
+            # RFC 5545 3.8.4.4 RANGE=THISANDFUTURE: every later instance is moved as the override was,
+            # and carries the override's RECURRENCE-ID; its own original start is its start less the move.
+            rid = (to_utc(occurrence["DTSTART"].dt, reader.floating) - shifts[rid]).isoformat()
         try:
             event = reader.read(occurrence, uid, rid)
         except Unusable as e:

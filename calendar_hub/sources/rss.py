@@ -21,7 +21,15 @@ import feedparser
 
 from calendar_hub.errors import ParseError
 from calendar_hub.sanitize import clean_html, clean_url, text_to_html, to_text
-from calendar_hub.sources import UNTITLED, EventIn, ParseContext, ParseResult, not_a_feed, plausible_point
+from calendar_hub.sources import (
+    UNTITLED,
+    EventIn,
+    LinkedItem,
+    ParseContext,
+    ParseResult,
+    not_a_feed,
+    plausible_point,
+)
 
 EVENT_MODULE = "http://purl.org/rss/1.0/modules/event/"
 GDATA = "http://schemas.google.com/g/2005"
@@ -30,6 +38,10 @@ _DATE_ONLY = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
 
 class Unusable(Exception):
     """An item that cannot be published as an event; the message says why in plain words."""
+
+
+class NoEventDate(Unusable):
+    """An item that says nothing about when an event happens (its page may)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +69,16 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         title = " ".join(to_text(str(entry.get("title") or "")).split()) or UNTITLED
         try:
             event = _event(entry, title, prefixes, context)
+        except NoEventDate as e:
+            link = clean_url(entry.get("link"))
+            if link:
+                html, text = _description(entry)
+                result.linked.append(LinkedItem(source_uid=_text(entry.get("id")) or link, title=title, link=link,
+                                                description_html=html, description_text=text,
+                                                categories=_categories(entry)))
+            else:
+                result.skip(f'skipped "{title}": {e}', str(e))
+            continue
         except Unusable as e:
             result.skip(f'skipped "{title}": {e}', str(e))
             continue
@@ -111,7 +133,7 @@ def _when(entry: Any, prefixes: dict[str, list[str]]) -> _When:
             return _When(_text(when.get("starttime")), _text(when.get("endtime")), "gd")
     if unreadable:
         raise Unusable("its event date is written in a form the hub cannot read")
-    raise Unusable("it had no event date")
+    raise NoEventDate("it had no event date")
 
 
 def _text(value: Any) -> str:
