@@ -376,6 +376,26 @@ def test_a_huge_hostile_page_is_read_quickly() -> None:
     assert (datetime.now(UTC) - started).total_seconds() < 20
 
 
+@pytest.mark.parametrize("script", [
+    '"\\' * (MAX_BYTES // 4),           # an escaped quote after another: no string ever closes
+    "{" + "/* " * (MAX_BYTES // 6),       # comments that never close
+    "[" + "1," * (MAX_BYTES // 4),        # a list that never ends
+])
+def test_a_huge_unreadable_script_is_given_up_quickly(script: str) -> None:
+    started = datetime.now(UTC)
+    assert read(page(event()).replace("</head>", f'<script type="application/ld+json">{script}</script></head>'))
+    assert (datetime.now(UTC) - started).total_seconds() < 10
+
+
+def test_an_h_event_on_the_body_of_a_huge_page_is_read() -> None:
+    html = ('<html><body class="h-event"><h1 class="p-name">Towpath tidy</h1>'
+            '<time class="dt-start" datetime="2026-06-13T10:00:00+01:00">13 June</time>'
+            + "<p>Bring <b>gloves</b> and <a href='/tea'>a flask</a>.</p>" * (MAX_BYTES // 50) + "</body></html>")
+    started = datetime.now(UTC)
+    assert [(e.title, e.start) for e in read(html)] == [("Towpath tidy", utc(2026, 6, 13, 9))]
+    assert (datetime.now(UTC) - started).total_seconds() < 10
+
+
 def test_context_zone_is_used_for_floating_times() -> None:
     new_york = ParseContext(url=CONTEXT.url, zone=LONDON.__class__("America/New_York"),
                             window_start=CONTEXT.window_start, window_end=CONTEXT.window_end)

@@ -35,6 +35,7 @@ MAX_READINGS = 200             # event descriptions read, before duplicates are 
 MAX_SCRIPTS = 30               # JSON-LD scripts read
 MAX_NODES = 5000               # JSON-LD objects visited
 MAX_DEPTH = 12                 # nesting followed in JSON-LD, microdata and microformats
+MAX_MF2_CHARS = 256 * 1024     # h-event markup handed to mf2py
 
 # schema.org's Event and its subtypes that are gatherings (not DeliveryEvent, PublicationEvent or
 # the retired UserInteraction family).  An EventSeries is read only for its subEvents: its dates
@@ -62,8 +63,10 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0
 _XML_PROLOG = re.compile(r"^\s*<\?xml[^>]*>")
 # For the lenient JSON-LD reading: strings are kept whole; comments, CDATA and HTML comment
 # markers and trailing commas (JSON, RFC 8259, allows none of them) are dropped.
-_JSON_JUNK = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?(?:\*/|\Z)|<!\[CDATA\[|\]\]>|<!--|-->|,(?=\s*[}\]])',
-                        re.DOTALL)
+# Every alternative matches where it starts (an unclosed string or comment runs to the end, the
+# string possessively): no text can make the scan quadratic.
+_JSON_JUNK = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)|//[^\n]*|/\*.*?(?:\*/|\Z)|<!\[CDATA\[|\]\]>|<!--|-->'
+                        r'|,(?=\s*[}\]])', re.DOTALL)
 _SCRIPT_BLOCK = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z!?][^>]*(?:>|$)")
 _MARKUP = re.compile(r"<[A-Za-z!/]")
@@ -94,8 +97,8 @@ class _Place:
         address: list[str] = []
         for value, in_address in ((self.name, False), (self.street, True), (self.locality, True),
                                   (self.postcode, True), (self.text, True)):
-            for part in re.split(r"\s*[\n,]\s*", value):
-                part = " ".join(part.split())
+            for part in re.split(r"\s*[\n,]\s*", value[:1000])[:10]:
+                part = " ".join(part.split())[:200]  # no place needs more, and _said stays cheap
                 # A town or postcode already in the street ("12 Example Lane London SW9 8QZ") is said once;
                 # the town in a venue's name ("Hilltown Library") is not its address.
                 if not part or clean_url(part) or part.casefold() in {k.casefold() for k in kept} \
@@ -129,7 +132,7 @@ class _Reading:
 
 
 def events_from_page(html: bytes, *, url: str, context: ParseContext) -> list[EventIn]:
-    """The events a web page describes (JSON-LD, microdata, h-event) inside the context's window; [] if none."""
+    """The events a page describes (JSON-LD, microdata, h-event) within the window; [] if none; never raises."""
     page = url.strip()
     try:
         tree = _document(html)
@@ -383,14 +386,18 @@ def _microformat_nodes(tree: Any, page: str) -> list[dict[str, Any]]:
     outer = tree.xpath(_OUTER_MF_EVENTS)[:MAX_EVENTS]
     if not outer:
         return []
-    # Only the events' own markup is handed over: mf2py re-parses what it is given with BeautifulSoup.
-    fragment = "".join(lxml.html.tostring(element, encoding="unicode") for element in outer)
+    # Only the events' own markup is handed over, and at most MAX_MF2_CHARS of it: mf2py parses what
+    # it is given again, with BeautifulSoup, at about 1.5 s a megabyte.
+    if any(element.tag in ("html", "body") for element in outer):
+        markup = lxml.html.tostring(tree, encoding="unicode")
+    else:
+        markup = "<html><body>" + "".join(lxml.html.tostring(e, encoding="unicode") for e in outer) + "</body></html>"
     with warnings.catch_warnings():
         # Loaded here (about 130 ms, with BeautifulSoup); BeautifulSoup's warnings about markup are silenced.
         warnings.simplefilter("ignore")
         import mf2py
 
-        parsed = mf2py.parse(doc=f"<html><body>{fragment}</body></html>", url=page or None, html_parser="lxml")
+        parsed = mf2py.parse(doc=markup[:MAX_MF2_CHARS], url=page or None, html_parser="lxml")
     found: list[dict[str, Any]] = []
     _mf2_events(parsed.get("items") or [], found, 0)
     return found
@@ -629,11 +636,11 @@ def _categories(value: Any) -> tuple[str, ...]:
     values = value if isinstance(value, list) else [value]
     found: dict[str, None] = {}
     for item in values[:50]:
-        for name in _text(item).split(","):
-            cleaned = _plain(name)
-            if cleaned and not clean_url(cleaned) and len(found) < 20:
+        for name in _text(item)[:2000].split(",")[:50]:
+            cleaned = _plain(name)[:100]
+            if cleaned and not clean_url(cleaned):
                 found.setdefault(cleaned, None)
-    return tuple(found)
+    return tuple(found)[:20]
 
 
 def _place(node: dict[str, Any]) -> _Place:
