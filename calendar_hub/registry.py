@@ -18,8 +18,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 from calendar_hub.errors import ConfigError
+from calendar_hub.sources import KINDS
 
-FEED_KINDS = ("ical", "rss")
+FEED_KINDS = KINDS
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REGISTRY_FILE = "hub.toml"
 

@@ -12,10 +12,10 @@ search (fetching and the plain-words explanation when nothing is found).
 
 from __future__ import annotations
 
-from calendar_hub.discover.classify import classify
 from calendar_hub.discover.model import Discovery, FoundFeed
 from calendar_hub.discover.page import links_in_page
 from calendar_hub.discover.search import MAX_FETCHES, discover
 from calendar_hub.discover.shapes import known_shapes
+from calendar_hub.sources.kinds import classify
 
 __all__ = ["MAX_FETCHES", "Discovery", "FoundFeed", "classify", "discover", "known_shapes", "links_in_page"]

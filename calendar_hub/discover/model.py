@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-FEED_KINDS = ("ical", "rss", "jsonfeed")
+from calendar_hub.sources import KINDS
+
+FEED_KINDS = KINDS
 # Best first: a calendar carries its own dates and times; RSS/Atom only sometimes does (RSS event
 # module, xCal, gd:when); a JSON Feed has no agreed way to say when an event happens.
 KIND_RANK = {"ical": 0, "rss": 1, "jsonfeed": 2}

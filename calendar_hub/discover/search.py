@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from calendar_hub.discover.classify import classify, describe_other, feed_title, fingerprint, notes
+from calendar_hub.discover.classify import feed_title, fingerprint, notes
 from calendar_hub.discover.model import FEED_KINDS, KIND_RANK, Candidate, Discovery, FoundFeed, best_first, url_key
 from calendar_hub.discover.page import Page, scan
 from calendar_hub.discover.shapes import GOOGLE_ICS, platform_shapes, url_shapes
 from calendar_hub.errors import FetchError
 from calendar_hub.fetch import Fetched, Limits, fetch
 from calendar_hub.sanitize import clean_url
+from calendar_hub.sources.kinds import classify, describe_other, returns_instead
 
 if TYPE_CHECKING:
     import httpx
@@ -89,9 +90,7 @@ class _Search:
         if kind in FEED_KINDS:
             return Discovery(requested, _feeds([_accept(Candidate(address, kind, _ITSELF[kind]), fetched, kind)]), "")
         if kind != "html":
-            what = describe_other(body)
-            return Discovery(requested, [], f"this address returns {what}"
-                             + ("" if what.startswith("something") else ", not a calendar"))
+            return Discovery(requested, [], returns_instead(body, "a calendar"))
         page = scan(body, fetched.final_url, webcal_scheme=self.webcal_scheme)
         candidates = best_first(page.candidates + platform_shapes(page.clues) + shapes, MAX_CANDIDATES)
         attempts = await self.attempt_all(candidates)

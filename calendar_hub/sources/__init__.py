@@ -12,11 +12,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from calendar_hub.errors import ParseError
+from calendar_hub.sources.kinds import BOMS, classify, returns_instead
 
 KINDS = ("ical", "rss", "jsonfeed")
 UNTITLED = "(untitled event)"
-_HTML_PAGE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?<(?:!doctype\s+html|html|head|body)\b",
-                        re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,39 +120,21 @@ def summary(result: ParseResult, *, kind: str, days: int) -> str:
     return "; ".join(parts)
 
 
-_JSON_FEED = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/')
-
-
 def sniff(data: bytes) -> str:
     """'ical', 'rss' or 'jsonfeed' from the first bytes of a body; raises ParseError for anything else."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"begin:vcalendar"):
-        return "ical"
-    if head.startswith(b"{") and _JSON_FEED.search(data[:65536]):
-        return "jsonfeed"
-    if not _HTML_PAGE.match(head) and head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf")):
-        return "rss"
+    kind = classify(data)
+    if kind in KINDS:
+        return kind
     raise ParseError(not_a_feed(data))
 
 
 def not_a_feed(data: bytes, *, wanted: str = "a calendar or a feed") -> str:
     """Plain words for a body that is neither a calendar nor a feed: empty, a web page, or something else."""
-    head = data[:4096]
-    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+    if not data[:4096].strip(BOMS):
         return f"the server sent an empty body instead of {wanted}"
-    if _HTML_PAGE.match(head) or b"<html" in head.lower():
+    if classify(data) == "html":
         return "this address returns a web page, not a calendar or a feed"
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    for magic, what in _DOCUMENTS:
-        if stripped.startswith(magic):
-            return f"this address returns {what}, not a calendar or a feed"
-    return "this address returns something that is neither a calendar (ICS) nor a feed (RSS/Atom)"
-
-
-# What else a calendar's address turns out to serve, by the first bytes.
-_DOCUMENTS = ((b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a zip file (perhaps a Word or Excel document)"),
-              (b"\x89PNG", "an image"), (b"\xff\xd8\xff", "an image"), (b"GIF8", "an image"),
-              (b"{", "JSON data"), (b"[", "JSON data"), (b"BEGIN:VCARD", "a contact card (vCard)"))
+    return returns_instead(data, "a calendar or a feed")
 
 
 def plausible_point(lat: float, lon: float) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from calendar_hub.errors import ParseError
 from calendar_hub.sanitize import clean_html, clean_url, text_to_html, to_text
 from calendar_hub.sources import UNTITLED, LinkedItem, ParseContext, ParseResult
+from calendar_hub.sources.kinds import JSON_FEED_VERSIONS
 
 MAX_ITEMS = 1000
 
@@ -23,8 +24,7 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         feed = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as e:
         raise ParseError("this address returns JSON that cannot be read", url=context.url) from e
-    if not isinstance(feed, dict) or not str(feed.get("version", "")).startswith(
-            ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")):
+    if not isinstance(feed, dict) or not str(feed.get("version", "")).startswith(JSON_FEED_VERSIONS):
         raise ParseError("this address returns JSON data, not a calendar or a feed", url=context.url)
     items = feed.get("items")
     result = ParseResult()
