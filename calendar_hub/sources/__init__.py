@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from calendar_hub.errors import ParseError
@@ -135,6 +135,44 @@ def not_a_feed(data: bytes, *, wanted: str = "a calendar or a feed") -> str:
     if classify(data) == "html":
         return "this address returns a web page, not a calendar or a feed"
     return returns_instead(data, "a calendar or a feed")
+
+
+def time_span(start: date, end: date | None, zone: ZoneInfo, *, last_day_inclusive: bool,
+              duration: timedelta | None = None) -> tuple[datetime, datetime, date | None, date | None]:
+    """(start, end, start_date, end_date) as EventIn holds them, from a feed's start and optional end.
+
+    A date start is an all-day event: its days come back, the end day exclusive (RFC 5545 3.6.1),
+    with the local midnights in `zone` as instants.  `last_day_inclusive` says whether an end *date*
+    names the event's last day (the RSS event module, schema.org) or the day after (iCalendar, xCal).
+    For a timed start, an end before it counts as no length at all (end = start).
+    """
+    if not isinstance(start, datetime):
+        if isinstance(end, datetime):
+            end_date = end.astimezone(zone).date() + timedelta(days=1)
+        elif isinstance(end, date):
+            end_date = end + timedelta(days=1) if last_day_inclusive else end
+        elif duration is not None and duration.days >= 1:
+            end_date = start + timedelta(days=duration.days)
+        else:
+            end_date = start + timedelta(days=1)
+        if end_date <= start:
+            end_date = start + timedelta(days=1)
+        return midnight(start, zone), midnight(end_date, zone), start, end_date
+    start_utc = start.astimezone(UTC)
+    if isinstance(end, datetime):
+        end_utc = end.astimezone(UTC)
+    elif isinstance(end, date):
+        end_utc = midnight(end + timedelta(days=1) if last_day_inclusive else end, zone)
+    elif duration is not None:
+        end_utc = start_utc + duration
+    else:
+        end_utc = start_utc
+    return start_utc, max(start_utc, end_utc), None, None
+
+
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant of `day` in `zone`, in UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
 def plausible_point(lat: float, lon: float) -> bool:

@@ -18,7 +18,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
@@ -27,7 +27,7 @@ import lxml.etree
 import lxml.html
 
 from calendar_hub.sanitize import clean_html, clean_url, text_to_html, to_text
-from calendar_hub.sources import UNTITLED, EventIn, ParseContext, plausible_point
+from calendar_hub.sources import UNTITLED, EventIn, ParseContext, plausible_point, time_span
 
 MAX_BYTES = 2 * 1024 * 1024    # only the start of a larger page is read
 MAX_EVENTS = 50                # events returned for one page
@@ -538,37 +538,13 @@ def _span(start: date, end: date | None, duration: timedelta | None,
     if isinstance(start, datetime) and isinstance(end, datetime) and _whole_days(start, end):
         # The Events Calendar writes an all-day event as 00:00:00 to 23:59:59 on its days.
         start, end = start.date(), end.date()
-    if not isinstance(start, datetime):
-        if isinstance(end, datetime):
-            end_date = end.astimezone(zone).date() + timedelta(days=1)
-        elif isinstance(end, date):
-            end_date = end + timedelta(days=1)  # schema.org endDate names the last day
-        elif duration is not None and duration.days >= 1:
-            end_date = start + timedelta(days=duration.days)
-        else:
-            end_date = start + timedelta(days=1)
-        if end_date <= start:
-            end_date = start + timedelta(days=1)
-        return _midnight(start, zone), _midnight(end_date, zone), start, end_date
-    start_utc = start.astimezone(UTC)
-    if isinstance(end, datetime):
-        end_utc = end.astimezone(UTC)
-    elif isinstance(end, date):
-        end_utc = _midnight(end + timedelta(days=1), zone)
-    elif duration is not None:
-        end_utc = start_utc + duration
-    else:
-        end_utc = start_utc
-    return start_utc, max(start_utc, end_utc), None, None
+    # schema.org's endDate, when a date, names the event's last day.
+    return time_span(start, end, zone, last_day_inclusive=True, duration=duration)
 
 
 def _whole_days(start: datetime, end: datetime) -> bool:
     """Whether a span runs from the first second of its first day to the last second of its last."""
     return start.time() == time() and end.time() == time(23, 59, 59) and end.date() >= start.date()
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
 def _text(value: Any) -> str:

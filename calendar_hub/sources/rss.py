@@ -13,7 +13,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from calendar_hub.sources import (
     ParseResult,
     not_a_feed,
     plausible_point,
+    time_span,
 )
 
 EVENT_MODULE = "http://purl.org/rss/1.0/modules/event/"
@@ -170,30 +171,7 @@ def _span(when: _When, context: ParseContext) -> tuple[datetime, datetime, date 
         end = None
     # The RSS event module's ev:enddate names the last day (inclusive); xCal and gd:when
     # follow iCalendar, where an end date is the first day after the event (RFC 5545 3.6.1).
-    inclusive = when.vocabulary == "ev"
-    if not isinstance(start, datetime):
-        if isinstance(end, datetime):
-            last_day = end.astimezone(zone).date()
-            end_date = last_day + timedelta(days=1)
-        elif isinstance(end, date):
-            end_date = end + timedelta(days=1) if inclusive else end
-        else:
-            end_date = start + timedelta(days=1)
-        if end_date <= start:
-            end_date = start + timedelta(days=1)
-        return _midnight(start, zone), _midnight(end_date, zone), start, end_date
-    start_utc = start.astimezone(UTC)
-    if isinstance(end, datetime):
-        end_utc = end.astimezone(UTC)
-    elif isinstance(end, date):
-        end_utc = _midnight(end + timedelta(days=1) if inclusive else end, zone)
-    else:
-        end_utc = start_utc
-    return start_utc, max(start_utc, end_utc), None, None
-
-
-def _midnight(day: date, zone: Any) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+    return time_span(start, end, zone, last_day_inclusive=when.vocabulary == "ev")
 
 
 def _event(entry: Any, title: str, prefixes: dict[str, list[str]], context: ParseContext) -> EventIn | None:
