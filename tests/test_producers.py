@@ -208,6 +208,9 @@ def test_the_suite_through_refresh_and_storage(engine: Engine, settings: Setting
     # Every feed is stored: a cut-off body too, as nothing was stored before (its complete events are
     # better than none; a feed that already has events keeps them instead, see test_end_to_end).
     assert kinds == {name: "stored" for name in expectations}, {u: o.error for u, o in outcomes.items() if o.error}
+    # ... and the feed's notice says which bodies were cut off.
+    assert {name for name, url in urls.items() if "cut off" in outcomes[url].notice} == {
+        name for name, e in expectations.items() if e.cut_off}
     with Session(engine) as session:
         rows = session.exec(select(Event, Feed.url).join(Feed, col(Feed.id) == Event.feed_id)).all()
     differences: list[str] = []
