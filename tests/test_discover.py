@@ -341,7 +341,8 @@ def test_linked_feed_that_returns_a_web_page_is_reported(feed_server: FeedServer
 
 def test_pdf_is_named(feed_server: FeedServer) -> None:
     result = run(feed_server.serve("/programme.pdf", data("winter_programme.pdf"), content_type="application/pdf"))
-    assert result == Discovery(feed_server.url("/programme.pdf"), [], "this address returns a PDF document, not a calendar")
+    assert result == Discovery(feed_server.url("/programme.pdf"), [],
+                               "this address returns a PDF document, not a calendar")
 
 
 def test_events_calendar_site_gives_its_calendar_once_then_its_news_feeds(feed_server: FeedServer) -> None:
