@@ -9,13 +9,14 @@ until the next change; a new version of the data gets a new catalogue and an emp
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import gzip
 import hashlib
 import itertools
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +27,8 @@ from sqlmodel import Session
 from calendar_hub import store
 from calendar_hub.listing import GroupRef, Listing
 from calendar_hub.merge import Candidate, clusters
+from calendar_hub.places import Place, km_between, online, resolver
+from calendar_hub.places.geocode import geocoded, lookup_key
 from calendar_hub.weeks import WeekRule, local_midnight, selectors, weeks_of
 
 OUTPUTS_KEPT = 512
@@ -33,7 +36,10 @@ OUTPUTS_KEPT = 512
 
 @dataclass(frozen=True, slots=True)
 class GroupInfo:
-    """A member group as the public pages show it."""
+    """A member group as the public pages show it; `place` is its home, when the hub can place it.
+
+    `region` is the registry's own region for the group, which overrides the region of its events' places.
+    """
 
     slug: str
     name: str
@@ -42,10 +48,33 @@ class GroupInfo:
     region: str
     lat: float | None
     lon: float | None
+    place: Place | None = None
 
     @property
     def ref(self) -> GroupRef:
         return GroupRef(slug=self.slug, name=self.name, website=self.website)
+
+    @property
+    def home_region(self) -> str:
+        """The region the group is listed under: the registry's, else that of its home."""
+        return self.region or (self.place.region if self.place else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """A "near me" filter: listings placed within `km` of a point."""
+
+    lat: float
+    lon: float
+    km: float
+
+    def holds(self, item: Listing) -> bool:
+        if item.lat is None or item.lon is None:
+            return False
+        # A cheap box first: a degree of latitude is 111 km, of longitude at least 55 km in the UK.
+        if abs(item.lat - self.lat) * 111.0 > self.km or abs(item.lon - self.lon) * 55.0 > self.km * 1.2 + 10:
+            return False
+        return km_between(self.lat, self.lon, item.lat, item.lon) <= self.km
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +133,18 @@ class Catalogue:
     def week(self, slug: str) -> WeekInfo | None:
         return self._weeks.get(slug)
 
+    def regions(self) -> list[str]:
+        """The regions that have listings, sorted."""
+        return sorted({item.region for item in self.listings if item.region})
+
     def find(self, *, week: str | None = None, group: str | None = None, region: str | None = None,
              start: date | None = None, end: date | None = None, after: datetime | None = None,
-             limit: int | None = None) -> list[Listing]:
+             near: Near | None = None, limit: int | None = None) -> list[Listing]:
         """Listings matching every filter given, in time order.
 
         `start`/`end` are days in the hub's zone (inclusive): a listing is kept when it overlaps them.
-        `after` keeps listings that have not ended by that instant; `limit` stops after that many.
+        `after` keeps listings that have not ended by that instant; `near` keeps those placed within
+        its radius; `limit` stops after that many.
         """
         items: Sequence[Listing] = self.listings
         if week is not None:
@@ -130,6 +164,7 @@ class Catalogue:
             item for item in items
             if (floor is None or item.end > floor or (item.end == item.start and item.start >= floor))
             and (region_folded is None or item.region.casefold() == region_folded)
+            and (near is None or near.holds(item))
         )
         return list(itertools.islice(kept, limit))
 
@@ -158,14 +193,15 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     version = store.current_version(session=session)
     group_rows = store.active_groups(session=session)
     groups = [GroupInfo(slug=g.slug, name=g.name, website=g.website, home=g.home, region=g.region,
-                        lat=g.lat, lon=g.lon) for g in group_rows]
+                        lat=g.lat, lon=g.lon, place=home_place(g.home, g.lat, g.lon)) for g in group_rows]
     by_id = {g.id: info for g, info in zip(group_rows, groups, strict=True)}
     weeks = [WeekInfo(slug=w.slug, name=w.name, start=w.start_date, end=w.end_date, tags=tuple(w.tags),
                       description=w.description, groups=tuple(w.groups))
              for w in store.active_weeks(session=session)]
     rules = [WeekRule.of(w.slug, w.start, w.end, w.tags, w.groups, zone) for w in weeks]
     rows = store.occurrence_rows(session=session, since=now - timedelta(days=keep_days))
-    listings = [make_listing([rows[i] for i in members], by_id, rules)
+    looked_up = geocoded(session)
+    listings = [make_listing([rows[i] for i in members], by_id, rules, looked_up)
                 for members in clusters([_candidate(i, row) for i, row in enumerate(rows)])]
     return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks)
 
@@ -175,7 +211,8 @@ def _candidate(index: int, row: Any) -> Candidate:
                      title=row.title, location=row.location, lat=row.lat, lon=row.lon)
 
 
-def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules: Sequence[WeekRule]) -> Listing:
+def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules: Sequence[WeekRule],
+                 looked_up: Mapping[str, Place] | None = None) -> Listing:
     """One listing from the stored occurrences of one event (one row, or several merged).
 
     The row seen first (then the lowest id) is the primary: its UID is kept, so the published
@@ -195,13 +232,7 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
             return getattr(primary, name)
         return next((getattr(r, name) for r in ordered if getattr(r, name)), getattr(primary, name))
 
-    lat, lon, precision = None, None, "none"
-    placed = next((r for r in ordered if r.lat is not None and r.lon is not None), None)
-    home = next((g for g in credited if g.lat is not None and g.lon is not None), None)
-    if placed is not None:
-        lat, lon, precision = placed.lat, placed.lon, "exact"
-    elif home is not None:
-        lat, lon, precision = home.lat, home.lon, "approximate"
+    place = place_of(ordered, credited, looked_up or {})
     categories: list[str] = []
     for row in ordered:
         categories.extend(c for c in row.categories if c not in categories)
@@ -214,9 +245,60 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
         start=primary.start_at, end=primary.end_at, all_day=primary.all_day, start_date=primary.start_date,
         end_date=primary.end_date, status=status, description_html=first("description_html"),
         description_text=first("description_text"), location=first("location"), url=first("url"),
-        categories=tuple(categories), lat=lat, lon=lon, place_precision=precision,
-        region=lead.region if lead else "", town=lead.home if lead else "",
+        categories=tuple(categories), lat=place.lat if place else None, lon=place.lon if place else None,
+        place_precision=place.precision if place else "none", placed_by=place.placed_by if place else "",
+        place_note=place.note() if place else "", nation=place.nation if place else "",
+        region=(lead.region if lead and lead.region else "") or (place.region if place else ""),
+        town=place.town if place else "",
         groups=tuple(g.ref for g in credited),
         weeks=weeks_of(primary.start_at, primary.end_at, tags, [g.slug for g in credited], rules),
         created=min(r.created_at for r in ordered), updated=max(r.updated_at for r in ordered),
     )
+
+
+def place_of(rows: Sequence[Any], groups: Sequence[GroupInfo], looked_up: Mapping[str, Place] | None = None,
+             ) -> Place | None:
+    """Where a listing goes on the map: the feed's coordinates, else its location line read offline, else
+    what the online geocoder found for that line (`looked_up`, by `lookup_key`), else its group's home.
+
+    An online event stays off the map; one whose line names no known place goes to the home of
+    the first credited group that has one, marked approximate.
+    """
+    placed = next((r for r in rows if r.lat is not None and r.lon is not None), None)
+    if placed is not None:
+        return _located(round(placed.lat, 5), round(placed.lon, 5))
+    home = next((g.place for g in groups if g.place is not None), None)
+    for row in rows:
+        if row.location:
+            found = _resolved(row.location, home)
+            if found is not None:
+                return found
+    for row in rows:
+        if row.location and looked_up:
+            found = looked_up.get(lookup_key(row.location))
+            if found is not None:
+                return found
+    if any(row.location and online(row.location) for row in rows):
+        return None
+    return home
+
+
+@functools.lru_cache(maxsize=65_536)
+def _resolved(location: str, home: Place | None) -> Place | None:
+    """Location lines repeat across a series' occurrences and across rebuilds: each is read once."""
+    return resolver().resolve(location, hint=home)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _located(lat: float, lon: float) -> Place:
+    return resolver().locate(lat, lon)
+
+
+def home_place(home: str, lat: float | None, lon: float | None) -> Place | None:
+    """A group's home as a place for its events of last resort: its registry coordinates, else its home named."""
+    if lat is not None and lon is not None:
+        return dataclasses.replace(resolver().locate(lat, lon, placed_by="group", label=home), radius_km=5.0)
+    found = resolver().resolve(home) if home else None
+    if found is None:
+        return None
+    return dataclasses.replace(found, placed_by="group", label=home, radius_km=max(found.radius_km, 5.0))

@@ -26,8 +26,10 @@ class Listing:
 
     `uid` is stable across refreshes; `sequence` grows whenever the published content changes.
     `start`/`end` are aware UTC; all-day events also carry `start_date`/`end_date` (end exclusive).
-    `place_precision` is "exact" (the feed gave coordinates), "approximate" (placed at the
-    group's home) or "none" (not on the map).
+    `placed_by` says how it was placed ("coordinates", "postcode", "town", "geocoder", "group" or
+    "" when it is not on the map) and `place_note` says so in words; `place_precision` is "exact"
+    (the feed gave coordinates), "area" (a postcode or town), "approximate" (the group's home, or a
+    wide or ambiguous name) or "none".  `nation`, `region` (ITL1) and `town` come from the place.
     """
 
     uid: str
@@ -53,6 +55,9 @@ class Listing:
     weeks: tuple[str, ...]
     created: datetime
     updated: datetime
+    nation: str = ""
+    placed_by: str = ""
+    place_note: str = ""
 
     @property
     def cancelled(self) -> bool:

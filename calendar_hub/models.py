@@ -190,4 +190,22 @@ class HubState(SQLModel, table=True):
     __tablename__ = "hub_state"
 
     key: str = Field(primary_key=True, max_length=50)
-    value: int = 0
+    value: int = Field(default=0, sa_type=sa.BigInteger)  # 64 bits: "geocoder_next_at" holds epoch milliseconds
+
+
+class PlaceLookup(SQLModel, table=True):
+    """A location line looked up with the online geocoder: where it is, that nothing was found, or why it failed.
+
+    `query` is the line as `places.geocode.lookup_key` normalises it.  No coordinates and no error means
+    the geocoder knows no such place, which is kept; an error (the network, the server) is tried again later.
+    """
+
+    __tablename__ = "place_lookup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    query: str = Field(max_length=1000, unique=True, index=True)
+    lat: float | None = None
+    lon: float | None = None
+    display_name: str = Field(default="", max_length=1000)
+    looked_up_at: datetime = _when(default_factory=utcnow)
+    error: str = Field(default="", max_length=2000)

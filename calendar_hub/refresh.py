@@ -37,6 +37,8 @@ from calendar_hub.fetch import Limits, fetch, make_client
 from calendar_hub.follow import PAGE_KEPT, PageFollower
 from calendar_hub.identity import content_hash
 from calendar_hub.models import utcnow
+from calendar_hub.places import lookups
+from calendar_hub.places.geocode import geocode_pending
 from calendar_hub.settings import Settings
 from calendar_hub.sources import EventIn, ParseContext, ParseResult, parse_body, sniff, summary
 from calendar_hub.store import FeedJob, FeedOutcome
@@ -51,6 +53,7 @@ REPARSE_AFTER = timedelta(hours=20)
 FETCH_LOG_KEPT = timedelta(days=90)
 BATCH_OUTCOMES = 50
 BATCH_SECONDS = 0.25
+GEOCODE_PER_RUN = 50    # lines looked up online per refresh at most (a minute at Nominatim's one a second)
 
 
 @dataclass(slots=True)
@@ -179,6 +182,8 @@ class Refresher:
             if self.pool is not None:
                 self.pool.shutdown(wait=False, cancel_futures=True)
             await asyncio.to_thread(self._release)
+        if self.settings.geocoder:
+            await self._geocode()
         self.report.seconds = time.perf_counter() - started
         return self.report
 
@@ -186,6 +191,21 @@ class Refresher:
         with Session(self.engine) as session:
             return store.claim_feeds(session=session, owner=self.owner, now=now, lease_for=self.lease_for,
                                      due_only=due_only, feed_ids=feed_ids)
+
+    async def _geocode(self) -> None:
+        """Look up online the location lines of feeds stored in this run; a failure is logged, never raised."""
+        changed = [job.id for job, outcome in self.report.outcomes if outcome.kind == "stored"]
+        if not changed:
+            return
+        try:
+            lines = await asyncio.to_thread(self._location_lines, changed)
+            await geocode_pending(self.engine, self.settings, lines=lines, limit=GEOCODE_PER_RUN)
+        except Exception:  # noqa: BLE001  (the geocoder is an extra: it must never cost a refresh)
+            log.exception("the geocoder failed; its lines stay unplaced until a later refresh")
+
+    def _location_lines(self, feed_ids: list[int]) -> list[str]:
+        with Session(self.engine) as session:
+            return lookups.location_lines(feed_ids, session=session)
 
     def _release(self) -> None:
         with Session(self.engine) as session:

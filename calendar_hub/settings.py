@@ -56,6 +56,16 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "TEMPLATES_DIR": ("templates_dir", "(bundled)", "Folder of Jinja2 templates, for a deployment's own look."),
     "CHANGE_CHECK_SECONDS": ("change_check_seconds", "1",
                              "How often a web process checks the database for newly stored events."),
+    "GEOCODER": ("geocoder", "",
+                 "Online geocoder for location lines the offline places cannot place: empty (off) or "
+                 "`nominatim`. Only refreshes use it, never page requests."),
+    "GEOCODER_URL": ("geocoder_url", "https://nominatim.openstreetmap.org",
+                     "Address of the Nominatim server the geocoder asks."),
+    "GEOCODER_USER_AGENT": ("geocoder_user_agent", "",
+                            "User-Agent sent to the geocoder, naming the hub and a contact address, as "
+                            "Nominatim's usage policy asks; required when the geocoder is on."),
+    "GEOCODER_PER_SECOND": ("geocoder_per_second", "1",
+                            "Most geocoder requests a second, over every process sharing the database."),
 }
 
 
@@ -83,6 +93,10 @@ class Settings:
     tile_attribution: str = "&copy; OpenStreetMap contributors"
     templates_dir: Path = dataclasses.field(default_factory=lambda: _bundled("templates", "templates"))
     change_check_seconds: float = 1.0
+    geocoder: str = ""
+    geocoder_url: str = "https://nominatim.openstreetmap.org"
+    geocoder_user_agent: str = ""
+    geocoder_per_second: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

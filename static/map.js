@@ -1,16 +1,46 @@
-/* The event map: loads the page's GeoJSON and shows one clustered marker per placed event. */
+/* The event map: the page's GeoJSON as clustered markers, tied one for one to the list of the same events.
+ *
+ * The page renders the list (#map-list, one item per placed event, `data-uid` = the feature's id);
+ * this script adds the markers, a "Show on map" button per item and, when a popup opens, marks its item.
+ * Feed text is untrusted: popups are built from DOM nodes and textContent, never from markup.
+ */
 (function () {
   "use strict";
   var element = document.getElementById("map");
   if (!element || !window.L) { return; }
+  var options = element.dataset;
+  var zone = options.zone || "Europe/London";
+  var newTab = options.linkTarget === "_blank";
+  var list = document.getElementById("map-list");
+  var markers = {};  // uid -> marker
+  var items = {};  // uid -> list item
+  var selected = null;
+  var returnTo = null;  // the button that opened the popup, to go back to from it
+
+  if (list) {
+    Array.prototype.forEach.call(list.children, function (item) { items[item.dataset.uid] = item; });
+  }
 
   var map = L.map(element, { maxZoom: 18, scrollWheelZoom: false });
   map.setView([54.5, -3.0], 5);  // the UK, until the events are in
-  if (element.dataset.tiles) {
-    L.tileLayer(element.dataset.tiles, { maxZoom: 18, attribution: element.dataset.attribution || "" }).addTo(map);
+  if (options.tiles) {
+    L.tileLayer(options.tiles, { maxZoom: 18, attribution: options.attribution || "" }).addTo(map);
   }
-  var cluster = L.markerClusterGroup();
-  map.addLayer(cluster);
+  // chunkedLoading: 10,000 markers go in slices with pauses between them, so the page never freezes.
+  var cluster = L.markerClusterGroup({ chunkedLoading: true, chunkProgress: progress, showCoverageOnHover: false,
+                                       iconCreateFunction: clusterIcon });
+  var plainIcon = new L.Icon.Default();
+  var approximateIcon = new L.Icon.Default({ className: "approximate" });  // paler: see hub.css
+
+  function clusterIcon(group) {
+    var count = group.getChildCount();
+    var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    var inner = document.createElement("div");
+    var number = text("span", String(count));
+    number.appendChild(text("span", " events here: zoom in", "visually-hidden"));
+    inner.appendChild(number);
+    return L.divIcon({ html: inner, className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40) });
+  }
 
   function text(tag, value, className) {
     var node = document.createElement(tag);
@@ -19,52 +49,193 @@
     return node;
   }
 
-  function when(p) {
-    var options = { weekday: "short", day: "numeric", month: "short", timeZone: "Europe/London" };
-    if (p.all_day) { return new Date(p.start + "T12:00:00Z").toLocaleDateString("en-GB", options) + " (all day)"; }
-    var start = new Date(p.start);
-    return start.toLocaleDateString("en-GB", options) + ", " +
-      start.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
+  function link(value, href, rel) {
+    var node = text("a", value);
+    node.href = href;
+    node.rel = rel;
+    if (newTab) { node.target = "_blank"; }
+    return node;
   }
 
-  /* Popups are built from DOM nodes with textContent: feed text never becomes markup. */
-  function popup(p) {
-    var box = document.createElement("div");
-    box.className = "popup";
-    var title = document.createElement("h3");
-    if (p.url) {
-      var link = text("a", p.title);
-      link.href = p.url;
-      link.rel = "nofollow ugc noopener";
-      title.appendChild(link);
-    } else {
-      title.textContent = p.title;
+  /* Times as the pages write them ("Sat 5 Dec 2026, 10:00–12:00"), in the hub's zone. */
+  var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var clock = new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric", month: "numeric",
+                                                 day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+  function local(instant) {
+    var fields = {};
+    clock.formatToParts(new Date(instant)).forEach(function (part) { fields[part.type] = part.value; });
+    var y = Number(fields.year), m = Number(fields.month), d = Number(fields.day);
+    return { y: y, m: m, d: d, key: y * 10000 + m * 100 + d, time: fields.hour + ":" + fields.minute };
+  }
+
+  function calendarDay(iso, shift) {  // "2026-12-05", moved by `shift` days
+    var parts = iso.split("-").map(Number);
+    var date = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2] + (shift || 0)));
+    var y = date.getUTCFullYear(), m = date.getUTCMonth() + 1, d = date.getUTCDate();
+    return { y: y, m: m, d: d, key: y * 10000 + m * 100 + d };
+  }
+
+  function day(t) {
+    return DAYS[new Date(Date.UTC(t.y, t.m - 1, t.d)).getUTCDay()] + " " + t.d + " " + MONTHS[t.m - 1];
+  }
+
+  function when(p) {
+    if (p.all_day) {  // dates; the end is exclusive (RFC 5545 3.6.1)
+      var start = calendarDay(p.start), last = calendarDay(p.end, -1);
+      if (last.key <= start.key) { return day(start) + " " + start.y + " (all day)"; }
+      return day(start) + " – " + day(last) + " " + last.y;
     }
-    if (p.status === "CANCELLED") { title.insertBefore(text("strong", "Cancelled: "), title.firstChild); }
+    var from = local(p.start), to = local(p.end), words = day(from) + " " + from.y + ", " + from.time;
+    if (p.end > p.start) { words += to.key === from.key ? "–" + to.time : " – " + day(to) + ", " + to.time; }
+    return words;
+  }
+
+  function popup(marker) {
+    var p = marker.feature.properties;
+    var box = document.createElement("div");
+    box.className = "popup" + (p.place_precision === "approximate" ? " approximate" : "");
+    var title = document.createElement("h3");
+    title.tabIndex = -1;  // focused when the list's button opens the popup
+    if (p.status === "CANCELLED") { title.appendChild(text("strong", "Cancelled: ", "badge")); }
+    var linked = /^https?:\/\//i.test(p.url || "");  // the hub keeps only http(s) links; a popup checks again
+    title.appendChild(linked ? link(p.title, p.url, "nofollow ugc noopener") : document.createTextNode(p.title));
     box.appendChild(title);
     box.appendChild(text("p", when(p), "when"));
     if (p.location) { box.appendChild(text("p", p.location, "where")); }
-    if (p.place_precision === "approximate") { box.appendChild(text("p", "Approximate place: the group's home town", "where")); }
+    if (p.place_note) { box.appendChild(text("p", p.place_note, "placed")); }
     if (p.groups && p.groups.length) {
-      box.appendChild(text("p", "By " + p.groups.map(function (g) { return g.name; }).join(", "), "who"));
+      var who = text("p", "By ", "who");
+      p.groups.forEach(function (g, i) {
+        if (i) { who.appendChild(document.createTextNode(i === p.groups.length - 1 ? " and " : ", ")); }
+        who.appendChild(link(g.name, g.url, newTab ? "noopener" : ""));
+      });
+      box.appendChild(who);
+    }
+    if (items[marker.feature.id]) {
+      var back = text("button", "Show in the list", "show-in-list");
+      back.type = "button";
+      back.addEventListener("click", function () { showInList(marker.feature.id); });
+      box.appendChild(back);
     }
     return box;
   }
 
-  fetch(element.dataset.geojson, { headers: { Accept: "application/geo+json" } })
-    .then(function (response) { return response.json(); })
-    .then(function (data) {
-      var markers = [];
-      data.features.forEach(function (feature) {
-        var c = feature.geometry.coordinates;
-        var marker = L.marker([c[1], c[0]], { title: feature.properties.title, alt: feature.properties.title });
-        marker.bindPopup(function () { return popup(feature.properties); });
-        markers.push(marker);
+  /* The list item of the open popup is marked (outline and aria-current), and scrolled to inside the list
+   * when the list scrolls beside the map; on a phone, where it is below the map, the page stays put. */
+  function select(uid) {
+    if (selected) { selected.classList.remove("selected"); selected.removeAttribute("aria-current"); }
+    selected = items[uid] || null;
+    if (!selected) { return; }
+    selected.classList.add("selected");
+    selected.setAttribute("aria-current", "true");
+    var pane = list.closest(".map-list");
+    if (pane && pane.scrollHeight > pane.clientHeight && getComputedStyle(pane).overflowY !== "visible") {
+      var top = selected.offsetTop - pane.offsetTop;
+      if (top < pane.scrollTop || top + selected.offsetHeight > pane.scrollTop + pane.clientHeight) {
+        pane.scrollTop = top - 8;
+      }
+    }
+  }
+
+  function showInList(uid) {
+    var item = items[uid];
+    if (!item) { return; }
+    map.closePopup();
+    select(uid);
+    item.scrollIntoView({ block: "nearest" });
+    var button = item.querySelector("button.show-on-map");
+    (returnTo && item.contains(returnTo) ? returnTo : button).focus();
+  }
+
+  function showOnMap(uid, button) {
+    var marker = markers[uid];
+    if (!marker) { return; }
+    returnTo = button;
+    element.scrollIntoView({ block: "nearest" });
+    cluster.zoomToShowLayer(marker, function () {
+      marker.openPopup();
+      var heading = marker.getPopup().getElement().querySelector("h3");
+      if (heading) { heading.focus({ preventScroll: true }); }
+    });
+  }
+
+  cluster.on("popupopen", function (event) { select(event.sourceTarget.feature.id); });
+  cluster.on("popupclose", function (event) {
+    if (selected === items[event.sourceTarget.feature.id]) {
+      selected.classList.remove("selected");
+      selected.removeAttribute("aria-current");
+      selected = null;
+    }
+  });
+  if (list) {
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest("button.show-on-map");
+      if (button) { showOnMap(button.closest("li").dataset.uid, button); }
+    });
+  }
+
+  /* Once every marker is in, the list's buttons can find theirs. */
+  var total = 0;
+  function progress(processed, count) {
+    if (processed === count) { setTimeout(ready, 0); }
+  }
+
+  function ready() {
+    element.dataset.markers = String(total);
+    if (list) {
+      Array.prototype.forEach.call(list.querySelectorAll("button.show-on-map"), function (button) {
+        if (markers[button.closest("li").dataset.uid]) { button.hidden = false; }
       });
-      cluster.addLayers(markers);
-      element.dataset.markers = String(markers.length);
-      if (markers.length) { map.fitBounds(cluster.getBounds(), { padding: [30, 30], maxZoom: 12 }); }
-      element.dispatchEvent(new CustomEvent("hub:loaded", { detail: markers.length }));
+    }
+    element.dispatchEvent(new CustomEvent("hub:loaded", { detail: total }));
+  }
+
+  function origin() {
+    if (!options.nearLat) { return null; }
+    var centre = [Number(options.nearLat), Number(options.nearLon)];
+    return L.circle(centre, { radius: Number(options.nearKm) * 1000, interactive: false, fill: false,
+                              dashArray: "6 6", weight: 2, className: "near-circle" }).addTo(map);
+  }
+
+  fetch(options.geojson)  // as the page's <link rel=preload> asked for it, so that download is used
+    .then(function (response) {
+      if (!response.ok) { throw new Error(response.status); }
+      return response.json();
     })
-    .catch(function () { element.dataset.markers = "error"; });
+    .then(function (data) {
+      var made = [];
+      // On a phone the popup must fit beside the zoom buttons: narrower than the map, panned clear of them.
+      var popupOptions = { maxWidth: Math.max(160, Math.min(300, element.clientWidth - 100)),
+                           autoPanPaddingTopLeft: L.point(50, 10), autoPanPaddingBottomRight: L.point(10, 10) };
+      var bounds = L.latLngBounds([]);
+      data.features.forEach(function (feature) {
+        var c = feature.geometry.coordinates, p = feature.properties;
+        var approximate = p.place_precision === "approximate";
+        var label = p.title + (approximate ? " (approximate place)" : "");
+        var marker = L.marker([c[1], c[0]], { title: label, alt: label,
+                                              icon: approximate ? approximateIcon : plainIcon });
+        marker.feature = feature;
+        marker.bindPopup(popup, popupOptions);
+        markers[feature.id] = marker;
+        bounds.extend(marker.getLatLng());
+        made.push(marker);
+      });
+      total = made.length;
+      var circle = origin();
+      // Fit first, then cluster: clusters are worked out once, for the zoom the events need.
+      if (made.length) {
+        map.fitBounds(bounds, { padding: [30, 30], maxZoom: 13, animate: false });
+      } else if (circle) {
+        map.fitBounds(circle.getBounds(), { animate: false });
+      }
+      map.addLayer(cluster);
+      cluster.addLayers(made);
+    })
+    .catch(function () {
+      element.dataset.markers = "error";
+      element.parentNode.insertBefore(text("p", "The map could not load its events; the list has them all.",
+                                           "problem"), element);
+    });
 }());

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from calendar_hub import store
 from calendar_hub.models import Feed
+from calendar_hub.places import km_between
 from calendar_hub.refresh import RefreshReport, refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
@@ -110,10 +111,12 @@ def test_geojson_places_every_event(hub: HubData, client: TestClient) -> None:
     supper = by_title["Supper club & stories #CT4R"]
     assert supper["geometry"]["coordinates"] == [-3.156, 51.485]          # georss point, lon first
     assert supper["properties"]["place_precision"] == "exact"
-    walk = by_title["Welcome Walk"]
-    assert walk["geometry"]["coordinates"] == [-2.2426, 53.4808]          # the group's home
-    assert walk["properties"]["place_precision"] == "approximate"
-    assert walk["properties"]["region"] == "North West"
+    walk = by_title["Welcome Walk"]                                        # "... Manchester M2 5PD"
+    assert walk["properties"]["placed_by"] == "postcode"
+    assert walk["properties"]["place_precision"] == "area"
+    lon, lat = walk["geometry"]["coordinates"]
+    assert km_between(lat, lon, 53.4781, -2.2446) < 1.0                    # Central Library itself
+    assert (walk["properties"]["region"], walk["properties"]["town"]) == ("North West", "Manchester")
 
 
 def test_uids_stay_the_same_across_refreshes(hub: HubData, engine: Engine, settings: Settings,

@@ -17,7 +17,7 @@ HOSTILE = 'Café <script>alert("x")</script> "; ]]> a,b;c \\ back\nnew line \u20
 
 KEYS = {
     "uid", "title", "start", "end", "all_day", "status", "location", "lat", "lon", "place_precision",
-    "region", "town", "groups", "url", "weeks", "categories", "description",
+    "placed_by", "place_note", "nation", "region", "town", "groups", "url", "weeks", "categories", "description",
 }
 
 

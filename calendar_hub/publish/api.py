@@ -36,6 +36,9 @@ def listing_to_dict(listing: Listing, *, base_url: str) -> dict[str, Any]:
         "lat": listing.lat,
         "lon": listing.lon,
         "place_precision": listing.place_precision,
+        "placed_by": listing.placed_by,
+        "place_note": listing.place_note,
+        "nation": listing.nation,
         "region": listing.region,
         "town": listing.town,
         "groups": [

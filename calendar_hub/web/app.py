@@ -11,12 +11,15 @@ from pathlib import Path
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calendar_hub.hub import Hub
 from calendar_hub.refresh import refresh
@@ -26,6 +29,7 @@ from calendar_hub.web.present import json_ld, machine_time, when
 
 log = logging.getLogger(__name__)
 BACKGROUND_PAUSE = 60.0
+EMBED_PREFIX = "/embed/"  # pages made for other sites' iframes
 
 
 def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
@@ -56,6 +60,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/weeks/{week}.ics", feeds.calendar, name="week_ics"),
         Route("/weeks/{week}/map", pages.map_page, name="week_map"),
         Route("/weeks/{week}", pages.week_page, name="week"),
+        Route("/embed/weeks/{week}/map", pages.embed_map, name="embed_week_map"),
         Route("/groups", pages.groups_page, name="groups"),
         Route("/groups/{group}.ics", feeds.calendar, name="group_ics"),
         Route("/groups/{group}", pages.group_page, name="group"),
@@ -75,10 +80,39 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                                               status_code=exc.status_code)
         return PlainTextResponse(exc.detail, status_code=exc.status_code)
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found})
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found},
+                    middleware=[Middleware(FramingRules)])
     app.state.hub = hub
     app.state.templates = templates
     return app
+
+
+class FramingRules:
+    """Any site may frame the pages under /embed/; every other response refuses to be framed (clickjacking).
+
+    CSP Level 2 `frame-ancestors` for browsers that know it, X-Frame-Options (RFC 7034) for older ones.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        embeddable = scope["path"].startswith(EMBED_PREFIX)
+
+        async def send_with_rules(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if embeddable:
+                    headers.append("Content-Security-Policy", "frame-ancestors *")
+                else:
+                    headers.append("Content-Security-Policy", "frame-ancestors 'none'")
+                    headers["X-Frame-Options"] = "DENY"
+            await send(message)
+
+        await self.app(scope, receive, send_with_rules)
 
 
 def _wants_html(request: Request) -> bool:

@@ -1,9 +1,14 @@
-"""Public pages: home, weeks of action, groups, maps, health.  Server-rendered, no JavaScript but the map."""
+"""Public pages: home, weeks of action, groups, maps (also for other sites' iframes), health.
+
+Server-rendered; no JavaScript but the map.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -11,20 +16,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from calendar_hub.catalogue import Catalogue
+from calendar_hub.listing import Listing
 from calendar_hub.models import utcnow
-from calendar_hub.web.feeds import _catalogue
+from calendar_hub.web.feeds import _catalogue, _output
 from calendar_hub.web.present import by_region_and_town, google_subscribe, webcal
-from calendar_hub.web.query import read_filters
+from calendar_hub.web.query import DEFAULT_KM, Filters, UnknownPlace, read_filters
 
 UPCOMING_ON_HOME = 30
+KM_CHOICES = (5.0, 10.0, 25.0, 50.0)  # the radii a near-me search box offers
 
 
-def _render(request: Request, template: str, catalogue: Catalogue, **context: Any) -> Response:
+def _render(request: Request, template: str, catalogue: Catalogue, *, status_code: int = 200,
+            **context: Any) -> Response:
     hub = request.app.state.hub
     base = hub.settings.base_url.rstrip("/")
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
         request, template, {"catalogue": catalogue, "zone": catalogue.zone, "base_url": base,
-                            "settings": hub.settings, **context})
+                            "settings": hub.settings, **context}, status_code=status_code)
 
 
 async def home(request: Request) -> Response:
@@ -39,30 +47,103 @@ async def home(request: Request) -> Response:
 
 
 async def week_page(request: Request) -> Response:
-    """GET /weeks/{week}: local listings grouped by region and town, with subscribe links."""
+    """GET /weeks/{week}: local listings grouped by region and town, a near-me search box and subscribe links."""
     catalogue = await _catalogue(request)
-    filters = read_filters(request.query_params, catalogue, week=request.path_params["week"])
-    week = catalogue.week(filters.week or "")
+    filters, problem = _read(request, catalogue, week=request.path_params["week"])
+    week = catalogue.week(request.path_params["week"])
     assert week is not None
     listings = filters.apply(catalogue)
     base = request.app.state.hub.settings.base_url.rstrip("/")
     ics_url = f"{base}/weeks/{week.slug}.ics"
-    return _render(request, "week.html", catalogue, week=week, listings=listings,
-                   regions=by_region_and_town(listings), ics_url=ics_url, webcal_url=webcal(ics_url),
-                   google_url=google_subscribe(ics_url), filters=filters)
+    return _render(request, "week.html", catalogue, status_code=400 if problem else 200, week=week,
+                   listings=listings, regions=by_region_and_town(listings), ics_url=ics_url,
+                   webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url),
+                   map_url=_with_query(f"/weeks/{week.slug}/map", filters),
+                   **_search(request, filters, problem))
 
 
 async def map_page(request: Request) -> Response:
-    """GET /map and /weeks/{week}/map: a Leaflet map of placed events, with the same filters as the API."""
+    """GET /map and /weeks/{week}/map: placed events as clustered markers beside a list of the same events.
+
+    The filter form reloads the page, so the list, the markers (from the GeoJSON API) and the summary
+    always share one set of filters.
+    """
     catalogue = await _catalogue(request)
     slug = request.path_params.get("week")
-    filters = read_filters(request.query_params, catalogue, **({"week": slug} if slug else {}))
+    filters, problem = _read(request, catalogue, **({"week": slug} if slug else {}))
     week = catalogue.week(slug) if slug else None
-    query = filters.query()
-    data_url = "/api/events.geojson" + (f"?{query}" if query else "")
+    return _render(request, "map.html", catalogue, status_code=400 if problem else 200, week=week,
+                   weeks=catalogue.weeks, regions=catalogue.regions(),
+                   **await _map_listings(request, catalogue, filters), **_search(request, filters, problem))
+
+
+async def embed_map(request: Request) -> Response:
+    """GET /embed/weeks/{week}/map: a week's map and a compact list for other sites' iframes.
+
+    The page has no site header or footer and opens its links in a new tab; the app lets any site frame it.
+    """
+    catalogue = await _catalogue(request)
+    filters, problem = _read(request, catalogue, week=request.path_params["week"])
+    week = catalogue.week(request.path_params["week"])
+    assert week is not None
+    return _render(request, "embed_map.html", catalogue, status_code=400 if problem else 200, week=week,
+                   full_url=_with_query(f"/weeks/{week.slug}", filters),
+                   **await _map_listings(request, catalogue, filters, new_tab=True),
+                   **_search(request, filters, problem))
+
+
+def _read(request: Request, catalogue: Catalogue, **fixed: str) -> tuple[Filters, str]:
+    """The request's filters, and the sentence for people when `near` names no known place ("" otherwise).
+
+    With an unknown place a page still shows what the other filters select, the sentence beside its search box.
+    Other bad values raise HTTPException as `read_filters` does.
+    """
+    try:
+        return read_filters(request.query_params, catalogue, **fixed), ""
+    except UnknownPlace as e:
+        return e.filters, str(e.detail)
+
+
+def _search(request: Request, filters: Filters, problem: str) -> dict[str, Any]:
+    """What a near-me search box shows: the text as typed (kept when unknown, to correct it), radius and choices."""
+    typed_km = request.query_params.get("km", "")
+    km = filters.km or next((choice for choice in KM_CHOICES if f"{choice:g}" == typed_km), DEFAULT_KM)
+    return {"filters": filters, "problem": problem, "near": filters.near or request.query_params.get("near", ""),
+            "km": km, "km_choices": sorted({*KM_CHOICES, km})}
+
+
+async def _map_listings(request: Request, catalogue: Catalogue, filters: Filters, *,
+                        new_tab: bool = False) -> dict[str, Any]:
+    """The filtered listings split as a map page shows them, their list items as HTML, and the GeoJSON URL.
+
+    `placed` are exactly the GeoJSON's features (those with coordinates), in the same order, so the list
+    beside the map matches its markers one for one.  A map can list 10,000 events: the items are
+    rendered once per data version and filters, in a worker thread, and kept with the catalogue's outputs.
+    """
     listings = filters.apply(catalogue)
-    return _render(request, "map.html", catalogue, week=week, data_url=data_url, listings=listings,
-                   placed=sum(1 for item in listings if item.lat is not None))
+    placed = [item for item in listings if item.lat is not None and item.lon is not None]
+    unplaced = [item for item in listings if item.lat is None or item.lon is None]
+    macro = request.app.state.templates.get_template("_event.html").module.map_item
+
+    async def rendered(part: str, items: list[Listing], first: int) -> Markup:
+        def build() -> tuple[bytes, str]:
+            html = "".join(str(macro(item, catalogue.zone, index, new_tab=new_tab))
+                           for index, item in enumerate(items, start=first))
+            return html.encode(), "text/html; charset=utf-8"
+
+        output = await _output(catalogue, ("map-list", part, new_tab, *filters.key()), build)
+        return Markup(output.body.decode())
+
+    return {"listings": listings, "placed": placed, "unplaced": unplaced,
+            "placed_html": await rendered("placed", placed, 1),
+            "unplaced_html": await rendered("unplaced", unplaced, len(placed) + 1),
+            "data_url": _with_query("/api/events.geojson", filters, keep_week=True)}
+
+
+def _with_query(path: str, filters: Filters, *, keep_week: bool = False) -> str:
+    """`path` with the filters as its query string; the week is left out unless asked for (it is in most paths)."""
+    query = (filters if keep_week else dataclasses.replace(filters, week=None)).query()
+    return f"{path}?{query}" if query else path
 
 
 async def groups_page(request: Request) -> Response:

@@ -1,16 +1,21 @@
-"""Reading the filters that every listing endpoint accepts: week, group, region, start, end."""
+"""Reading the filters that every listing endpoint accepts: week, group, region, start, end, near and km."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
-from calendar_hub.catalogue import Catalogue
+from calendar_hub.catalogue import Catalogue, Near
 from calendar_hub.listing import Listing
+from calendar_hub.places import Place, resolver
+
+DEFAULT_KM = 10.0
+MAX_KM = 1000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,21 +27,36 @@ class Filters:
     region: str | None = None
     start: date | None = None
     end: date | None = None
+    near: str | None = None         # as typed: "M14 5TG", "Cardiff"
+    km: float | None = None
+    origin: Place | None = None     # where `near` was found
 
     def key(self) -> tuple[object, ...]:
         """A cache key part: two requests with the same filters share one built output."""
+        where = (round(self.origin.lat, 5), round(self.origin.lon, 5), self.km) if self.origin else None
         return (self.week, self.group, self.region and self.region.casefold(),
-                self.start and self.start.isoformat(), self.end and self.end.isoformat())
+                self.start and self.start.isoformat(), self.end and self.end.isoformat(), where)
 
     def query(self) -> str:
         """The filters as a query string ("week=x&start=2026-12-05"), for links to other outputs."""
         values = {"week": self.week, "group": self.group, "region": self.region,
-                  "start": self.start and self.start.isoformat(), "end": self.end and self.end.isoformat()}
+                  "start": self.start and self.start.isoformat(), "end": self.end and self.end.isoformat(),
+                  "near": self.near, "km": (f"{self.km:g}" if self.near and self.km else None)}
         return urlencode({name: value for name, value in values.items() if value})
 
     def apply(self, catalogue: Catalogue) -> list[Listing]:
+        near = Near(self.origin.lat, self.origin.lon, self.km or DEFAULT_KM) if self.origin else None
         return catalogue.find(week=self.week, group=self.group, region=self.region, start=self.start,
-                              end=self.end)
+                              end=self.end, near=near)
+
+
+class UnknownPlace(HTTPException):
+    """A `near` that names no place the hub knows; `filters` are the request's other filters."""
+
+    def __init__(self, near: str, filters: Filters) -> None:
+        super().__init__(400, f"The hub does not know a place called \u201c{near}\u201d. Try a postcode "
+                              "(M14 5TG), the first half of one (SE6) or a town (Cardiff).")
+        self.filters = filters
 
 
 def read_filters(params: QueryParams, catalogue: Catalogue, **fixed: str) -> Filters:
@@ -51,7 +71,41 @@ def read_filters(params: QueryParams, catalogue: Catalogue, **fixed: str) -> Fil
     if start and end and end < start:
         raise HTTPException(400, "The end date is before the start date.")
     region = (params.get("region") or "").strip()[:100] or None
-    return Filters(week=week, group=group, region=region, start=start, end=end)
+    filters = Filters(week=week, group=group, region=region, start=start, end=end)
+    near = " ".join((params.get("near") or "").split())[:100]
+    if not near:
+        return filters
+    km = _km(params.get("km"))
+    origin = find_place(near)
+    if origin is None:
+        raise UnknownPlace(near, filters)
+    return replace(filters, near=near, km=km, origin=origin)
+
+
+def find_place(text: str) -> Place | None:
+    """The place a visitor typed: a postcode, an outward code, a town, or "lat,lon"."""
+    parts = text.replace(";", ",").split(",")
+    if len(parts) == 2:
+        try:
+            lat, lon = float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+        else:
+            if -90 <= lat <= 90 and -180 <= lon <= 180:
+                return resolver().locate(lat, lon, placed_by="coordinates", label=text)
+    return resolver().resolve(text)
+
+
+def _km(raw: str | None) -> float:
+    if not raw:
+        return DEFAULT_KM
+    try:
+        km = float(raw)
+    except ValueError as e:
+        raise HTTPException(400, "km must be a number of kilometres, such as 10.") from e
+    if not math.isfinite(km) or km <= 0:
+        raise HTTPException(400, "km must be a number of kilometres above 0, such as 10.")
+    return min(km, MAX_KM)
 
 
 def _day(params: QueryParams, name: str) -> date | None:
