@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from calendar_hub import store
+from calendar_hub import moderation, store
 from calendar_hub.listing import GroupRef, Listing
 from calendar_hub.merge import Candidate, clusters
 from calendar_hub.places import Place, km_between, online, resolver
@@ -49,6 +49,7 @@ class GroupInfo:
     lat: float | None
     lon: float | None
     place: Place | None = None
+    contact: str = ""
 
     @property
     def ref(self) -> GroupRef:
@@ -193,7 +194,8 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     version = store.current_version(session=session)
     group_rows = store.active_groups(session=session)
     groups = [GroupInfo(slug=g.slug, name=g.name, website=g.website, home=g.home, region=g.region,
-                        lat=g.lat, lon=g.lon, place=home_place(g.home, g.lat, g.lon)) for g in group_rows]
+                        lat=g.lat, lon=g.lon, place=home_place(g.home, g.lat, g.lon), contact=g.contact)
+              for g in group_rows]
     by_id = {g.id: info for g, info in zip(group_rows, groups, strict=True)}
     weeks = [WeekInfo(slug=w.slug, name=w.name, start=w.start_date, end=w.end_date, tags=tuple(w.tags),
                       description=w.description, groups=tuple(w.groups))
@@ -201,8 +203,11 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     rules = [WeekRule.of(w.slug, w.start, w.end, w.tags, w.groups, zone) for w in weeks]
     rows = store.occurrence_rows(session=session, since=now - timedelta(days=keep_days))
     looked_up = geocoded(session)
+    hidden = moderation.hidden_uids(session=session)
     listings = [make_listing([rows[i] for i in members], by_id, rules, looked_up)
                 for members in clusters([_candidate(i, row) for i, row in enumerate(rows)])]
+    if hidden:  # hidden by an organiser: out of every output (a merged event by the UID it is published under)
+        listings = [item for item in listings if item.uid not in hidden]
     return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks)
 
 

@@ -1,4 +1,4 @@
-"""The `calendar-hub` command: init, load, refresh, feeds, discover, serve, demo."""
+"""The `calendar-hub` command: init, load, refresh, feeds, discover, user, serve, demo."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from calendar_hub import __version__, db, store
-from calendar_hub.errors import HubError
+from calendar_hub.errors import ConfigError, HubError
 from calendar_hub.registry import read_registry
 from calendar_hub.settings import Settings, demo_registry_dir
 from calendar_hub.store import FeedJob, FeedOutcome
@@ -61,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     discover = command("discover", cmd_discover,
                        "find the calendar or feed behind a website, calendar page or webcal:// address")
     discover.add_argument("url")
+    user = command("user", cmd_user_add, "add a console account, or reset one's password and role")
+    user.add_argument("action", choices=["add"])
+    user.add_argument("email")
+    user.add_argument("--role", required=True, choices=["admin", "organiser", "editor"])
+    user.add_argument("--group", default=None, help="the group an editor manages (its slug)")
     serve = command("serve", cmd_serve, "run the web app (and refresh due feeds in the background)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -149,11 +155,32 @@ def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_user_add(args: argparse.Namespace, settings: Settings, *, stdin: TextIO | None = None) -> int:
+    """Read the password from standard input (one line; never an argument, which `ps` would show)."""
+    from calendar_hub import accounts
+
+    stream = stdin or sys.stdin
+    if stream.isatty():
+        import getpass
+
+        password = getpass.getpass("password: ")
+    else:
+        password = stream.readline().rstrip("\r\n")
+    with _database(settings) as engine, Session(engine) as session:
+        user = accounts.add_user(args.email, password, role=args.role, group=args.group, session=session,
+                                 actor="cli")
+    print(f"{user.email}: {user.role}" + (f" of {args.group}" if args.group else ""))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from calendar_hub.web.app import create_app
 
+    if not settings.secret_key:
+        raise ConfigError("set CALENDAR_HUB_SECRET_KEY to a long random string (the same for every web process) "
+                          "before serving: it signs the console's sessions")
     with _database(settings):
         pass
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
@@ -170,7 +197,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     registry = folder / "registry"
     prepare_demo(demo_registry_dir(), registry, today=date.today())
     base_url = f"http://127.0.0.1:{args.port}"
-    settings = settings.replace(database_url=f"sqlite:///{database}", base_url=base_url)
+    # A demo on this machine only: its own session secret, new each run.
+    settings = settings.replace(database_url=f"sqlite:///{database}", base_url=base_url,
+                                secret_key=settings.secret_key or secrets.token_urlsafe(32))
     print(f"demo folder: {folder}")
     for step in (cmd_init, cmd_load, cmd_refresh):
         step(argparse.Namespace(folder=registry, due=False), settings)

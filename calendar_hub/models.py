@@ -209,3 +209,58 @@ class PlaceLookup(SQLModel, table=True):
     display_name: str = Field(default="", max_length=1000)
     looked_up_at: datetime = _when(default_factory=utcnow)
     error: str = Field(default="", max_length=2000)
+
+
+class User(SQLModel, table=True):
+    """Someone who signs in to the organisers' console.
+
+    `role` is "admin" (everything, including accounts), "organiser" (groups, feeds, weeks,
+    moderation) or "editor" (only the group `group_id`).
+    """
+
+    __tablename__ = "hub_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)     # stored lower-case
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    group_id: int | None = Field(default=None, foreign_key="hub_group.id")
+    active: bool = True
+    created_at: datetime = _when(default_factory=utcnow)
+    last_login_at: datetime | None = _when(default=None)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, kept a while to slow down password guessing (by address and by account)."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=400, index=True)                    # "email:x@y" or "ip:203.0.113.5"
+    at: datetime = _when(default_factory=utcnow, index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change made through the console or the CLI: who, what, to what, when."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _when(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=320)                              # an e-mail address, or "cli"
+    action: str = Field(max_length=100)                             # "group.add", "feed.pause", ...
+    target: str = Field(default="", max_length=2000)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class HiddenEvent(SQLModel, table=True):
+    """A published event an organiser took out of every output, with why; deleting the row brings it back."""
+
+    __tablename__ = "hidden_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=100, unique=True, index=True)      # the published UID (stable across refreshes)
+    title: str = Field(default="", max_length=1000)                # as it was, for the list of hidden events
+    reason: str = Field(max_length=1000)
+    actor: str = Field(max_length=320)
+    at: datetime = _when(default_factory=utcnow)

@@ -214,6 +214,8 @@ class Refresher:
             store.prune_linked_pages(session=session, older_than=utcnow() - PAGE_KEPT)
 
     async def _one(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, job: FeedJob) -> None:
+        if job.origin != "registry":  # an address that arrived through the web: SSRF-guarded on every fetch
+            client = self._guarded_client()
         async with gate:
             outcome = await self._outcome(client, job)
         await self.queue.put((job, outcome))
@@ -274,8 +276,7 @@ class Refresher:
                 result.skip(f'skipped "{item.title}": it had no event date', "it had no event date")
             result.linked = []
             return []
-        if self.guarded is None:
-            self.guarded = make_client(self.settings, guarded=True)
+        guarded = self._guarded_client()
 
         async def read(html: bytes, url: str) -> list[EventIn] | str:
             try:
@@ -285,9 +286,14 @@ class Refresher:
                 return f"the page could not be read ({type(e).__name__})"
             return events
 
-        follower = PageFollower(self.engine, self.guarded, self.limits, per_feed=self.settings.follow_links,
+        follower = PageFollower(self.engine, guarded, self.limits, per_feed=self.settings.follow_links,
                                 read=read)
         return await follower.follow(result, at=at)
+
+    def _guarded_client(self) -> httpx.AsyncClient:
+        if self.guarded is None:
+            self.guarded = make_client(self.settings, guarded=True)
+        return self.guarded
 
     def _window(self, at: datetime) -> tuple[str, datetime, datetime]:
         settings = self.settings

@@ -64,6 +64,9 @@ SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
     "GEOCODER_USER_AGENT": ("geocoder_user_agent", "",
                             "User-Agent sent to the geocoder, naming the hub and a contact address, as "
                             "Nominatim's usage policy asks; required when the geocoder is on."),
+    "SECRET_KEY": ("secret_key", "",
+                   "Secret that signs the organisers' console session cookies: a long random string, the same "
+                   "for every web process. `serve` refuses to start without one; `demo` makes its own."),
     "GEOCODER_PER_SECOND": ("geocoder_per_second", "1",
                             "Most geocoder requests a second, over every process sharing the database."),
 }
@@ -97,6 +100,7 @@ class Settings:
     geocoder_url: str = "https://nominatim.openstreetmap.org"
     geocoder_user_agent: str = ""
     geocoder_per_second: float = 1.0
+    secret_key: str = dataclasses.field(default="", repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -24,7 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from calendar_hub.hub import Hub
 from calendar_hub.refresh import refresh
 from calendar_hub.settings import Settings
-from calendar_hub.web import feeds, pages
+from calendar_hub.web import admin, admin_coverage, admin_moderation, feeds, pages
+from calendar_hub.web.auth import SignInRequired, csrf_field, session_middleware, to_sign_in
 from calendar_hub.web.present import json_ld, machine_time, when
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     """The web app for `settings`; with `settings.serve_refresh` it also refreshes due feeds in the background."""
     hub = hub or Hub(settings)
     templates = Jinja2Templates(directory=str(settings.templates_dir))
-    templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld)
+    templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/groups/{group}", pages.group_page, name="group"),
         Route("/about", pages.about_page, name="about"),
         Route("/healthz", pages.healthz, name="healthz"),
+        Mount("/admin", app=_console(settings, hub, templates), name="admin"),
         Mount("/static/hub", StaticFiles(directory=str(settings.static_dir)), name="static"),
         Mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"),
         Mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR),
@@ -113,6 +115,45 @@ class FramingRules:
             await send(message)
 
         await self.app(scope, receive, send_with_rules)
+
+
+def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starlette:
+    """The organisers' console, mounted at /admin: the only part of the hub with sessions (signed cookies)."""
+    routes = [
+        Route("/", admin.dashboard, name="dashboard"),
+        Route("/login", admin.login, methods=["GET", "POST"], name="login"),
+        Route("/logout", admin.logout, methods=["POST"], name="logout"),
+        Route("/groups", admin.groups, methods=["GET", "POST"], name="groups"),
+        Route("/groups/{slug}", admin.group_page, methods=["GET", "POST"], name="group"),
+        Route("/groups/{slug}/feeds", admin.add_feed, methods=["POST"], name="add_feed"),
+        Route("/groups/{slug}/{action:str}", admin.group_action, methods=["POST"], name="group_action"),
+        Route("/feeds/{feed_id:int}/{action:str}", admin.feed_action, methods=["POST"], name="feed_action"),
+        Route("/audit", admin.audit_log, name="audit"),
+        Route("/events", admin_moderation.events, name="events"),
+        Route("/events/hide", admin_moderation.hide, methods=["POST"], name="hide"),
+        Route("/events/unhide", admin_moderation.unhide, methods=["POST"], name="unhide"),
+        Route("/hidden", admin_moderation.hidden, name="hidden"),
+        Route("/weeks", admin_coverage.weeks, name="weeks"),
+        Route("/weeks/{slug}/coverage", admin_coverage.coverage_page, name="coverage"),
+        Route("/weeks/{slug}/export.csv", admin_coverage.export_csv, name="export_csv"),
+        Route("/weeks/{slug}/export.json", admin_coverage.export_json, name="export_json"),
+    ]
+
+    async def sign_in_first(request: Request, exc: Exception) -> Response:
+        if request.method in ("GET", "HEAD"):
+            return to_sign_in(request)
+        return PlainTextResponse("Sign in first.", status_code=403)
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return templates.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": exc.detail},
+                                          status_code=exc.status_code)
+
+    console = Starlette(routes=routes, middleware=[session_middleware(settings)],
+                        exception_handlers={SignInRequired: sign_in_first, HTTPException: refused})
+    console.state.hub = hub
+    console.state.templates = templates
+    return console
 
 
 def _wants_html(request: Request) -> bool:
