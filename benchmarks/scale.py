@@ -14,6 +14,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -189,7 +190,8 @@ def main() -> int:
           f"{len(body) / 1e6:.1f} MB")
     engine.dispose()
 
-    env = {**os.environ, "CALENDAR_HUB_DATABASE_URL": url, "CALENDAR_HUB_SERVE_REFRESH": "false"}
+    env = {**os.environ, "CALENDAR_HUB_DATABASE_URL": url, "CALENDAR_HUB_SERVE_REFRESH": "false",
+           "CALENDAR_HUB_SECRET_KEY": secrets.token_urlsafe(32)}
     web = subprocess.Popen([sys.executable, "-m", "calendar_hub", "serve", "--port", "8799"], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -6,6 +6,7 @@ group's feeds.  All SQL for these tables is here, with keyword-only `session` as
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,8 +23,15 @@ MIN_PASSWORD = 10
 FAILURES_ALLOWED = 5                    # failed sign-ins per account or per address...
 FAILURE_WINDOW = timedelta(minutes=15)  # ...within this time, before sign-in is refused for a while
 _hasher = argon2.PasswordHasher()       # argon2id with the library's (RFC 9106) defaults
-# Verifying against this when no account matches costs the same time as a real check.
-_NOBODY = _hasher.hash("no such account")
+
+
+@functools.cache
+def _nobody() -> str:
+    """A hash to verify against when no account matches, so that costs the same time as a real check.
+
+    Made on first use: a hash takes 64 MiB for a moment, which no process should pay at import.
+    """
+    return _hasher.hash("no such account")
 
 
 def hash_password(password: str) -> str:
@@ -88,7 +96,7 @@ def authenticate(email: str, password: str, *, address: str, session: Session, n
         return None
     user = find_user(email, session=session)
     try:
-        _hasher.verify(user.password_hash if user else _NOBODY, password)
+        _hasher.verify(user.password_hash if user else _nobody(), password)
         ok = user is not None and user.active
     except argon2.exceptions.VerificationError:
         ok = False

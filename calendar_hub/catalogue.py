@@ -294,8 +294,14 @@ def _resolved(location: str, home: Place | None) -> Place | None:
     return resolver().resolve(location, hint=home)
 
 
-@functools.lru_cache(maxsize=65_536)
 def _located(lat: float, lon: float) -> Place:
+    """Coordinates from a feed, with the nation, region and town of the kilometre square they fall in."""
+    area = _area_of(round(lat, 2), round(lon, 2))
+    return Place(lat, lon, area.placed_by, area.radius_km, area.label, area.nation, area.region, area.town)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _area_of(lat: float, lon: float) -> Place:
     return resolver().locate(lat, lon)
 
 

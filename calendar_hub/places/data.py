@@ -92,12 +92,12 @@ class PlaceData:
         self._sectors: dict[tuple[int, int], list[PostcodeArea]] = defaultdict(list)
         for entry in self.postcodes.values():
             if " " in entry.key:  # sectors only: the finer grid
-                self._sectors[(int(entry.lat * 10), int(entry.lon * 10))].append(entry)
+                self._sectors[cell(entry.lat, entry.lon)].append(entry)
         self._towns: dict[tuple[int, int], list[Town]] = defaultdict(list)
         for towns in names.values():
             for town in towns:
                 if not town.alias and town.population >= 1000:
-                    self._towns[(int(town.lat * 10), int(town.lon * 10))].append(town)
+                    self._towns[cell(town.lat, town.lon)].append(town)
 
     def nearest_sector(self, lat: float, lon: float, within_km: float = 15.0) -> PostcodeArea | None:
         """The postcode sector whose centre is nearest to the point, if one is within `within_km`."""
@@ -108,16 +108,34 @@ class PlaceData:
         return _nearest(self._towns, lat, lon, within_km)
 
 
+CELL_KM = 5.5  # a grid cell is a tenth of a degree: at least 5.5 km of longitude up to 60°N, 11 km of latitude
+
+
+def cell(lat: float, lon: float) -> tuple[int, int]:
+    """The grid cell of a point (floor, so cells either side of the meridian do not merge)."""
+    return math.floor(lat * 10), math.floor(lon * 10)
+
+
 def _nearest(grid: dict[tuple[int, int], list[_Point]], lat: float, lon: float, within_km: float) -> _Point | None:
-    reach = int(within_km / 5.5) + 1  # a tenth of a degree of longitude is at least 5.5 km up to 60°N
-    row, col = int(lat * 10), int(lon * 10)
+    """The point nearest to (lat, lon) within `within_km`, searching rings of cells outwards.
+
+    After ring k every unsearched point is at least k cells, so k * CELL_KM, away: the search stops
+    as soon as the best found is nearer than that.  Distances are equirectangular, well within 1%
+    of the great circle over these few kilometres.
+    """
+    row, col = cell(lat, lon)
+    east = math.cos(math.radians(lat)) * 111.32
     best, best_km = None, within_km
-    for r in range(row - reach, row + reach + 1):
-        for c in range(col - reach, col + reach + 1):
-            for entry in grid.get((r, c), ()):
-                distance = km_between(lat, lon, entry.lat, entry.lon)
-                if distance <= best_km:
-                    best, best_km = entry, distance
+    for ring in range(int(within_km / CELL_KM) + 2):
+        for r in range(row - ring, row + ring + 1):
+            edge = abs(r - row) == ring
+            for c in range(col - ring, col + ring + 1) if edge else (col - ring, col + ring):
+                for entry in grid.get((r, c), ()):
+                    distance = math.hypot((entry.lat - lat) * 110.57, (entry.lon - lon) * east)
+                    if distance <= best_km:
+                        best, best_km = entry, distance
+        if best is not None and best_km <= ring * CELL_KM:
+            break
     return best
 
 
