@@ -264,3 +264,28 @@ class HiddenEvent(SQLModel, table=True):
     reason: str = Field(max_length=1000)
     actor: str = Field(max_length=320)
     at: datetime = _when(default_factory=utcnow)
+
+
+class JoinRequest(SQLModel, table=True):
+    """A group asking to join through the public form, waiting for an organiser to approve or reject it.
+
+    The address the group gave was checked (SSRF guard) and the calendar behind it found before the
+    request was stored: `feed_url`, `feed_kind` and `found_how` are what the hub will read.
+    """
+
+    __tablename__ = "join_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_name: str = Field(max_length=300)
+    home: str = Field(default="", max_length=300)
+    contact: str = Field(max_length=320)
+    address: str = Field(max_length=2000)                    # as the group typed it
+    feed_url: str = Field(max_length=2000)
+    feed_kind: str = Field(default="", max_length=20)
+    found_how: str = Field(default="", max_length=500)
+    status: str = Field(default="pending", max_length=20, index=True)  # pending, approved, rejected
+    created_at: datetime = _when(default_factory=utcnow)
+    decided_by: str = Field(default="", max_length=320)
+    decided_at: datetime | None = _when(default=None)
+    note: str = Field(default="", max_length=1000)           # why it was rejected
+    group_slug: str = Field(default="", max_length=100)      # the group made on approval

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
@@ -24,8 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from calendar_hub.hub import Hub
 from calendar_hub.refresh import refresh
 from calendar_hub.settings import Settings
-from calendar_hub.web import admin, admin_coverage, admin_moderation, feeds, pages
-from calendar_hub.web.auth import SignInRequired, csrf_field, session_middleware, to_sign_in
+from calendar_hub.web import admin, admin_coverage, admin_moderation, feeds, join, pages
+from calendar_hub.web.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.present import json_ld, machine_time, when
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ EMBED_PREFIX = "/embed/"  # pages made for other sites' iframes
 def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     """The web app for `settings`; with `settings.serve_refresh` it also refreshes due feeds in the background."""
     hub = hub or Hub(settings)
+    settings = with_secret(settings)
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field)
 
@@ -68,6 +70,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/about", pages.about_page, name="about"),
         Route("/healthz", pages.healthz, name="healthz"),
         Mount("/admin", app=_console(settings, hub, templates), name="admin"),
+        Mount("/join", app=_with_sessions(settings, hub, templates, [
+            Route("/", join.join, methods=["GET", "POST"], name="join")]), name="join"),
         Mount("/static/hub", StaticFiles(directory=str(settings.static_dir)), name="static"),
         Mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"),
         Mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR),
@@ -133,6 +137,8 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         Route("/events/hide", admin_moderation.hide, methods=["POST"], name="hide"),
         Route("/events/unhide", admin_moderation.unhide, methods=["POST"], name="unhide"),
         Route("/hidden", admin_moderation.hidden, name="hidden"),
+        Route("/requests", join.requests_page, name="requests"),
+        Route("/requests/{request_id:int}/{action:str}", join.decide, methods=["POST"], name="decide"),
         Route("/weeks", admin_coverage.weeks, name="weeks"),
         Route("/weeks/{slug}/coverage", admin_coverage.coverage_page, name="coverage"),
         Route("/weeks/{slug}/export.csv", admin_coverage.export_csv, name="export_csv"),
@@ -149,11 +155,24 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         return templates.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": exc.detail},
                                           status_code=exc.status_code)
 
-    console = Starlette(routes=routes, middleware=[session_middleware(settings)],
-                        exception_handlers={SignInRequired: sign_in_first, HTTPException: refused})
-    console.state.hub = hub
-    console.state.templates = templates
-    return console
+    return _with_sessions(settings, hub, templates, routes,
+                          exception_handlers={SignInRequired: sign_in_first, HTTPException: refused})
+
+
+def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, routes: list[Route],
+                   exception_handlers: dict[Any, Any] | None = None) -> Starlette:
+    """A part of the hub with forms, so with sessions (for their CSRF tokens): the console and /join."""
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return templates.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": exc.detail},
+                                          status_code=exc.status_code)
+
+    part = Starlette(routes=routes, middleware=[session_middleware(settings)],
+                     exception_handlers=exception_handlers or {HTTPException: refused})
+    part.state.hub = hub
+    part.state.templates = templates
+    return part
 
 
 def _wants_html(request: Request) -> bool:

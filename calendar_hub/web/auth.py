@@ -55,14 +55,19 @@ class Signed:
         return self.staff or (self.role == "editor" and group_id is not None and group_id == self.group_id)
 
 
+def with_secret(settings: Settings) -> Settings:
+    """The settings with a secret key: without one, a key made up for this process (sessions die with it)."""
+    if settings.secret_key:
+        return settings
+    log.warning("CALENDAR_HUB_SECRET_KEY is not set: console sessions last only as long as this process")
+    return settings.replace(secret_key=secrets.token_urlsafe(32))
+
+
 def session_middleware(settings: Settings) -> Middleware:
-    """The session cookie middleware; without a secret key, one made up for this process (sessions die with it)."""
-    key = settings.secret_key
-    if not key:
-        log.warning("CALENDAR_HUB_SECRET_KEY is not set: console sessions last only as long as this process")
-        key = secrets.token_urlsafe(32)
-    return Middleware(SessionMiddleware, secret_key=key, session_cookie=SESSION_COOKIE, max_age=SESSION_SECONDS,
-                      same_site="lax", https_only=settings.base_url.startswith("https://"))
+    """The session cookie middleware, keyed by `settings.secret_key` (see `with_secret`)."""
+    assert settings.secret_key, "call with_secret first"
+    return Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
+                      max_age=SESSION_SECONDS, same_site="lax", https_only=settings.base_url.startswith("https://"))
 
 
 def signed_in(request: Request) -> Signed | None:

@@ -1,0 +1,112 @@
+"""Groups joining through the public form: requests kept for organisers, approved into groups and feeds.
+
+A request is stored only once the calendar behind the group's address has been found (the caller
+runs discovery through the SSRF-guarded client).  Approving makes an active group, with the request's
+home and contact, and its feed (origin "web"), fetched on the next refresh.  Every decision is audited.
+Functions take a keyword-only `session` and commit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from calendar_hub import accounts, console
+from calendar_hub.errors import ConfigError
+from calendar_hub.models import JoinRequest, utcnow
+
+PENDING_PER_ADDRESS = 3          # pending requests for one calendar address: enough for a retry, not a flood
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def check_form(name: str, home: str, contact: str, address: str) -> dict[str, str]:
+    """The form's fields tidied; raises ConfigError with a sentence for the group when one is wrong."""
+    values = {"name": " ".join(name.split())[:300], "home": " ".join(home.split())[:300],
+              "contact": contact.strip()[:320], "address": address.strip()[:2000]}
+    if not values["name"]:
+        raise ConfigError("Please give your group's name.")
+    if not EMAIL.match(values["contact"]):
+        raise ConfigError("Please give an e-mail address we can reach you at, such as hello@yourgroup.org.")
+    if not values["address"]:
+        raise ConfigError("Please paste your group's website or calendar address.")
+    return values
+
+
+def submit(values: dict[str, str], *, feed_url: str, feed_kind: str, found_how: str, session: Session) -> JoinRequest:
+    """Store a pending request; raises ConfigError when this calendar already waits or already belongs to a group."""
+    waiting = session.exec(select(JoinRequest).where(JoinRequest.feed_url == feed_url,
+                                                     JoinRequest.status == "pending")).all()
+    if len(waiting) >= PENDING_PER_ADDRESS:
+        raise ConfigError("This calendar is already waiting for an organiser's approval.")
+    request = JoinRequest(group_name=values["name"], home=values["home"], contact=values["contact"],
+                          address=values["address"], feed_url=feed_url, feed_kind=feed_kind, found_how=found_how)
+    session.add(request)
+    accounts.record(session=session, actor=values["contact"], action="join.request", target=feed_url,
+                    detail={"group": values["name"]})
+    session.commit()
+    session.refresh(request)
+    return request
+
+
+def pending(*, session: Session) -> list[JoinRequest]:
+    return list(session.exec(select(JoinRequest).where(JoinRequest.status == "pending")
+                             .order_by(col(JoinRequest.created_at))).all())
+
+
+def recent_decisions(*, session: Session, days: int = 30) -> list[JoinRequest]:
+    since = utcnow() - timedelta(days=days)
+    return list(session.exec(select(JoinRequest).where(JoinRequest.status != "pending",
+                                                       col(JoinRequest.decided_at) >= since)
+                             .order_by(col(JoinRequest.decided_at).desc())).all())
+
+
+def approve(request_id: int, *, session: Session, actor: str) -> str:
+    """Make the group and its feed from a pending request; returns the new group's slug."""
+    request = _pending(request_id, session)
+    slug = free_slug(request.group_name, session=session)
+    group = console.add_group({"slug": slug, "name": request.group_name, "home": request.home,
+                               "contact": request.contact, "website": _website(request.address)},
+                              session=session, actor=actor)
+    console.add_feed(group, request.feed_url, request.feed_kind, session=session, actor=actor)
+    request.status, request.decided_by, request.decided_at, request.group_slug = "approved", actor, utcnow(), slug
+    session.add(request)
+    accounts.record(session=session, actor=actor, action="join.approve", target=slug,
+                    detail={"feed": request.feed_url})
+    session.commit()
+    return slug
+
+
+def reject(request_id: int, note: str, *, session: Session, actor: str) -> None:
+    request = _pending(request_id, session)
+    request.status, request.decided_by, request.decided_at = "rejected", actor, utcnow()
+    request.note = " ".join(note.split())[:1000]
+    session.add(request)
+    accounts.record(session=session, actor=actor, action="join.reject", target=request.feed_url,
+                    detail={"group": request.group_name, "note": request.note})
+    session.commit()
+
+
+def free_slug(name: str, *, session: Session) -> str:
+    """A short name for addresses from a group's name ("Sanctuary Stockport" -> "sanctuary-stockport"), unused."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80] or "group"
+    slug, n = base, 1
+    while console.group_by_slug(slug, session=session) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _pending(request_id: int, session: Session) -> JoinRequest:
+    request = session.get(JoinRequest, request_id)
+    if request is None or request.status != "pending":
+        raise ConfigError("That request has already been dealt with.")
+    return request
+
+
+def _website(address: str) -> str:
+    """The address the group gave, as its website when it is a web page (not a webcal:// link)."""
+    return address if address.startswith(("http://", "https://")) else ""
