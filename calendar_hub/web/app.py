@@ -122,7 +122,7 @@ class FramingRules:
 
 
 def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starlette:
-    """The organisers' console, mounted at /admin: the only part of the hub with sessions (signed cookies)."""
+    """The organisers' console, mounted at /admin: pages for signed-in accounts only."""
     routes = [
         Route("/", admin.dashboard, name="dashboard"),
         Route("/login", admin.login, methods=["GET", "POST"], name="login"),
@@ -150,18 +150,15 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
             return to_sign_in(request)
         return PlainTextResponse("Sign in first.", status_code=403)
 
-    async def refused(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        return templates.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": exc.detail},
-                                          status_code=exc.status_code)
-
-    return _with_sessions(settings, hub, templates, routes,
-                          exception_handlers={SignInRequired: sign_in_first, HTTPException: refused})
+    return _with_sessions(settings, hub, templates, routes, exception_handlers={SignInRequired: sign_in_first})
 
 
 def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, routes: list[Route],
                    exception_handlers: dict[Any, Any] | None = None) -> Starlette:
-    """A part of the hub with forms, so with sessions (for their CSRF tokens): the console and /join."""
+    """A part of the hub with forms, so with sessions (signed cookies, for sign-in and CSRF tokens).
+
+    Only the console and /join have them: the public pages and outputs set no cookie and stay cacheable.
+    """
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -169,7 +166,7 @@ def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, rou
                                           status_code=exc.status_code)
 
     part = Starlette(routes=routes, middleware=[session_middleware(settings)],
-                     exception_handlers=exception_handlers or {HTTPException: refused})
+                     exception_handlers={HTTPException: refused, **(exception_handlers or {})})
     part.state.hub = hub
     part.state.templates = templates
     return part
