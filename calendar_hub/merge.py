@@ -7,7 +7,6 @@ place.  Clusters are found with union-find, so a chain of three co-hosts merges 
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -15,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
+
+from calendar_hub.places.data import km_between
 
 TITLE_SIMILARITY = 0.85
 PLACE_SIMILARITY = 0.6
@@ -61,14 +62,6 @@ def similar(a: str, b: str, threshold: float) -> bool:
     # The cheap upper bounds first: most pairs fail them without the full comparison.
     return (matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold
             and matcher.ratio() >= threshold)
-
-
-def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 12742.0 * math.asin(math.sqrt(min(1.0, h)))
 
 
 def same_place(a: Candidate, b: Candidate) -> bool:

@@ -32,6 +32,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent))  # run from a checkout: the hub's own distance function
+
+from calendar_hub.places.data import km_between  # noqa: E402
+
 OUT = HERE.parent / "calendar_hub" / "places" / "data"
 NATIONS = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
 ADMIN1_NATIONS = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
@@ -256,12 +260,6 @@ class Grid:
         found = self.around(lat, lon, km)
         return found[0] if found else None
 
-
-def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
 def write(path: Path, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:

@@ -11,7 +11,7 @@ approximate.  Online and to-be-confirmed lines are left unplaced.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from calendar_hub.places.data import PlaceData, PostcodeArea, Town, fold, km_between
 
@@ -198,11 +198,8 @@ class Resolver:
         nation = town.nation or (area.nation if area else "")
         region = area.region if area else (nation if nation in ("Northern Ireland", "Ireland", "Wales", "Scotland")
                                            else "")
-        name = town.name
-        if area is not None and town.population == 0 and town.area.startswith("E09"):
-            name = area.name  # a London borough
         return Place(town.lat, town.lon, "town", town.radius_km, label=_tidy(label), nation=nation, region=region,
-                     town=name, ambiguous=ambiguous)
+                     town=town.name, ambiguous=ambiguous)
 
 
 def pick(towns: list[Town], *, near: Place | None) -> tuple[Town, bool]:
@@ -242,8 +239,3 @@ def _strip_article(key: str) -> str:
 
 def _tidy(label: str) -> str:
     return " ".join(label.split()).strip(" .")
-
-
-def with_town(place: Place, town: str) -> Place:
-    """The same place credited to another town name (a group's own name for its home)."""
-    return replace(place, town=town)
