@@ -1,4 +1,4 @@
-"""Organisers' accounts: roles, argon2 password hashes, sign-in throttling and the audit log.
+"""Organisers' accounts: roles, argon2 password hashes, sign-in throttling and other limits, the audit log.
 
 Roles: "admin" may do everything, "organiser" everything but accounts, "editor" only their own
 group's feeds.  All SQL for these tables is here, with keyword-only `session` as in `store`.
@@ -125,6 +125,25 @@ def throttled(keys: list[str], *, session: Session, now: datetime) -> bool:
                                                                  col(LoginFailure.at) >= since)
         .group_by(col(LoginFailure.key))).all()
     return any(count >= FAILURES_ALLOWED for _key, count in counts)
+
+
+def within_limit(key: str, *, limit: int, window: timedelta, session: Session, now: datetime | None = None) -> bool:
+    """Count one attempt under `key` ("join:203.0.113.5") and say whether it is within `limit` per `window`.  Commits.
+
+    Kept in the sign-in failures' table, so the count holds across processes; an attempt over the
+    limit is not recorded (it changes nothing), and that key's rows older than the window go.  Two
+    processes counting at the same instant may both let one more through: a bound, not a quota.
+    """
+    now = now or utcnow()
+    since = now - window
+    session.execute(sa.delete(LoginFailure).where(col(LoginFailure.key) == key, col(LoginFailure.at) < since))
+    count: int = session.execute(sa.select(sa.func.count()).where(col(LoginFailure.key) == key,
+                                                                   col(LoginFailure.at) >= since)).scalar_one()
+    allowed = count < limit
+    if allowed:
+        session.add(LoginFailure(key=key, at=now))
+    session.commit()
+    return allowed
 
 
 def record(*, session: Session, actor: str, action: str, target: str = "", detail: Mapping[str, Any] | None = None,

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from calendar_hub import moderation, store
+from calendar_hub import duplicates, moderation, store
 from calendar_hub.listing import GroupRef, Listing
-from calendar_hub.merge import Candidate, clusters
+from calendar_hub.merge import candidate, clusters
 from calendar_hub.places import Place, km_between, online, resolver
 from calendar_hub.places.geocode import geocoded, lookup_key
 from calendar_hub.weeks import WeekRule, local_midnight, selectors, weeks_of
@@ -89,6 +89,9 @@ class WeekInfo:
     tags: tuple[str, ...]
     description: str
     groups: tuple[str, ...]
+    featured: tuple[str, ...] = ()     # published UIDs shown first, in the organisers' order
+    included: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,23 +200,30 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
                         lat=g.lat, lon=g.lon, place=home_place(g.home, g.lat, g.lon), contact=g.contact)
               for g in group_rows]
     by_id = {g.id: info for g, info in zip(group_rows, groups, strict=True)}
-    weeks = [WeekInfo(slug=w.slug, name=w.name, start=w.start_date, end=w.end_date, tags=tuple(w.tags),
-                      description=w.description, groups=tuple(w.groups))
-             for w in store.active_weeks(session=session)]
-    rules = [WeekRule.of(w.slug, w.start, w.end, w.tags, w.groups, zone) for w in weeks]
+    weeks = [week_info(w) for w in store.active_weeks(session=session)]
+    rules = [week_rule(w, zone) for w in weeks]
     rows = store.occurrence_rows(session=session, since=now - timedelta(days=keep_days))
     looked_up = geocoded(session)
     hidden = moderation.hidden_uids(session=session)
+    decided = duplicates.decisions(session=session)  # organisers' word on suspected duplicates comes first
     listings = [make_listing([rows[i] for i in members], by_id, rules, looked_up)
-                for members in clusters([_candidate(i, row) for i, row in enumerate(rows)])]
+                for members in clusters([candidate(i, row) for i, row in enumerate(rows)], decided)]
     if hidden:  # hidden by an organiser: out of every output (a merged event by the UID it is published under)
         listings = [item for item in listings if item.uid not in hidden]
     return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks)
 
 
-def _candidate(index: int, row: Any) -> Candidate:
-    return Candidate(key=index, feed_id=row.feed_id, source_uid=row.source_uid, start=row.start_at,
-                     title=row.title, location=row.location, lat=row.lat, lon=row.lon)
+def week_info(week: Any) -> WeekInfo:
+    """A stored week (a `models.Week`) as the pages show it."""
+    return WeekInfo(slug=week.slug, name=week.name, start=week.start_date, end=week.end_date, tags=tuple(week.tags),
+                    description=week.description, groups=tuple(week.groups), featured=tuple(week.featured),
+                    included=tuple(week.included), excluded=tuple(week.excluded))
+
+
+def week_rule(week: WeekInfo, zone: ZoneInfo) -> WeekRule:
+    """What matching needs of a week, the events included and excluded by hand with it."""
+    return WeekRule.of(week.slug, week.start, week.end, week.tags, week.groups, zone,
+                       included=week.included, excluded=week.excluded)
 
 
 def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules: Sequence[WeekRule],
@@ -256,7 +266,7 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
         region=(lead.region if lead and lead.region else "") or (place.region if place else ""),
         town=place.town if place else "",
         groups=tuple(g.ref for g in credited),
-        weeks=weeks_of(primary.start_at, primary.end_at, tags, [g.slug for g in credited], rules),
+        weeks=weeks_of(primary.start_at, primary.end_at, tags, [g.slug for g in credited], rules, uid=primary.uid),
         created=min(r.created_at for r in ordered), updated=max(r.updated_at for r in ordered),
     )
 

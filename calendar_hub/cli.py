@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from calendar_hub import __version__, db, store
 from calendar_hub.errors import ConfigError, HubError
-from calendar_hub.registry import read_registry
+from calendar_hub.registry import REGISTRY_FILE, export_registry, read_registry
 from calendar_hub.settings import Settings, demo_registry_dir
 from calendar_hub.store import FeedJob, FeedOutcome
 
@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     command("init", cmd_init, "create or upgrade the database schema")
     load = command("load", cmd_load, "load a registry folder of TOML files (groups, feeds, weeks)")
     load.add_argument("folder", type=Path)
+    load.add_argument("--overwrite-console-changes", action="store_true",
+                      help="take the files' version of groups and weeks changed in the console")
+    export = command("export-registry", cmd_export_registry,
+                     "write the current groups, feeds and weeks to FOLDER/hub.toml (local feed files copied)")
+    export.add_argument("folder", type=Path)
     refresh = command("refresh", cmd_refresh, "fetch every active feed now and print a summary")
     refresh.add_argument("--due", action="store_true", help="only feeds whose next attempt is due")
     command("feeds", cmd_feeds, "print each feed's state as a table")
@@ -97,9 +102,21 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     registry = read_registry(args.folder)
     with _database(settings) as engine, Session(engine) as session:
-        changes = store.apply_registry(registry, session=session)
+        changes = store.apply_registry(registry, session=session, overwrite_console=args.overwrite_console_changes)
     print(f"loaded {len(registry.groups)} groups and {len(registry.weeks)} weeks from {args.folder}: "
           f"{changes.added} added, {changes.updated} updated, {changes.deactivated} deactivated")
+    if changes.kept:
+        print(f"kept as changed in the console: {', '.join(changes.kept)} "
+              "(calendar-hub export-registry writes them out; load --overwrite-console-changes takes the files')")
+    return 0
+
+
+def cmd_export_registry(args: argparse.Namespace, settings: Settings) -> int:
+    with _database(settings) as engine, Session(engine) as session:
+        registry = store.current_registry(session=session)
+    copied = export_registry(registry, args.folder)
+    print(f"wrote {len(registry.groups)} groups and {len(registry.weeks)} weeks to {args.folder / REGISTRY_FILE}"
+          + (f", with {copied} local feed files" if copied else ""))
     return 0
 
 
@@ -187,7 +204,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+DEMO_ORGANISER = "organiser@demo.invalid"
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from calendar_hub import accounts
     from calendar_hub.demo import prepare_demo
 
     folder = args.folder or Path(tempfile.mkdtemp(prefix="calendar-hub-demo-"))
@@ -202,8 +223,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                                 secret_key=settings.secret_key or secrets.token_urlsafe(32))
     print(f"demo folder: {folder}")
     for step in (cmd_init, cmd_load, cmd_refresh):
-        step(argparse.Namespace(folder=registry, due=False), settings)
-    print(f"\nCalendar Hub demo: open {base_url}/ (Ctrl-C to stop)\n")
+        step(argparse.Namespace(folder=registry, due=False, overwrite_console_changes=False), settings)
+    password = secrets.token_urlsafe(12)
+    with _database(settings) as engine, Session(engine) as session:
+        accounts.add_user(DEMO_ORGANISER, password, role="organiser", group=None, session=session, actor="demo")
+    print(f"\nCalendar Hub demo: open {base_url}/ (Ctrl-C to stop)")
+    print(f"The organisers' console: {base_url}/admin/ as {DEMO_ORGANISER}, password {password}\n")
     return cmd_serve(argparse.Namespace(host="127.0.0.1", port=args.port), settings)
 
 

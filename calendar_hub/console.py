@@ -1,7 +1,8 @@
 """Changes organisers make in the console: groups and feeds added, edited, paused, refreshed now.
 
 Each function takes a keyword-only `session` and the acting account's e-mail, records an audit entry
-with the change, bumps the data version when the public outputs change, and commits.  Raises
+with the change, bumps the data version when the public outputs change, and commits (`add_group` and
+`add_feed` only flush with `commit=False`, so a caller can make several changes in one transaction).  Raises
 ConsoleError (a ConfigError) with a sentence for people when the change cannot be made.
 """
 
@@ -38,8 +39,9 @@ def feeds_of(group_id: int, *, session: Session) -> list[Feed]:
     return list(session.exec(select(Feed).where(Feed.group_id == group_id).order_by(col(Feed.id))).all())
 
 
-def add_group(values: Mapping[str, str], *, session: Session, actor: str) -> Group:
-    """A new active group from the form's slug, name, website, home and contact."""
+def add_group(values: Mapping[str, str], *, session: Session, actor: str, commit: bool = True) -> Group:
+    """A new active group from the form's slug, name, website, home and contact (flushed, not committed,
+    with `commit=False`)."""
     slug = values.get("slug", "").strip().lower()
     if not SLUG_RE.match(slug) or len(slug) > 100:
         raise ConsoleError("The short name may use only lower-case letters, digits and hyphens, "
@@ -48,12 +50,11 @@ def add_group(values: Mapping[str, str], *, session: Session, actor: str) -> Gro
         raise ConsoleError(f"There is already a group called {slug}.")
     fields = _group_fields(values)
     now = utcnow()
-    group = Group(slug=slug, created_at=now, updated_at=now, **fields)
+    group = Group(slug=slug, created_at=now, updated_at=now, origin="console", **fields)
     session.add(group)
     accounts.record(session=session, actor=actor, action="group.add", target=slug, detail=fields)
     store.bump_version(session=session)
-    session.commit()
-    session.refresh(group)
+    _done(group, session=session, commit=commit)
     return group
 
 
@@ -66,6 +67,7 @@ def edit_group(group: Group, values: Mapping[str, str], *, session: Session, act
         return False
     for name, value in changed.items():
         setattr(group, name, value)
+    group.origin = "console"  # the registry's copy is now older: `load` keeps this one
     group.updated_at = utcnow()
     session.add(group)
     accounts.record(session=session, actor=actor, action="group.edit", target=group.slug,
@@ -80,6 +82,7 @@ def set_group_active(group: Group, active: bool, *, session: Session, actor: str
     if group.active == active:
         return
     group.active = active
+    group.origin = "console"
     group.updated_at = utcnow()
     session.add(group)
     accounts.record(session=session, actor=actor, action="group.resume" if active else "group.pause",
@@ -88,10 +91,11 @@ def set_group_active(group: Group, active: bool, *, session: Session, actor: str
     session.commit()
 
 
-def add_feed(group: Group, url: str, kind: str, *, session: Session, actor: str) -> Feed:
+def add_feed(group: Group, url: str, kind: str, *, session: Session, actor: str, commit: bool = True) -> Feed:
     """A new feed for `group`, fetched on the next refresh (origin "web": never a file, always SSRF-guarded).
 
-    The caller has checked the address; this refuses a feed the group already has.
+    The caller has checked the address; this refuses a feed the group already has.  With `commit=False`
+    the feed is only flushed, for the caller to commit with its other changes.
     """
     assert group.id is not None
     existing = session.exec(select(Feed).where(Feed.group_id == group.id, Feed.url == url)).first()
@@ -102,8 +106,7 @@ def add_feed(group: Group, url: str, kind: str, *, session: Session, actor: str)
     session.add(feed)
     accounts.record(session=session, actor=actor, action="feed.add", target=url,
                     detail={"group": group.slug, "kind": kind})
-    session.commit()
-    session.refresh(feed)
+    _done(feed, session=session, commit=commit)
     return feed
 
 
@@ -133,6 +136,15 @@ def feed_with_group(feed_id: int, *, session: Session) -> tuple[Feed, Group] | N
     row = session.execute(sa.select(Feed, Group).join(Group, col(Group.id) == Feed.group_id)
                           .where(col(Feed.id) == feed_id)).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def _done(row: Group | Feed, *, session: Session, commit: bool) -> None:
+    """Commit and reload `row`; or only flush, which gives it its id inside the caller's transaction."""
+    if commit:
+        session.commit()
+        session.refresh(row)
+    else:
+        session.flush()
 
 
 def _group_fields(values: Mapping[str, str]) -> dict[str, Any]:

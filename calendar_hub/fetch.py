@@ -108,8 +108,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             raise FetchError(f"the server's name {host!r} could not be found", url=str(url)) from e
         refused = [a for a in addresses if not public_address(a)]
         if not addresses or refused:
-            raise FetchError(f"the address points at a private or local network ({host} is "
-                             f"{(refused or ['nowhere'])[0]}); only public addresses can be fetched", url=str(url))
+            where = host if _is_ip(host) else f"{host} is {(refused or ['nowhere'])[0]}"
+            raise FetchError(f"the address points at a private or local network ({where}); "
+                             "only public addresses can be fetched", url=str(url))
         if _is_ip(host):
             return await self.inner.handle_async_request(request)
         # Connect to the checked address, so that a second lookup cannot be answered differently;

@@ -2,8 +2,9 @@
 
 A request is stored only once the calendar behind the group's address has been found (the caller
 runs discovery through the SSRF-guarded client).  Approving makes an active group, with the request's
-home and contact, and its feed (origin "web"), fetched on the next refresh.  Every decision is audited.
-Functions take a keyword-only `session` and commit.
+home and contact, and its feed (origin "web"), fetched on the next refresh, all in one transaction.
+Every decision is audited.  Functions take a keyword-only `session` and commit.  `within_join_limit`
+bounds how often one client address may use the form, before anything is fetched for it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from calendar_hub.errors import ConfigError
 from calendar_hub.models import JoinRequest, utcnow
 
 PENDING_PER_ADDRESS = 3          # pending requests for one calendar address: enough for a retry, not a flood
+TRIES_PER_CLIENT = 5             # uses of the form (each makes the hub fetch an address) per client address...
+TRIES_WINDOW = timedelta(hours=1)  # ...within this time
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -33,6 +36,13 @@ def check_form(name: str, home: str, contact: str, address: str) -> dict[str, st
     if not values["address"]:
         raise ConfigError("Please paste your group's website or calendar address.")
     return values
+
+
+def within_join_limit(client: str, *, session: Session) -> bool:
+    """Count one use of the form from the client address `client`; False once it had `TRIES_PER_CLIENT`
+    within `TRIES_WINDOW`.  Commits.  Called before discovery, so the form cannot make the hub fetch
+    address after address for someone (the pending limit above only bounds what is stored)."""
+    return accounts.within_limit(f"join:{client}", limit=TRIES_PER_CLIENT, window=TRIES_WINDOW, session=session)
 
 
 def submit(values: dict[str, str], *, feed_url: str, feed_kind: str, found_how: str, session: Session) -> JoinRequest:
@@ -56,6 +66,11 @@ def pending(*, session: Session) -> list[JoinRequest]:
                              .order_by(col(JoinRequest.created_at))).all())
 
 
+def pending_request(request_id: int, *, session: Session) -> JoinRequest:
+    """The waiting request `request_id`; raises ConfigError when there is none or it was decided."""
+    return _pending(request_id, session)
+
+
 def recent_decisions(*, session: Session, days: int = 30) -> list[JoinRequest]:
     since = utcnow() - timedelta(days=days)
     return list(session.exec(select(JoinRequest).where(JoinRequest.status != "pending",
@@ -64,18 +79,27 @@ def recent_decisions(*, session: Session, days: int = 30) -> list[JoinRequest]:
 
 
 def approve(request_id: int, *, session: Session, actor: str) -> str:
-    """Make the group and its feed from a pending request; returns the new group's slug."""
+    """Make the group and its feed from a pending request, in one transaction; returns the new group's slug.
+
+    Either all of it is stored (group, feed, the request's decision, their audit entries) or, when any
+    step raises, none of it: a group without its calendar is never left behind.
+    """
     request = _pending(request_id, session)
-    slug = free_slug(request.group_name, session=session)
-    group = console.add_group({"slug": slug, "name": request.group_name, "home": request.home,
-                               "contact": request.contact, "website": _website(request.address)},
-                              session=session, actor=actor)
-    console.add_feed(group, request.feed_url, request.feed_kind, session=session, actor=actor)
-    request.status, request.decided_by, request.decided_at, request.group_slug = "approved", actor, utcnow(), slug
-    session.add(request)
-    accounts.record(session=session, actor=actor, action="join.approve", target=slug,
-                    detail={"feed": request.feed_url})
-    session.commit()
+    try:
+        slug = free_slug(request.group_name, session=session)
+        group = console.add_group({"slug": slug, "name": request.group_name, "home": request.home,
+                                   "contact": request.contact, "website": _website(request.address)},
+                                  session=session, actor=actor, commit=False)
+        console.add_feed(group, request.feed_url, request.feed_kind, session=session, actor=actor, commit=False)
+        request.status, request.decided_by, request.decided_at = "approved", actor, utcnow()
+        request.group_slug = slug
+        session.add(request)
+        accounts.record(session=session, actor=actor, action="join.approve", target=slug,
+                        detail={"feed": request.feed_url})
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     return slug
 
 

@@ -58,6 +58,8 @@ class Group(SQLModel, table=True):
     lon: float | None = None
     contact: str = Field(default="", max_length=300)
     active: bool = True
+    # "registry" (the TOML files own it) or "console" (made or last changed in the console: `load` leaves it be)
+    origin: str = Field(default="registry", max_length=20)
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
 
@@ -134,7 +136,11 @@ class Event(SQLModel, table=True):
 
 
 class Week(SQLModel, table=True):
-    """A national week of action: a span of days and the tags that select its events."""
+    """A national week of action: a span of days and the tags that select its events.
+
+    Organisers may also take single events in or out by hand (`included`, `excluded`) and pick some to
+    show first (`featured`), each by published UID.
+    """
 
     __tablename__ = "week"
 
@@ -146,7 +152,11 @@ class Week(SQLModel, table=True):
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
     description: str = Field(default="", sa_type=sa.Text)
     groups: list[str] = Field(default_factory=list, sa_type=JSON)
+    featured: list[str] = Field(default_factory=list, sa_type=JSON)
+    included: list[str] = Field(default_factory=list, sa_type=JSON)
+    excluded: list[str] = Field(default_factory=list, sa_type=JSON)
     active: bool = True
+    origin: str = Field(default="registry", max_length=20)  # as for Group
     created_at: datetime = _when(default_factory=utcnow)
     updated_at: datetime = _when(default_factory=utcnow)
 
@@ -289,3 +299,53 @@ class JoinRequest(SQLModel, table=True):
     decided_at: datetime | None = _when(default=None)
     note: str = Field(default="", max_length=1000)           # why it was rejected
     group_slug: str = Field(default="", max_length=100)      # the group made on approval
+
+
+class SubmittedEvent(SQLModel, table=True):
+    """A single event sent through the public /submit form by a group without a calendar, held for approval.
+
+    Approving it stores it as an event of its group's "submitted" feed (`event_uid` is its published UID).
+    """
+
+    __tablename__ = "submitted_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_name: str = Field(max_length=300)
+    group_id: int | None = Field(default=None, foreign_key="hub_group.id")   # set on approval
+    contact: str = Field(max_length=320)
+    title: str = Field(max_length=1000)
+    start_at: datetime = _when()
+    end_at: datetime = _when()
+    all_day: bool = False
+    start_date: date | None = None
+    end_date: date | None = None
+    location: str = Field(default="", max_length=1000)
+    description: str = Field(default="", sa_type=sa.Text)                  # plain text as typed
+    url: str = Field(default="", max_length=2000)
+    categories: list[str] = Field(default_factory=list, sa_type=JSON)
+    address: str = Field(default="", max_length=100, index=True)          # the sender's IP, for rate limiting
+    status: str = Field(default="pending", max_length=20, index=True)     # pending, approved, rejected
+    created_at: datetime = _when(default_factory=utcnow, index=True)
+    decided_by: str = Field(default="", max_length=320)
+    decided_at: datetime | None = _when(default=None)
+    note: str = Field(default="", max_length=1000)                        # why it was rejected
+    event_uid: str = Field(default="", max_length=100)
+
+
+class MergeDecision(SQLModel, table=True):
+    """An organiser's word on two published events the hub suspected were one: "merge" or "apart".
+
+    Kept by published UID (`uid_a` < `uid_b`), so the decision holds across refreshes; one per pair.
+    """
+
+    __tablename__ = "merge_decision"
+    __table_args__ = (sa.UniqueConstraint("uid_a", "uid_b", name="uq_merge_decision_pair"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid_a: str = Field(max_length=100, index=True)
+    uid_b: str = Field(max_length=100, index=True)
+    decision: str = Field(max_length=10)                                   # "merge" or "apart"
+    title_a: str = Field(default="", max_length=300)                       # as published when decided, to
+    title_b: str = Field(default="", max_length=300)                       # show the pair after it has passed
+    actor: str = Field(max_length=320)
+    at: datetime = _when(default_factory=utcnow)

@@ -1,15 +1,18 @@
 """The registry of groups, their feeds and the weeks of action: TOML files in, a frozen `Registry` out.
 
-A pure reader: no database, no network.  `read_registry` reads every `*.toml` file of a
+No database, no network: files only.  `read_registry` reads every `*.toml` file of a
 folder (sorted by name) and raises ConfigError naming the file and the group or week
-for anything wrong; `write_registry` writes a registry back as one `hub.toml`.
+for anything wrong; `write_registry` writes a registry back as one `hub.toml`, and
+`export_registry` does so with copies of the local feed files beside it.
 The format is documented for operators in `feeds/README.md`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+import shutil
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,7 +28,7 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 REGISTRY_FILE = "hub.toml"
 
 _GROUP_KEYS = ("slug", "name", "website", "home", "region", "lat", "lon", "contact", "feeds")
-_WEEK_KEYS = ("slug", "name", "start", "end", "tags", "description", "groups")
+_WEEK_KEYS = ("slug", "name", "start", "end", "tags", "description", "groups", "featured", "include", "exclude")
 _FEED_KEYS = ("url", "kind")
 
 
@@ -54,7 +57,11 @@ class GroupSpec:
 
 @dataclass(frozen=True, slots=True)
 class WeekSpec:
-    """A week of action: its days (`start`..`end`, both inclusive), selector tags and optional groups."""
+    """A week of action: its days (`start`..`end`, both inclusive), selector tags and optional groups.
+
+    `featured`, `include` and `exclude` are published event UIDs an organiser chose: shown first,
+    taken in whatever the tags say, kept out whatever they say.
+    """
 
     slug: str
     name: str
@@ -63,6 +70,9 @@ class WeekSpec:
     tags: tuple[str, ...]
     description: str = ""
     groups: tuple[str, ...] = ()
+    featured: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +165,39 @@ def write_registry(registry: Registry, folder: Path) -> None:
         out.append("tags = [" + ", ".join(_str(t) for t in w.tags) + "]")
         if w.description:
             out.append(f"description = {_str(w.description)}")
-        if w.groups:
-            out.append("groups = [" + ", ".join(_str(s) for s in w.groups) + "]")
+        for key, values in (("groups", w.groups), ("featured", w.featured), ("include", w.include),
+                            ("exclude", w.exclude)):
+            if values:
+                out.append(f"{key} = [" + ", ".join(_str(v) for v in values) + "]")
         out.append("")
     (folder / REGISTRY_FILE).write_text("\n".join(out), encoding="utf-8")
+
+
+def export_registry(registry: Registry, folder: Path) -> int:
+    """Write `registry` as `folder/hub.toml`, copying each local feed file into `folder/feeds/<group>/`.
+
+    Returns how many files were copied; raises ConfigError as `write_registry` does, or when a local
+    feed file is missing.
+    """
+    copied = 0
+    groups: list[GroupSpec] = []
+    for group in registry.groups:
+        feeds: list[FeedSpec] = []
+        for feed in group.feeds:
+            if urlsplit(feed.url).scheme == "file":
+                source = Path(url2pathname(unquote(urlsplit(feed.url).path)))
+                target = folder / "feeds" / group.slug / source.name
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, target)
+                except OSError as e:
+                    raise ConfigError(f"group {group.slug!r}: cannot copy local feed {source}: {e}") from e
+                copied += 1
+                feed = dataclasses.replace(feed, url=target.resolve().as_uri())
+            feeds.append(feed)
+        groups.append(dataclasses.replace(group, feeds=tuple(feeds)))
+    write_registry(Registry(groups=tuple(groups), weeks=registry.weeks), folder)
+    return copied
 
 
 # -- reading -------------------------------------------------------------------------------------------
@@ -314,8 +353,13 @@ def _week(raw: dict[str, object], path: Path, index: int) -> WeekSpec:
     groups = _strings(raw, "groups", where)
     if len(set(groups)) != len(groups):
         raise ConfigError(f"{where}: a group is listed twice in 'groups'")
+    chosen = {key: tuple(dict.fromkeys(u for u in _strings(raw, key, where) if u))
+              for key in ("featured", "include", "exclude")}
+    both = set(chosen["include"]) & set(chosen["exclude"])
+    if both:
+        raise ConfigError(f"{where}: event {sorted(both)[0]!r} is both included and excluded")
     return WeekSpec(slug=slug, name=_text(raw, "name", where, required=True), start=start, end=end,
-                    tags=tags, description=_text(raw, "description", where), groups=groups)
+                    tags=tags, description=_text(raw, "description", where), groups=groups, **chosen)
 
 
 def _day(value: object, key: str, where: str) -> date:

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.models import Event, Feed, FetchLog, Group, HubState, LinkedPage, Week, utcnow
-from calendar_hub.registry import Registry
+from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.sources import EventIn
 
 VERSION_KEY = "version"
@@ -49,6 +49,7 @@ class RegistryChanges:
     added: int = 0
     updated: int = 0
     deactivated: int = 0
+    kept: list[str] = field(default_factory=list)  # "group x", "week y": changed in the console, left as they are
 
     @property
     def changed(self) -> bool:
@@ -65,9 +66,12 @@ def _assign(row: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
-def apply_registry(registry: Registry, *, session: Session, now: datetime | None = None) -> RegistryChanges:
+def apply_registry(registry: Registry, *, session: Session, now: datetime | None = None,
+                   overwrite_console: bool = False) -> RegistryChanges:
     """Upsert the registry's groups, feeds and weeks; rows it no longer names are deactivated, not deleted.
 
+    A group or week made or changed in the console (origin "console") is the console's: it is left as it
+    is and listed in `kept`, unless `overwrite_console`, which hands it back to the files.
     Idempotent: applying the same registry twice changes nothing and does not move the version.
     Commits.
     """
@@ -78,8 +82,11 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
     for spec in registry.groups:
         named.add(spec.slug)
         values: dict[str, Any] = {"name": spec.name, "website": spec.website, "home": spec.home, "region": spec.region,
-                  "lat": spec.lat, "lon": spec.lon, "contact": spec.contact, "active": True}
+                  "lat": spec.lat, "lon": spec.lon, "contact": spec.contact, "active": True, "origin": "registry"}
         group = groups.get(spec.slug)
+        if group is not None and group.origin == "console" and not overwrite_console:
+            changes.kept.append(f"group {spec.slug}")
+            continue
         if group is None:
             group = Group(slug=spec.slug, created_at=now, updated_at=now, **values)
             session.add(group)
@@ -107,7 +114,7 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
                 feed.active = False
                 changes.deactivated += 1
     for slug, group in groups.items():
-        if slug not in named and group.active:
+        if slug not in named and group.active and group.origin == "registry":
             group.active = False
             group.updated_at = now
             changes.deactivated += 1
@@ -116,8 +123,13 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
     for week_spec in registry.weeks:
         week_values: dict[str, Any] = {"name": week_spec.name, "start_date": week_spec.start, "end_date": week_spec.end,
                   "tags": list(week_spec.tags), "description": week_spec.description,
-                  "groups": list(week_spec.groups), "active": True}
+                  "groups": list(week_spec.groups), "featured": list(week_spec.featured),
+                  "included": list(week_spec.include), "excluded": list(week_spec.exclude), "active": True,
+                  "origin": "registry"}
         week = weeks.get(week_spec.slug)
+        if week is not None and week.origin == "console" and not overwrite_console:
+            changes.kept.append(f"week {week_spec.slug}")
+            continue
         if week is None:
             session.add(Week(slug=week_spec.slug, created_at=now, updated_at=now, **week_values))
             changes.added += 1
@@ -128,6 +140,27 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
         bump_version(session=session)
     session.commit()
     return changes
+
+
+def current_registry(*, session: Session) -> Registry:
+    """Everything the hub now holds as a registry: active groups with their fetched feeds, and every week.
+
+    Feeds paused or made from /submit are left out; a week naming a group that is not active drops that name.
+    """
+    groups: list[GroupSpec] = []
+    for group in session.exec(select(Group).where(col(Group.active)).order_by(Group.slug)).all():
+        feeds = session.exec(select(Feed).where(Feed.group_id == group.id, col(Feed.active),
+                                                col(Feed.origin).in_(["registry", "web"])).order_by(col(Feed.id))).all()
+        groups.append(GroupSpec(slug=group.slug, name=group.name, website=group.website, home=group.home,
+                                region=group.region, lat=group.lat, lon=group.lon, contact=group.contact,
+                                feeds=tuple(FeedSpec(url=f.url, kind=f.kind) for f in feeds)))
+    active = {g.slug for g in groups}
+    weeks = [WeekSpec(slug=w.slug, name=w.name, start=w.start_date, end=w.end_date, tags=tuple(w.tags),
+                      description=w.description, groups=tuple(s for s in w.groups if s in active),
+                      featured=tuple(w.featured), include=tuple(w.included), exclude=tuple(w.excluded))
+             for w in session.exec(select(Week).where(col(Week.active))
+                                   .order_by(col(Week.start_date), col(Week.slug))).all()]
+    return Registry(groups=tuple(groups), weeks=tuple(weeks))
 
 
 # ---------------------------------------------------------------- feeds and leases
@@ -156,6 +189,7 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
     """
     def claimable(query: Any) -> Any:
         query = query.where(col(Feed.active), sa.or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now))
+        query = query.where(col(Feed.origin) != "submitted")  # events sent through /submit: nothing to fetch
         if due_only:
             query = query.where(sa.or_(col(Feed.next_attempt_at).is_(None), col(Feed.next_attempt_at) <= now))
         if feed_ids is not None:

@@ -64,3 +64,24 @@ def test_discover_says_why_a_page_has_no_feed(feed_server: FeedServer, capsys: p
     assert main(["discover", page], environ={"CALENDAR_HUB_FETCH_PRIVATE_ADDRESSES": "true"}) == 1
     out = capsys.readouterr().out
     assert out.startswith("no calendar found:") and "Riverside Greens - Home" in out
+
+
+def test_demo_prepares_the_hub_and_an_organiser_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    from sqlmodel import Session
+
+    from calendar_hub import accounts, cli
+    from calendar_hub.db import make_engine
+
+    served: list[str] = []
+    monkeypatch.setattr(cli, "cmd_serve", lambda args, settings: served.append(settings.database_url) or 0)
+    assert main(["demo", "--folder", str(tmp_path), "--port", "8123"], environ={"CALENDAR_HUB_PARSE_WORKERS": "1"}) == 0
+    out = capsys.readouterr().out
+    found = re.search(r"/admin/ as (\S+), password (\S+)", out)
+    assert found and served == [f"sqlite:///{tmp_path / 'calendar-hub.db'}"]
+    engine = make_engine(served[0])
+    with Session(engine) as session:
+        assert accounts.authenticate(found.group(1), found.group(2), address="127.0.0.1", session=session)
+    engine.dispose()

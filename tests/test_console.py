@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
 from calendar_hub import accounts, cli
 from calendar_hub.errors import ConfigError
 from calendar_hub.models import AuditEntry, Feed, Group
+from calendar_hub.places import resolver
 from calendar_hub.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
+from calendar_hub.web.present import when
 from tests.feedserver import FeedServer
 from tests.hubdata import HubData
 from tests.test_end_to_end import WEEK, calendar_events, hub  # noqa: F401  (fixture)
@@ -28,6 +36,7 @@ STAFF_PAGES = ["/admin/", "/admin/groups", "/admin/groups/sanctuary-manchester",
                "/admin/hidden"]
 ACTIONS = ["/admin/groups", "/admin/groups/sanctuary-manchester",
            "/admin/groups/sanctuary-manchester/pause", "/admin/groups/sanctuary-manchester/feeds",
+           "/admin/groups/sanctuary-manchester/feeds/preview", "/admin/requests/1/preview",
            "/admin/feeds/1/pause", "/admin/feeds/1/refresh", "/admin/events/hide", "/admin/events/unhide"]
 
 
@@ -150,6 +159,42 @@ def test_pausing_a_group_takes_its_events_out_and_is_audited(people: dict[str, s
     assert log.count(f"<td>{people['organiser']}</td>") == 2 and "group.pause" in log and "group.resume" in log
 
 
+def preview(client: TestClient, slug: str, address: str) -> httpx.Response:
+    """POST the "Add a calendar" form, which previews what the hub finds at `address`."""
+    return client.post(f"/admin/groups/{slug}/feeds/preview",
+                       data={"url": address, "csrf_token": token(client, "/admin/")})
+
+
+def choices(page: str) -> list[str]:
+    """The calendars a preview page offers to add (its radio buttons), in order."""
+    return [html.unescape(value) for value in re.findall(r'type="radio" name="url" id="[^"]+" value="([^"]+)"', page)]
+
+
+def audit_actions(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return [e.action for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()]
+
+
+def web_feeds(engine: Engine) -> list[Feed]:
+    with Session(engine) as session:
+        return list(session.exec(select(Feed).where(Feed.origin == "web")).all())
+
+
+def events_site(feed_server: FeedServer, hub: HubData, path: str = "/manchester") -> str:  # noqa: F811
+    """A group's page linking to two calendars: its (moved) Google ICS and an RSS feed with a dateless item."""
+    past = (datetime.now(UTC) - timedelta(days=10)).strftime("%Y%m%dT100000Z")
+    calendar = hub.feed_file("manchester_google.ics").read_bytes().replace(
+        b"END:VCALENDAR", f"BEGIN:VEVENT\r\nUID:past@example.org\r\nDTSTAMP:{past}\r\nDTSTART:{past}\r\n"
+                          "SUMMARY:Coffee morning that has been\r\nEND:VEVENT\r\nEND:VCALENDAR".encode())
+    feed_server.serve(f"{path}/calendar.ics", calendar)
+    feed_server.serve(f"{path}/feed", hub.feed_file("cardiff_events.rss").read_bytes(),
+                      content_type="application/rss+xml")
+    return feed_server.serve(f"{path}/", f'<html><head><title>What we do</title>'
+                             f'<link rel="alternate" type="application/rss+xml" title="News" href="{path}/feed">'
+                             f'</head><body><a href="{path}/calendar.ics">Our calendar (ICS)</a></body></html>'
+                             .encode(), content_type="text/html")
+
+
 def test_an_organiser_adds_a_group_and_its_calendar_which_a_refresh_brings_in(
         people: dict[str, str], client: TestClient, engine: Engine, settings: Settings, feed_server: FeedServer,
         hub: HubData) -> None:  # noqa: F811
@@ -162,11 +207,17 @@ def test_an_organiser_adds_a_group_and_its_calendar_which_a_refresh_brings_in(
                                               b'href="/leeds/feed"></head><body>Events</body></html>',
                              content_type="text/html")
     feed_server.serve("/leeds/feed", body, content_type="application/rss+xml")
-    message = post(client, "/admin/groups/leeds-welcome/feeds", url=page)
+    form = re.search(r'<form method="post" action="([^"]+)"[^>]*\s+aria-labelledby="add-feed-heading">',
+                     client.get("/admin/groups/leeds-welcome").text)
+    assert form and form.group(1) == "/admin/groups/leeds-welcome/feeds/preview"   # the form previews first
+    seen = preview(client, "leeds-welcome", page)
+    assert seen.status_code == 200 and "Supper club &amp; stories" in seen.text
+    assert choices(seen.text) == [feed_server.url("/leeds/feed")] and web_feeds(engine) == []
+    message = post(client, "/admin/groups/leeds-welcome/feeds", url=choices(seen.text)[0])
     assert "Added" in message and "leeds%2Ffeed" in message.replace("/", "%2F")
-    with Session(engine) as session:
-        feed = session.exec(select(Feed).where(Feed.url == feed_server.url("/leeds/feed"))).one()
-        assert (feed.origin, feed.kind) == ("web", "rss")
+    [feed] = web_feeds(engine)
+    assert (feed.url, feed.origin, feed.kind) == (feed_server.url("/leeds/feed"), "web", "rss")
+    assert audit_actions(engine)[-1] == "feed.add"
     asyncio.run(refresh(engine, settings.replace(fetch_private_addresses=True), due_only=True))
     assert "Leeds Welcome" in client.get("/groups/leeds-welcome").text
     assert calendar_events(client.get("/groups/leeds-welcome.ics").content)
@@ -178,15 +229,106 @@ def test_an_organiser_adds_a_group_and_its_calendar_which_a_refresh_brings_in(
     assert "private" in report.outcomes[0][1].error or "refused" in report.outcomes[0][1].error
 
 
-def test_an_address_with_no_calendar_is_not_added(people: dict[str, str], client: TestClient,
-                                                  feed_server: FeedServer, engine: Engine) -> None:
+def test_the_preview_shows_the_events_with_times_and_places_and_stores_nothing(
+        people: dict[str, str], client: TestClient, engine: Engine, feed_server: FeedServer,
+        hub: HubData) -> None:  # noqa: F811
+    assert sign_in(client, people["editor"]) == 303          # an editor previews for their own group
+    site = events_site(feed_server, hub)
+    before = audit_actions(engine)
+    response = preview(client, "sanctuary-manchester", site)
+    assert response.status_code == 200, response.text[:2000]
+    page = html.unescape(response.text)
+    assert feed_server.hits("/manchester/calendar.ics") >= 2   # found by discovery, then read for the preview
+    # both calendars found, the ICS first and chosen; the RSS feed offered too
+    assert choices(response.text) == [feed_server.url("/manchester/calendar.ics"),
+                                      feed_server.url("/manchester/feed")]
+    assert re.search(r'value="[^"]+/manchester/calendar.ics"\s+checked', response.text)
+    # its events with their local times and where the map puts them
+    zone = ZoneInfo("Europe/London")
+    walk = SimpleNamespace(all_day=False, start_date=None, end_date=None,
+                           start=datetime(2026, 12, 5, 10, tzinfo=UTC) + hub.shift,
+                           end=datetime(2026, 12, 5, 12, tzinfo=UTC) + hub.shift)
+    row = re.search(r'<tr>\s*<td><time[^>]*>([^<]+)</time></td>\s*<th scope="row">Welcome Walk</th>'
+                    r"\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", page)
+    assert row, page[:3000]
+    postcode = resolver().resolve("Central Library, St Peter's Square, Manchester M2 5PD")
+    assert postcode is not None
+    assert row.groups() == (when(walk, zone), "Central Library, St Peter's Square, Manchester M2 5PD",
+                            postcode.note())
+    assert "Placed by its postcode (M2 5)" in row.group(3)
+    social = re.search(r'<th scope="row">Refugee Week Social</th>.*?<td>[^<]*</td>\s*<td>([^<]+)</td>', page, re.S)
+    assert social and social.group(1) == "Exact place given by the group's calendar"
+    assert "English conversation class" in page and "Summer picnic" in page
+    counts = re.search(r"<strong>(\d+) upcoming events</strong>,\s*(\d+) in all", page)
+    assert counts and int(counts.group(1)) == int(counts.group(2)) - 1 > 0     # the past one counts only in all
+    assert "Coffee morning that has been" not in page
+    # the RSS feed's dateless news item is explained in words
+    assert "1 item gives no date of its own" in page
+    # nothing was stored: no feed, no audit entry
+    assert web_feeds(engine) == [] and audit_actions(engine) == before
+
+
+def test_picking_the_second_calendar_found_adds_that_one_and_audits_it(
+        people: dict[str, str], client: TestClient, engine: Engine, feed_server: FeedServer,
+        hub: HubData) -> None:  # noqa: F811
+    assert sign_in(client, people["organiser"]) == 303
+    offered = choices(preview(client, "sanctuary-manchester", events_site(feed_server, hub)).text)
+    assert len(offered) == 2
+    message = post(client, "/admin/groups/sanctuary-manchester/feeds", url=offered[1], kind="ical")
+    assert "Added" in message
+    [feed] = web_feeds(engine)
+    assert (feed.url, feed.kind) == (feed_server.url("/manchester/feed"), "rss")   # the body's kind, not the form's
+    with Session(engine) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "feed.add")).one()
+        assert (entry.actor, entry.target, entry.detail) == (people["organiser"], offered[1],
+                                                             {"group": "sanctuary-manchester", "kind": "rss"})
+
+
+def test_adding_checks_the_chosen_address_again(people: dict[str, str], client: TestClient, engine: Engine,
+                                                feed_server: FeedServer, hub: HubData) -> None:  # noqa: F811
+    assert sign_in(client, people["admin"]) == 303
+    site = events_site(feed_server, hub)
+    for address, why in [(site, "returns a web page"), (feed_server.url("/gone.ics"), "not found"),
+                         ("file:///etc/passwd", "starts with https://"), ("", "starts with https://")]:
+        message = unquote(post(client, "/admin/groups/sanctuary-manchester/feeds", url=address))
+        assert "No calendar was added" in message and why in message, (address, message)
+    assert web_feeds(engine) == []
+
+
+def test_a_preview_of_a_private_address_is_refused_before_connecting(
+        people: dict[str, str], settings: Settings, engine: Engine, feed_server: FeedServer,
+        hub: HubData) -> None:  # noqa: F811
+    site = events_site(feed_server, hub)
+    before = len(feed_server.requests)
+    with TestClient(create_app(settings), follow_redirects=False) as guarded:   # the SSRF guard on
+        assert sign_in(guarded, people["organiser"]) == 303
+        response = preview(guarded, "sanctuary-manchester", site)
+        assert response.status_code == 400
+        assert "private or local network" in response.text and 'name="url"' in response.text
+        # nor can the address be added without a preview
+        message = unquote(post(guarded, "/admin/groups/sanctuary-manchester/feeds",
+                               url=feed_server.url("/manchester/calendar.ics")))
+        assert "No calendar was added" in message and "private or local network" in message
+    assert len(feed_server.requests) == before                          # refused before any connection
+    assert web_feeds(engine) == []
+
+
+def test_a_preview_of_an_address_with_no_calendar_says_why(people: dict[str, str], client: TestClient,
+                                                         feed_server: FeedServer, engine: Engine) -> None:
     assert sign_in(client, people["admin"]) == 303
     page = feed_server.serve("/nothing", b"<html><head><title>Our news</title></head><body>Hi</body></html>",
                              content_type="text/html")
-    message = post(client, "/admin/groups/sanctuary-manchester/feeds", url=page)
-    assert "No+calendar+was+added" in message or "No%20calendar%20was%20added" in message
-    with Session(engine) as session:
-        assert session.exec(select(Feed).where(Feed.origin == "web")).all() == []
+    before = audit_actions(engine)
+    response = preview(client, "sanctuary-manchester", page)
+    assert response.status_code == 400
+    assert "No calendar was found there" in response.text and "Our news" in html.unescape(response.text)
+    assert choices(response.text) == [] and "Add this calendar" not in response.text
+    assert "Try another address" in response.text
+    broken = feed_server.serve("/broken.ics", b"", status=500)
+    response = preview(client, "sanctuary-manchester", broken)
+    assert response.status_code == 400 and "the server had an error (500)" in response.text
+    assert preview(client, "sanctuary-manchester", "not an address").status_code == 400
+    assert web_feeds(engine) == [] and audit_actions(engine) == before
 
 
 def test_the_dashboard_puts_broken_feeds_first(people: dict[str, str], client: TestClient, engine: Engine,

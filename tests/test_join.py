@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+from urllib.parse import unquote
 
+import httpx
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub.models import AuditEntry, Feed, JoinRequest
+from calendar_hub import accounts, console, joining
+from calendar_hub.models import AuditEntry, Feed, Group, JoinRequest, utcnow
 from calendar_hub.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
@@ -28,9 +35,13 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 def join(client: TestClient, **fields: str) -> tuple[int, str]:
-    data = {"name": "Leeds Welcome", "home": "Leeds LS7", "contact": "hi@leeds-welcome.example.org", **fields}
-    response = client.post("/join/", data={**data, "csrf_token": token(client, "/join/")})
+    response = join_response(client, **fields)
     return response.status_code, response.text
+
+
+def join_response(client: TestClient, **fields: str) -> httpx.Response:
+    data = {"name": "Leeds Welcome", "home": "Leeds LS7", "contact": "hi@leeds-welcome.example.org", **fields}
+    return client.post("/join/", data={**data, "csrf_token": token(client, "/join/")})
 
 
 def group_site(feed_server: FeedServer, hub: HubData) -> str:  # noqa: F811
@@ -109,3 +120,97 @@ def test_only_organisers_see_and_decide_requests(people: dict[str, str], client:
     assert client.post("/admin/requests/1/approve", data={"csrf_token": token(client)}).status_code == 403
     assert sign_in(client, people["editor"]) == 303
     assert client.get("/admin/requests").status_code == 403
+    assert client.post("/admin/requests/1/preview", data={"csrf_token": token(client, "/admin/")}).status_code == 403
+
+
+def audit_actions(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return [e.action for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()]
+
+
+def test_an_organiser_previews_a_waiting_groups_events_before_approving(
+        people: dict[str, str], client: TestClient, engine: Engine, feed_server: FeedServer,  # noqa: F811
+        hub: HubData) -> None:  # noqa: F811
+    join(client, address=group_site(feed_server, hub))
+    [request] = requests_stored(engine)
+    assert sign_in(client, people["organiser"]) == 303
+    waiting = client.get("/admin/requests").text
+    assert re.search(rf'action="/admin/requests/{request.id}/preview"[^>]*>.*?Preview events', waiting, re.S)
+    before, hits = audit_actions(engine), feed_server.hits("/leeds/feed")
+    response = client.post(f"/admin/requests/{request.id}/preview", data={"csrf_token": token(client, "/admin/")})
+    assert response.status_code == 200, response.text[:2000]
+    page = html.unescape(response.text)
+    assert "Supper club & stories #CT4R" in page and "Oasis Centre, 69 Splott Road" in page
+    assert "Exact place given by the group's calendar" in page and "1 upcoming event" in page
+    assert f'action="/admin/requests/{request.id}/approve"' in page and "Back" in page
+    assert 'name="url"' not in page                                  # nothing to pick: the request names its feed
+    assert feed_server.hits("/leeds/feed") == hits + 1               # its own feed, fetched once, no discovery
+    # nothing was decided or made
+    assert [r.status for r in requests_stored(engine)] == ["pending"] and audit_actions(engine) == before
+    with Session(engine) as session:
+        assert session.exec(select(Group).where(Group.name == "Leeds Welcome")).all() == []
+    # a feed that has gone away says so
+    feed_server.serve("/leeds/feed", b"", status=404)
+    response = client.post(f"/admin/requests/{request.id}/preview", data={"csrf_token": token(client, "/admin/")})
+    assert response.status_code == 400 and "could not be read: the address was not found (404)" in response.text
+    assert client.post("/admin/requests/999/preview",
+                       data={"csrf_token": token(client, "/admin/")}).status_code == 404
+
+
+def test_the_join_form_is_limited_per_client_address_before_anything_is_fetched(
+        settings: Settings, client: TestClient, engine: Engine, feed_server: FeedServer,
+        hub: HubData) -> None:  # noqa: F811
+    body = hub.feed_file("cardiff_events.rss").read_bytes()
+    for n in range(joining.TRIES_PER_CLIENT):
+        address = feed_server.serve(f"/group-{n}/feed", body, content_type="application/rss+xml")
+        assert join(client, name=f"Group {n}", address=address)[0] == 200
+    one_more = feed_server.serve("/one-more/feed", body, content_type="application/rss+xml")
+    response = join_response(client, name="One more", address=one_more)
+    assert response.status_code == 429 and response.headers["retry-after"] == "3600"
+    assert "try again in an hour" in response.text and 'value="One more"' in response.text
+    assert feed_server.hits("/one-more/feed") == 0                   # refused before fetching anything
+    assert len(requests_stored(engine)) == joining.TRIES_PER_CLIENT
+    # a mistake in the form costs no try and fetches nothing; another address is not held back
+    assert join(client, contact="not an address", address=one_more)[0] == 400
+    other_client = ("203.0.113.9", 40000)
+    with TestClient(create_app(settings.replace(fetch_private_addresses=True)), client=other_client) as other:
+        assert join(other, name="One more", address=one_more)[0] == 200
+    assert feed_server.hits("/one-more/feed") == 1
+
+
+def test_the_join_limit_counts_the_last_hour_only(engine: Engine) -> None:
+    start = utcnow()
+    with Session(engine) as session:
+        def allowed(minutes: float) -> bool:
+            return accounts.within_limit("join:198.51.100.7", limit=joining.TRIES_PER_CLIENT,
+                                         window=joining.TRIES_WINDOW, session=session,
+                                         now=start + timedelta(minutes=minutes))
+
+        assert [allowed(n) for n in range(7)] == [True] * 5 + [False] * 2
+        assert not allowed(59) and allowed(61)                           # the first try has left the hour
+        assert accounts.within_limit("join:198.51.100.8", limit=1, window=joining.TRIES_WINDOW, session=session)
+
+
+def test_approving_is_one_transaction_so_a_failed_feed_leaves_no_group(
+        people: dict[str, str], client: TestClient, engine: Engine, feed_server: FeedServer,  # noqa: F811
+        hub: HubData, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    join(client, address=group_site(feed_server, hub))
+    [request] = requests_stored(engine)
+    real_add_feed = console.add_feed
+
+    def add_feed_then_fail(*args: Any, **kwargs: Any) -> Feed:
+        real_add_feed(*args, **kwargs)                                # the feed is made, then the step fails
+        raise console.ConsoleError("the feed could not be saved")
+
+    assert sign_in(client, people["organiser"]) == 303
+    before = audit_actions(engine)
+    with monkeypatch.context() as patched:
+        patched.setattr(console, "add_feed", add_feed_then_fail)
+        assert "could not be saved" in unquote(post(client, f"/admin/requests/{request.id}/approve"))
+    with Session(engine) as session:
+        assert session.exec(select(Group).where(Group.name == "Leeds Welcome")).all() == []
+        assert session.exec(select(Feed).where(Feed.origin == "web")).all() == []
+    assert [r.status for r in requests_stored(engine)] == ["pending"] and audit_actions(engine) == before
+    # unchanged, the same approval goes through
+    assert "Approved" in unquote(post(client, f"/admin/requests/{request.id}/approve"))
+    assert audit_actions(engine)[-3:] == ["group.add", "feed.add", "join.approve"]

@@ -1,26 +1,35 @@
-"""Merging duplicates across feeds: same UID, or same start with a near-identical title at the same place."""
+"""Merging duplicates across feeds: same UID, or same start with a near-identical title at the same place;
+organisers' decisions ("merge", "apart") first, the answer the same in any input order."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import itertools
+import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from calendar_hub.merge import Candidate, clusters, fold, similar
+from calendar_hub.merge import NO_DECISIONS, Candidate, Decisions, clusters, fold, likeness, pair, similar
 
 SIX_PM = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
 
 
 def make(key: int, feed: int, title: str, *, uid: str = "", start: datetime = SIX_PM, location: str = "",
-         lat: float | None = None, lon: float | None = None) -> Candidate:
+         lat: float | None = None, lon: float | None = None, published: str = "") -> Candidate:
     return Candidate(key=key, feed_id=feed, source_uid=uid or f"uid-{key}", start=start, title=title,
-                     location=location, lat=lat, lon=lon)
+                     location=location, lat=lat, lon=lon, uid=published or f"p{key}@hub")
 
 
-def merged(candidates: list[Candidate]) -> list[list[int]]:
-    forwards = clusters(candidates)
-    assert clusters(list(reversed(candidates))) == forwards  # order never changes the answer
+def merged(candidates: list[Candidate], decisions: Decisions = NO_DECISIONS) -> list[list[int]]:
+    forwards = clusters(candidates, decisions)
+    assert clusters(list(reversed(candidates)), decisions) == forwards  # order never changes the answer
     return forwards
+
+
+def decided(*, merge: tuple[tuple[int, int], ...] = (), apart: tuple[tuple[int, int], ...] = ()) -> Decisions:
+    """Decisions on the candidates `make` gives keys to (their published UIDs are p<key>@hub)."""
+    return Decisions(merge=frozenset(pair(f"p{a}@hub", f"p{b}@hub") for a, b in merge),
+                     apart=frozenset(pair(f"p{a}@hub", f"p{b}@hub") for a, b in apart))
 
 
 def test_the_same_uid_and_start_in_two_feeds_is_one_event() -> None:
@@ -56,3 +65,77 @@ def test_folding_and_similarity() -> None:
     assert fold("Café Crème") == "cafe creme"
     assert similar("refugee week social", "refugee week socials", 0.85)
     assert not similar("english class", "english conversation class for beginners", 0.85)
+
+
+def test_likeness_gives_up_early_below_the_bar_and_is_exact_above_it() -> None:
+    assert likeness("welcome walk", "welcome walk", 0.6) == 1.0
+    assert likeness("quiz night", "choir practice", 0.6) == 0.0
+    assert likeness("welcome walk", "welcome walk library", 0.6) == pytest.approx(0.75)
+    assert likeness("welcome walk", "welcome walk library", 0.8) == 0.0
+
+
+# ---------------------------------------------------------------- organisers' decisions
+
+def test_a_merge_decision_joins_events_that_look_different() -> None:
+    film = make(1, 10, "Film night: Flee", location="HOME, Manchester")
+    screening = make(2, 11, "Screening of Flee", start=SIX_PM + timedelta(minutes=30), location="HOME cinema")
+    assert merged([film, screening]) == [[1], [2]]
+    assert merged([film, screening], decided(merge=((1, 2),))) == [[1, 2]]
+
+
+def test_a_merge_decision_joins_every_stored_occurrence_under_its_uids() -> None:
+    # the same calendar entry in two feeds (one published UID), and a third event an organiser says is the same
+    events = [make(1, 10, "Vigil", uid="v@x", published="v@hub"), make(2, 11, "Vigil", uid="v@x", published="v@hub"),
+              make(3, 12, "Candlelit gathering", start=SIX_PM + timedelta(hours=1), published="c@hub")]
+    assert merged(events) == [[1, 2], [3]]
+    assert merged(events, Decisions(merge=frozenset({pair("v@hub", "c@hub")}))) == [[1, 2, 3]]
+
+
+def test_an_apart_decision_splits_an_automatic_merge() -> None:
+    a = make(1, 10, "Welcome Walk, Sefton Park", location="Palm House, Sefton Park, Liverpool L17 1AP")
+    b = make(2, 11, "Welcome walk – Sefton Park", location="Palm House, Sefton Park, Liverpool")
+    assert merged([a, b]) == [[1, 2]]
+    assert merged([a, b], decided(apart=((1, 2),))) == [[1], [2]]
+
+
+def test_an_apart_decision_holds_against_a_chain_in_every_order() -> None:
+    # 1 ~ 2 ~ 3 all look alike; an organiser says 1 and 3 are two events.  Whichever joins win, 1 and 3 stay
+    # apart, and every order of the input gives the same answer.
+    events = [make(1, 10, "Refugee Week Social", lat=53.478, lon=-2.246),
+              make(2, 11, "Refugee week social!", lat=53.4781, lon=-2.2461),
+              make(3, 12, "Refugee Week Socials", lat=53.4779, lon=-2.2459)]
+    decisions = decided(apart=((1, 3),))
+    answers = {tuple(map(tuple, clusters(list(order), decisions))) for order in itertools.permutations(events)}
+    assert len(answers) == 1
+    (answer,) = answers
+    assert sorted(len(group) for group in answer) == [1, 2]
+    assert not any(1 in group and 3 in group for group in answer)
+
+
+def test_an_apart_decision_outweighs_merge_decisions_that_would_join_the_pair() -> None:
+    events = [make(1, 10, "Walk"), make(2, 11, "Talk", start=SIX_PM + timedelta(hours=3)),
+              make(3, 12, "Supper", start=SIX_PM + timedelta(hours=5))]
+    decisions = decided(merge=((1, 2), (2, 3)), apart=((1, 3),))
+    answers = {tuple(map(tuple, clusters(list(order), decisions))) for order in itertools.permutations(events)}
+    assert answers == {((1, 2), (3,))}  # organisers' merges are tried first, each in UID order
+
+
+def test_merging_with_decisions_never_depends_on_input_order() -> None:
+    rng = random.Random(20261205)
+    titles = ["Refugee Week Social", "Refugee week social!", "Welcome walk", "Welcome Walk", "Choir", "Quiz"]
+    for _round in range(200):
+        events = [make(k, rng.randrange(4), rng.choice(titles), uid=f"s{rng.randrange(4)}",
+                       start=SIX_PM + timedelta(hours=rng.randrange(2)), location=rng.choice(["Hall", "Hut", "Park"]))
+                  for k in range(8)]
+        keys = [e.key for e in events]
+        decisions = Decisions(merge=frozenset(pair(f"p{a}@hub", f"p{b}@hub") for a, b in
+                                              (rng.sample(keys, 2) for _ in range(rng.randrange(3)))),
+                              apart=frozenset(pair(f"p{a}@hub", f"p{b}@hub") for a, b in
+                                              (rng.sample(keys, 2) for _ in range(rng.randrange(4)))))
+        expected = clusters(events, decisions)
+        for _shuffle in range(4):
+            rng.shuffle(events)
+            assert clusters(events, decisions) == expected
+        for uid_a, uid_b in decisions.apart:
+            a, b = int(uid_a[1:].split("@")[0]), int(uid_b[1:].split("@")[0])
+            assert not any(a in group and b in group for group in expected), (decisions, expected)

@@ -14,14 +14,15 @@ from email.utils import parseaddr
 from urllib.parse import quote
 
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calendar_hub import coverage
+from calendar_hub import coverage, planning
 from calendar_hub.catalogue import Catalogue, WeekInfo
-from calendar_hub.models import utcnow
-from calendar_hub.web.admin import _render
+from calendar_hub.models import Week, utcnow
+from calendar_hub.web.admin import _render, _session
 from calendar_hub.web.auth import STAFF, require
 from calendar_hub.web.feeds import _catalogue
 
@@ -93,14 +94,20 @@ def _week(catalogue: Catalogue, request: Request) -> WeekInfo:
 
 
 async def weeks(request: Request) -> Response:
-    """GET /admin/weeks: every week of action with its number of actions and links to its coverage."""
+    """GET /admin/weeks: every week of action (archived ones last) with its number of actions, to edit or cover."""
     user = require(request, *STAFF)
     catalogue = await _catalogue(request)
+
+    def read() -> list[Week]:
+        with _session(request) as session:
+            return planning.all_weeks(session=session)
+
+    weeks = await run_in_threadpool(read)
     counts = {week.slug: sum(1 for item in catalogue.find(week=week.slug) if not item.cancelled)
               for week in catalogue.weeks}
     today = utcnow().astimezone(catalogue.zone).date()
-    return _render(request, "admin/weeks.html", user, weeks=sorted(catalogue.weeks, key=lambda w: (w.start, w.slug)),
-                   counts=counts, today=today)
+    return _render(request, "admin/weeks.html", user, weeks=weeks, counts=counts, today=today,
+                   done=request.query_params.get("done", ""))
 
 
 async def coverage_page(request: Request) -> Response:

@@ -25,7 +25,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from calendar_hub.hub import Hub
 from calendar_hub.refresh import refresh
 from calendar_hub.settings import Settings
-from calendar_hub.web import admin, admin_coverage, admin_moderation, feeds, join, pages
+from calendar_hub.web import admin, admin_coverage, admin_moderation, admin_preview, admin_weeks, feeds, join, pages
+from calendar_hub.web import admin_duplicates as duplicates
+from calendar_hub.web import submit as sending
 from calendar_hub.web.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.present import json_ld, machine_time, when
 
@@ -72,6 +74,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Mount("/admin", app=_console(settings, hub, templates), name="admin"),
         Mount("/join", app=_with_sessions(settings, hub, templates, [
             Route("/", join.join, methods=["GET", "POST"], name="join")]), name="join"),
+        Mount("/submit", app=_with_sessions(settings, hub, templates, [
+            Route("/", sending.submit, methods=["GET", "POST"], name="submit")]), name="submit"),
         Mount("/static/hub", StaticFiles(directory=str(settings.static_dir)), name="static"),
         Mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"),
         Mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR),
@@ -129,6 +133,7 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         Route("/logout", admin.logout, methods=["POST"], name="logout"),
         Route("/groups", admin.groups, methods=["GET", "POST"], name="groups"),
         Route("/groups/{slug}", admin.group_page, methods=["GET", "POST"], name="group"),
+        Route("/groups/{slug}/feeds/preview", admin_preview.group_feed, methods=["POST"], name="preview_feed"),
         Route("/groups/{slug}/feeds", admin.add_feed, methods=["POST"], name="add_feed"),
         Route("/groups/{slug}/{action:str}", admin.group_action, methods=["POST"], name="group_action"),
         Route("/feeds/{feed_id:int}/{action:str}", admin.feed_action, methods=["POST"], name="feed_action"),
@@ -137,9 +142,21 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         Route("/events/hide", admin_moderation.hide, methods=["POST"], name="hide"),
         Route("/events/unhide", admin_moderation.unhide, methods=["POST"], name="unhide"),
         Route("/hidden", admin_moderation.hidden, name="hidden"),
+        Route("/duplicates", duplicates.duplicates_page, name="duplicates"),
+        Route("/duplicates/{action:str}", duplicates.decide, methods=["POST"], name="duplicates_decide"),
         Route("/requests", join.requests_page, name="requests"),
+        Route("/requests/{request_id:int}/preview", admin_preview.join_request, methods=["POST"],
+              name="preview_request"),
         Route("/requests/{request_id:int}/{action:str}", join.decide, methods=["POST"], name="decide"),
+        Route("/submissions", sending.submissions_page, name="submissions"),
+        Route("/submissions/{submission_id:int}/{action:str}", sending.decide, methods=["POST"],
+              name="decide_submission"),
         Route("/weeks", admin_coverage.weeks, name="weeks"),
+        Route("/weeks/new", admin_weeks.new_week, methods=["GET", "POST"], name="new_week"),
+        Route("/weeks/preview", admin_weeks.live_preview, methods=["POST"], name="week_preview"),
+        Route("/weeks/{slug}/edit", admin_weeks.edit_week, methods=["GET", "POST"], name="edit_week"),
+        Route("/weeks/{slug}/events", admin_weeks.choose, methods=["POST"], name="week_choose"),
+        Route("/weeks/{slug}/{action:str}", admin_weeks.archive, methods=["POST"], name="week_archive"),
         Route("/weeks/{slug}/coverage", admin_coverage.coverage_page, name="coverage"),
         Route("/weeks/{slug}/export.csv", admin_coverage.export_csv, name="export_csv"),
         Route("/weeks/{slug}/export.json", admin_coverage.export_json, name="export_json"),
@@ -157,7 +174,7 @@ def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, rou
                    exception_handlers: dict[Any, Any] | None = None) -> Starlette:
     """A part of the hub with forms, so with sessions (signed cookies, for sign-in and CSRF tokens).
 
-    Only the console and /join have them: the public pages and outputs set no cookie and stay cacheable.
+    Only the console, /join and /submit have them: the public pages and outputs set no cookie and stay cacheable.
     """
 
     async def refused(request: Request, exc: Exception) -> Response:

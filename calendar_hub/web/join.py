@@ -1,7 +1,8 @@
 """The public "Add your group's calendar" form at /join, and the organisers' side at /admin/requests.
 
 The address a group pastes arrives through the web: discovery fetches it only through the SSRF-guarded
-client, and a request is kept only when a calendar was found behind it.
+client, and a request is kept only when a calendar was found behind it.  One client address may use
+the form `joining.TRIES_PER_CLIENT` times an hour, counted before anything is fetched (429 beyond).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -30,6 +32,8 @@ async def join(request: Request) -> Response:
         values = typed
         try:
             values = joining.check_form(typed["name"], typed["home"], typed["contact"], typed["address"])
+            if not await run_in_threadpool(_within_limit, request):
+                return _too_often(request, values)
             found = await _find(request, values["address"])
             if not found.feeds:
                 why = found.message.rstrip()
@@ -49,6 +53,26 @@ async def join(request: Request) -> Response:
         else:
             return _render(request, "join_thanks.html", None, request_made=made)
     return _render(request, "join.html", None, values=values, problem=problem, status_code=400 if problem else 200)
+
+
+def _too_often(request: Request, values: dict[str, str]) -> Response:
+    """HTTP 429: the form again, with what was typed, saying to wait (RFC 9110 10.2.3: Retry-After)."""
+    busy = _render(request, "join.html", None, values=values, status_code=429,
+                   problem="This form has been used many times from your connection in the last hour. "
+                           "Please try again in an hour, or write to the organisers.")
+    busy.headers["Retry-After"] = str(int(joining.TRIES_WINDOW.total_seconds()))
+    return busy
+
+
+def _within_limit(request: Request) -> bool:
+    """Count this use of the form against the client's address (before anything is fetched for it).
+
+    The address is the connection's: behind a reverse proxy, run uvicorn with --proxy-headers and
+    --forwarded-allow-ips, or every visitor shares the proxy's address and its limit.
+    """
+    client = request.client.host if request.client else "unknown"
+    with _session(request) as session:
+        return joining.within_join_limit(client, session=session)
 
 
 async def _find(request: Request, address: str) -> Any:
@@ -75,6 +99,8 @@ async def decide(request: Request) -> Response:
     user = require(request, *STAFF)
     form = await checked_form(request)
     request_id, action = int(request.path_params["request_id"]), request.path_params["action"]
+    if action not in ("approve", "reject"):
+        raise HTTPException(404, "There is no such action.")
 
     def run() -> str:
         with _session(request) as session:

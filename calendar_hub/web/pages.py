@@ -79,8 +79,10 @@ async def week_page(request: Request) -> Response:
     listings = filters.apply(catalogue)
     base = request.app.state.hub.settings.base_url.rstrip("/")
     ics_url = f"{base}/weeks/{week.slug}.ics"
+    by_uid = {item.uid: item for item in listings}
+    featured = [by_uid[uid] for uid in week.featured if uid in by_uid]
     return await _render(request, "week.html", catalogue, status_code=400 if problem else 200, week=week,
-                   listings=listings, regions=by_region_and_town(listings), ics_url=ics_url,
+                   listings=listings, featured=featured, regions=by_region_and_town(listings), ics_url=ics_url,
                    webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url),
                    map_url=_with_query(f"/weeks/{week.slug}/map", filters),
                    **_search(request, filters, problem))
