@@ -241,3 +241,17 @@ def test_a_registry_week_lists_events_taken_in_or_out_by_hand(tmp_path: Path, ch
                                      f'tags = []\n{key} = ["a@x", "a@x", "b@x"]\n', encoding="utf-8")
     week = read_registry(folder).weeks[0]
     assert getattr(week, key) == ("a@x", "b@x")
+
+
+def test_a_paused_group_stays_named_by_its_week_when_the_week_is_saved(
+        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine) -> None:  # noqa: F811
+    sign_in(client, people["organiser"])
+    post(client, "/admin/weeks/new", **week_form(hub), groups=["liverpool-welcome", "cardiff-migrant-welcome"])
+    post(client, "/admin/groups/liverpool-welcome/pause")
+    page = client.get("/admin/weeks/winter-welcome/edit").text
+    assert re.search(r'value="liverpool-welcome" checked> liverpool-welcome <span class="muted">\(paused\)', page)
+    post(client, "/admin/weeks/winter-welcome/edit", **week_form(hub, name="Winter of Welcome II"),
+         groups=["liverpool-welcome", "cardiff-migrant-welcome"])
+    with Session(engine) as session:
+        week = session.exec(select(Week).where(Week.slug == "winter-welcome")).one()
+        assert (week.name, week.groups) == ("Winter of Welcome II", ["cardiff-migrant-welcome", "liverpool-welcome"])

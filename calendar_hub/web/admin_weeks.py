@@ -143,7 +143,9 @@ def _preview_context(request: Request, catalogue: Catalogue, week: Week | None,
     values = _typed(typed) if isinstance(typed, FormData) else typed
     with _session(request) as session:
         groups = planning.group_choices(session=session)
-    known = [g.slug for g in groups] + (list(week.groups) if week else [])
+    active = {g.slug for g in groups}
+    paused = [slug for slug in (week.groups if week else []) if slug not in active]  # kept until unticked
+    known = [g.slug for g in groups] + paused
     saved = week_info(week) if week else None
     preview, problem = None, ""
     try:
@@ -153,7 +155,8 @@ def _preview_context(request: Request, catalogue: Catalogue, week: Week | None,
         problem = str(e) if any(values.get(k) for k in ("name", "start", "end")) else ""
     else:
         preview = planning.preview(catalogue, draft, saved)
-    return {"preview": preview, "draft_problem": problem, "groups": groups, "zone": catalogue.zone,
+    return {"preview": preview, "draft_problem": problem, "groups": groups, "paused_groups": paused,
+            "zone": catalogue.zone,
             "today": utcnow().astimezone(catalogue.zone).date()}
 
 
