@@ -21,7 +21,7 @@ from calendar_hub import accounts, store
 from calendar_hub.catalogue import Catalogue, WeekInfo
 from calendar_hub.errors import ConfigError
 from calendar_hub.listing import Listing
-from calendar_hub.models import Group, Week, utcnow
+from calendar_hub.models import Week, utcnow
 from calendar_hub.registry import SLUG_RE
 from calendar_hub.weeks import Verdict, WeekRule, explain, normalise_tag
 
@@ -55,8 +55,12 @@ def read_form(values: Mapping[str, Any], *, known_groups: Sequence[str], slug: s
         raise PlanningError("The last day is before the first day.")
     if end - start > LONGEST_WEEK:
         raise PlanningError("A week of action can run for at most three months.")
-    tags = tuple(dict.fromkeys(t for t in (normalise_tag(t) for t in re.split(r"[,\s]+", str(values.get("tags", ""))))
-                               if t))
+    # Kept as typed, as the registry keeps them ("CT4R"); the first of any repeated, as matching ignores case.
+    first_typed: dict[str, str] = {}
+    for typed in re.split(r"[,\s]+", str(values.get("tags", ""))):
+        if normalise_tag(typed):
+            first_typed.setdefault(normalise_tag(typed), typed.lstrip("#").strip())
+    tags = tuple(first_typed.values())
     if any(len(t) > 100 for t in tags):
         raise PlanningError("A tag is too long (at most 100 characters).")
     description = str(values.get("description", "")).strip()
@@ -68,7 +72,7 @@ def read_form(values: Mapping[str, Any], *, known_groups: Sequence[str], slug: s
     if unknown:
         raise PlanningError(f"There is no active group called {unknown[0]}.")
     return WeekInfo(slug=slug, name=name, start=start, end=end, tags=tags, description=description,
-                 groups=tuple(g for g in known_groups if g in ticked))
+                    groups=tuple(g for g in known_groups if g in ticked))
 
 
 def _day(value: Any, what: str) -> date:
@@ -85,11 +89,6 @@ def week_by_slug(slug: str, *, session: Session) -> Week | None:
 def all_weeks(*, session: Session) -> list[Week]:
     """Every week, active first, by first day."""
     return list(session.exec(select(Week).order_by(col(Week.active).desc(), col(Week.start_date), Week.slug)).all())
-
-
-def group_choices(*, session: Session) -> list[Group]:
-    """The groups a week may name: the active ones, by name."""
-    return store.active_groups(session=session)
 
 
 def add_week(draft: WeekInfo, *, session: Session, actor: str) -> Week:

@@ -147,13 +147,13 @@ def current_registry(*, session: Session) -> Registry:
 
     Feeds paused or made from /submit are left out; a week naming a group that is not active drops that name.
     """
-    groups: list[GroupSpec] = []
-    for group in session.exec(select(Group).where(col(Group.active)).order_by(Group.slug)).all():
-        feeds = session.exec(select(Feed).where(Feed.group_id == group.id, col(Feed.active),
-                                                col(Feed.origin).in_(["registry", "web"])).order_by(col(Feed.id))).all()
-        groups.append(GroupSpec(slug=group.slug, name=group.name, website=group.website, home=group.home,
-                                region=group.region, lat=group.lat, lon=group.lon, contact=group.contact,
-                                feeds=tuple(FeedSpec(url=f.url, kind=f.kind) for f in feeds)))
+    feeds: dict[int, list[FeedSpec]] = {}
+    for feed in session.exec(select(Feed).where(col(Feed.active), col(Feed.origin).in_(["registry", "web"]))
+                             .order_by(col(Feed.id))).all():
+        feeds.setdefault(feed.group_id, []).append(FeedSpec(url=feed.url, kind=feed.kind))
+    groups = [GroupSpec(slug=g.slug, name=g.name, website=g.website, home=g.home, region=g.region, lat=g.lat,
+                        lon=g.lon, contact=g.contact, feeds=tuple(feeds.get(g.id or 0, ())))
+              for g in session.exec(select(Group).where(col(Group.active)).order_by(Group.slug)).all()]
     active = {g.slug for g in groups}
     weeks = [WeekSpec(slug=w.slug, name=w.name, start=w.start_date, end=w.end_date, tags=tuple(w.tags),
                       description=w.description, groups=tuple(s for s in w.groups if s in active),

@@ -63,7 +63,7 @@ def test_an_organiser_previews_a_week_then_makes_it_and_it_is_published(
     assert set(calendar_events(client.get("/weeks/winter-welcome.ics").content)) == TAKEN_IN_CT4R
     with Session(engine) as session:
         week = session.exec(select(Week).where(Week.slug == "winter-welcome")).one()
-        assert week.origin == "console" and week.tags == ["ct4r"]
+        assert week.origin == "console" and week.tags == ["CT4R"]
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "week.add")).one()
         assert entry.actor == people["organiser"] and entry.target == "winter-welcome"
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calendar_hub import planning
+from calendar_hub import planning, store
 from calendar_hub.catalogue import Catalogue, week_info
 from calendar_hub.models import Week, utcnow
 from calendar_hub.web.admin import _back, _render, _session
@@ -108,7 +108,7 @@ async def _posted(request: Request, user: Signed, week: Week | None, form: FormD
 
     def save() -> str:
         with _session(request) as session:
-            known = [g.slug for g in planning.group_choices(session=session)]
+            known = [g.slug for g in store.active_groups(session=session)]
             if week is None:
                 draft = planning.read_form(typed, known_groups=known)
                 planning.add_week(draft, session=session, actor=user.email)
@@ -131,8 +131,8 @@ async def _form(request: Request, user: Signed, week: Week | None, typed: dict[s
                 problem: str = "") -> Response:
     catalogue = await _catalogue(request)
     context = await run_in_threadpool(_preview_context, request, catalogue, week, typed)
-    problem = problem or context.pop("draft_problem")
-    context.pop("draft_problem", None)
+    draft_problem = context.pop("draft_problem")
+    problem = problem or draft_problem
     return _render(request, "admin/week_form.html", user, week=week, typed=typed, problem=problem,
                    done=request.query_params.get("done", ""), status_code=400 if problem else 200, **context)
 
@@ -142,7 +142,7 @@ def _preview_context(request: Request, catalogue: Catalogue, week: Week | None,
     """The preview of the week as typed (or the reason it cannot be previewed yet), and the groups to tick."""
     values = _typed(typed) if isinstance(typed, FormData) else typed
     with _session(request) as session:
-        groups = planning.group_choices(session=session)
+        groups = store.active_groups(session=session)
     active = {g.slug for g in groups}
     paused = [slug for slug in (week.groups if week else []) if slug not in active]  # kept until unticked
     known = [g.slug for g in groups] + paused
