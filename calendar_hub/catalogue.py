@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from calendar_hub import duplicates, moderation, store
+from calendar_hub import moderation, store
 from calendar_hub.listing import GroupRef, Listing
 from calendar_hub.merge import candidate, clusters
 from calendar_hub.places import Place, km_between, online, resolver
@@ -205,7 +205,7 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     rows = store.occurrence_rows(session=session, since=now - timedelta(days=keep_days))
     looked_up = geocoded(session)
     hidden = moderation.hidden_uids(session=session)
-    decided = duplicates.decisions(session=session)  # organisers' word on suspected duplicates comes first
+    decided = store.merge_decisions(session=session)  # organisers' word on suspected duplicates comes first
     listings = [make_listing([rows[i] for i in members], by_id, rules, looked_up)
                 for members in clusters([candidate(i, row) for i, row in enumerate(rows)], decided)]
     if hidden:  # hidden by an organiser: out of every output (a merged event by the UID it is published under)

@@ -308,16 +308,6 @@ def _decision(uid_a: str, uid_b: str, *, session: Session) -> MergeDecision | No
     return session.exec(select(MergeDecision).where(MergeDecision.uid_a == uid_a, MergeDecision.uid_b == uid_b)).first()
 
 
-def decisions(*, session: Session) -> Decisions:
-    """Every decision, as merging takes them."""
-    rows = session.execute(sa.select(col(MergeDecision.uid_a), col(MergeDecision.uid_b), col(MergeDecision.decision)))
-    merge: set[tuple[str, str]] = set()
-    apart: set[tuple[str, str]] = set()
-    for uid_a, uid_b, decision in rows:
-        (merge if decision == "merge" else apart).add(pair(uid_a, uid_b))
-    return Decisions(merge=frozenset(merge), apart=frozenset(apart))
-
-
 def decision_rows(*, session: Session) -> list[MergeDecision]:
     """Every decision, newest first."""
     return list(session.exec(select(MergeDecision).order_by(col(MergeDecision.at).desc(),
@@ -334,7 +324,7 @@ def feed_names(*, session: Session) -> dict[int, tuple[str, str]]:
 def review(listings: Sequence[Listing], *, session: Session, zone: ZoneInfo, now: datetime | None = None) -> Review:
     """The duplicates page's content for `listings` (upcoming ones, or a week's): reads decisions and occurrences."""
     made = decision_rows(session=session)
-    decided = decisions(session=session)
+    decided = store.merge_decisions(session=session)
     since = min((item.end for item in listings), default=now or utcnow())
     rows = store.occurrence_rows(session=session, since=since)
     entries = entries_of(listings, rows, feed_names(session=session), decided)

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from calendar_hub import accounts, console
+from calendar_hub import accounts, console, store
 from calendar_hub.errors import ConfigError
 from calendar_hub.models import JoinRequest, utcnow
 
@@ -84,14 +84,13 @@ def approve(request_id: int, *, session: Session, actor: str) -> str:
     Either all of it is stored (group, feed, the request's decision, their audit entries) or, when any
     step raises, none of it: a group without its calendar is never left behind.
     """
-    request = _pending(request_id, session)
+    request = _decide(request_id, "approved", actor=actor, session=session)
     try:
         slug = free_slug(request.group_name, session=session)
         group = console.add_group({"slug": slug, "name": request.group_name, "home": request.home,
                                    "contact": request.contact, "website": _website(request.address)},
                                   session=session, actor=actor, commit=False)
         console.add_feed(group, request.feed_url, request.feed_kind, session=session, actor=actor, commit=False)
-        request.status, request.decided_by, request.decided_at = "approved", actor, utcnow()
         request.group_slug = slug
         session.add(request)
         accounts.record(session=session, actor=actor, action="join.approve", target=slug,
@@ -104,8 +103,7 @@ def approve(request_id: int, *, session: Session, actor: str) -> str:
 
 
 def reject(request_id: int, note: str, *, session: Session, actor: str) -> None:
-    request = _pending(request_id, session)
-    request.status, request.decided_by, request.decided_at = "rejected", actor, utcnow()
+    request = _decide(request_id, "rejected", actor=actor, session=session)
     request.note = " ".join(note.split())[:1000]
     session.add(request)
     accounts.record(session=session, actor=actor, action="join.reject", target=request.feed_url,
@@ -127,6 +125,14 @@ def free_slug(name: str, *, session: Session) -> str:
 def _pending(request_id: int, session: Session) -> JoinRequest:
     request = session.get(JoinRequest, request_id)
     if request is None or request.status != "pending":
+        raise ConfigError("That request has already been dealt with.")
+    return request
+
+
+def _decide(request_id: int, status: str, *, actor: str, session: Session) -> JoinRequest:
+    """Claim the waiting request for this decision (no other organiser can decide it meanwhile)."""
+    request = store.decide_pending(JoinRequest, request_id, status, actor=actor, session=session)
+    if request is None:
         raise ConfigError("That request has already been dealt with.")
     return request
 

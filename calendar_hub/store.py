@@ -10,17 +10,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from calendar_hub.identity import content_hash, published_uid
-from calendar_hub.models import Event, Feed, FetchLog, Group, HubState, LinkedPage, Week, utcnow
+from calendar_hub.merge import Decisions, pair
+from calendar_hub.models import (
+    Event,
+    Feed,
+    FetchLog,
+    Group,
+    HubState,
+    JoinRequest,
+    LinkedPage,
+    MergeDecision,
+    SubmittedEvent,
+    Week,
+    utcnow,
+)
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.sources import EventIn
 
 VERSION_KEY = "version"
+Waiting = TypeVar("Waiting", JoinRequest, SubmittedEvent)
 
 
 # ---------------------------------------------------------------- change counter
@@ -485,3 +499,27 @@ def occurrence_rows(*, session: Session, since: datetime) -> list[sa.Row[Any]]:
         .where(col(Feed.active), col(Group.active), event.c.end_at >= since)
         .order_by(event.c.start_at, event.c.id)
     ).all())
+
+
+def merge_decisions(*, session: Session) -> Decisions:
+    """Every organiser's decision on a suspected duplicate pair, as merging takes them."""
+    rows = session.execute(sa.select(col(MergeDecision.uid_a), col(MergeDecision.uid_b), col(MergeDecision.decision)))
+    merge: set[tuple[str, str]] = set()
+    apart: set[tuple[str, str]] = set()
+    for uid_a, uid_b, decision in rows:
+        (merge if decision == "merge" else apart).add(pair(uid_a, uid_b))
+    return Decisions(merge=frozenset(merge), apart=frozenset(apart))
+
+
+def decide_pending(model: type[Waiting], row_id: int, status: str, *, actor: str, session: Session) -> Waiting | None:
+    """Mark a waiting join request or sent event decided, if it still waits; the row, or None when it did not.
+
+    One conditional UPDATE, so two organisers deciding at once cannot both win: the second finds it decided.
+    Does not commit: the row stays locked until the caller's transaction ends, and a rollback undoes this.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    done = session.execute(sa.update(table).where(table.c.id == row_id, table.c.status == "pending")
+                           .values(status=status, decided_by=actor, decided_at=utcnow()))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(model, row_id, populate_existing=True)

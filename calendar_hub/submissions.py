@@ -26,6 +26,7 @@ from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.joining import EMAIL, free_slug
 from calendar_hub.models import Event, Feed, Group, SubmittedEvent, Week, utcnow
 from calendar_hub.sources import EventIn
+from calendar_hub.weeks import local_midnight, normalise_tag
 
 FEED_ORIGIN = "submitted"           # store.claim_feeds never leases these: there is nothing to fetch
 PER_ADDRESS_PER_HOUR = 5
@@ -121,6 +122,9 @@ def submit(checked: Checked, *, address: str, session: Session, now: datetime | 
     """
     now = now or utcnow()
     address = address[:100]
+    # Senders' addresses are kept for the hourly limit only: older ones are forgotten.
+    session.execute(sa.update(SubmittedEvent).where(col(SubmittedEvent.created_at) < now - timedelta(days=1),
+                                                    col(SubmittedEvent.address) != "").values(address=""))
     this_hour = session.scalar(sa.select(sa.func.count()).select_from(SubmittedEvent).where(
         col(SubmittedEvent.address) == address, col(SubmittedEvent.created_at) > now - timedelta(hours=1)))
     if (this_hour or 0) >= PER_ADDRESS_PER_HOUR:
@@ -172,7 +176,7 @@ def approve(submission_id: int, *, group_id: int | None, session: Session, actor
     The event joins the group's "submitted" feed (made on first approval) with a stable source UID,
     and the data version moves so every output has it at once.  One transaction.  Raises ConfigError.
     """
-    submission = _pending(submission_id, session)
+    submission = _decide(submission_id, "approved", actor=actor, session=session)
     group = _credited(submission, group_id, session=session, actor=actor)
     feed = _submitted_feed(group, session=session, actor=actor)
     assert feed.id is not None and submission.id is not None
@@ -188,9 +192,9 @@ def approve(submission_id: int, *, group_id: int | None, session: Session, actor
                       end_at=event.end, all_day=event.all_day, start_date=event.start_date,
                       end_date=event.end_date, lat=event.lat, lon=event.lon, source_sequence=event.sequence,
                       sequence=event.sequence, content_hash=digest, created_at=now, updated_at=now))
-    submission.status, submission.decided_by, submission.decided_at = "approved", actor, now
     submission.group_id, submission.event_uid = group.id, uid
     session.add(submission)
+    _take_into_chosen_weeks(submission, group, uid, session=session)
     accounts.record(session=session, actor=actor, action="submission.approve", target=group.slug,
                     detail={"title": submission.title, "uid": uid, "contact": submission.contact})
     store.bump_version(session=session)
@@ -201,11 +205,10 @@ def approve(submission_id: int, *, group_id: int | None, session: Session, actor
 
 def reject(submission_id: int, note: str, *, session: Session, actor: str) -> None:
     """Turn a pending event down, keeping it with the reason; raises ConfigError without a reason."""
-    submission = _pending(submission_id, session)
     note = " ".join(_text(note).split())[:1000]
     if not note:
         raise ConfigError("Please say why it is rejected: the reason is kept with it.")
-    submission.status, submission.decided_by, submission.decided_at = "rejected", actor, utcnow()
+    submission = _decide(submission_id, "rejected", actor=actor, session=session)
     submission.note = note
     session.add(submission)
     accounts.record(session=session, actor=actor, action="submission.reject", target=submission.title,
@@ -315,7 +318,7 @@ def _clock(typed: str, name: str, problems: dict[str, str], *, missing: str) -> 
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    return local_midnight(day, zone).astimezone(UTC)
 
 
 def _instant(day: date, clock: time, zone: ZoneInfo, name: str) -> datetime:
@@ -363,11 +366,22 @@ def _same(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
-def _pending(submission_id: int, session: Session) -> SubmittedEvent:
-    submission = session.get(SubmittedEvent, submission_id)
-    if submission is None or submission.status != "pending":
+def _decide(submission_id: int, status: str, *, actor: str, session: Session) -> SubmittedEvent:
+    """Claim the waiting event for this decision (no other organiser can decide it meanwhile)."""
+    submission = store.decide_pending(SubmittedEvent, submission_id, status, actor=actor, session=session)
+    if submission is None:
         raise ConfigError("That event has already been dealt with.")
+    submission.address = ""  # kept only for the hourly limit: no longer needed once decided
     return submission
+
+
+def _take_into_chosen_weeks(submission: SubmittedEvent, group: Group, uid: str, *, session: Session) -> None:
+    """A week that names its groups takes only theirs: the sender chose it, so the event is taken in by hand."""
+    chosen = {normalise_tag(c) for c in submission.categories}
+    for week in store.active_weeks(session=session):
+        if week.groups and group.slug not in week.groups and week.tags and normalise_tag(week.tags[0]) in chosen:
+            week.included, week.origin = [*week.included, uid], "console"
+            session.add(week)
 
 
 def _credited(submission: SubmittedEvent, group_id: int | None, *, session: Session, actor: str) -> Group:

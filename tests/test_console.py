@@ -259,6 +259,8 @@ def test_the_preview_shows_the_events_with_times_and_places_and_stores_nothing(
     social = re.search(r'<th scope="row">Refugee Week Social</th>.*?<td>[^<]*</td>\s*<td>([^<]+)</td>', page, re.S)
     assert social and social.group(1) == "Exact place given by the group's calendar"
     assert "English conversation class" in page and "Summer picnic" in page
+    # in summer time: 13:00 in London is 12:00 UTC, so a time shown in UTC would fail here
+    assert re.search(r'<time[^>]*>[^<]*, 13:00[^<]*</time></td>\s*<th scope="row">Summer picnic</th>', page), page
     counts = re.search(r"<strong>(\d+) upcoming events</strong>,\s*(\d+) in all", page)
     assert counts and int(counts.group(1)) == int(counts.group(2)) - 1 > 0     # the past one counts only in all
     assert "Coffee morning that has been" not in page

@@ -126,7 +126,7 @@ def test_a_decision_is_kept_by_uid_pair_replaced_by_a_new_one_and_audited(engine
         assert (made.uid_a, made.uid_b, made.title_a, made.title_b, made.decision) == ("a@hub", "z@hub", "A", "Z",
                                                                                         "merge")
         duplicates.decide("a@hub", "z@hub", "apart", session=session, actor="ada@hub.test")
-        assert duplicates.decisions(session=session) == Decisions(apart=frozenset({("a@hub", "z@hub")}))
+        assert store.merge_decisions(session=session) == Decisions(apart=frozenset({("a@hub", "z@hub")}))
         assert store.current_version(session=session) == version + 2
         with pytest.raises(ConfigError):
             duplicates.decide("a@hub", "a@hub", "merge", session=session, actor="olu@hub.test")
@@ -134,7 +134,7 @@ def test_a_decision_is_kept_by_uid_pair_replaced_by_a_new_one_and_audited(engine
             duplicates.decide("a@hub", "b@hub", "delete", session=session, actor="olu@hub.test")
         assert duplicates.undo("z@hub", "a@hub", session=session, actor="ada@hub.test")
         assert not duplicates.undo("z@hub", "a@hub", session=session, actor="ada@hub.test")
-        assert duplicates.decisions(session=session) == Decisions()
+        assert store.merge_decisions(session=session) == Decisions()
         actions = [(e.action, e.target) for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()]
         assert actions == [("duplicates.merge", "a@hub z@hub"), ("duplicates.apart", "a@hub z@hub"),
                            ("duplicates.undo", "a@hub z@hub")]

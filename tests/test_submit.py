@@ -399,3 +399,45 @@ def test_the_form_has_a_label_for_every_field_and_join_points_to_it(client: Test
 def _weeks(engine: Engine) -> list[Week]:
     with Session(engine) as session:
         return submissions.open_weeks(session=session, today=date.today())
+
+
+def test_an_event_sent_for_a_week_that_names_its_groups_is_taken_into_it(hub: HubData, engine: Engine,  # noqa: F811
+                                                                         client: TestClient) -> None:  # noqa: F811
+    with Session(engine) as session:  # the week takes only its named groups' events
+        week = session.exec(select(Week).where(Week.slug == WEEK)).one()
+        week.groups = ["liverpool-welcome"]
+        session.add(week)
+        store.bump_version(session=session)
+        session.commit()
+    checked = submissions.check_form(fields(hub, group_name="Bristol Welcome"), weeks=_weeks(engine), zone=LONDON,
+                                     now=utcnow())
+    with Session(engine) as session:
+        made = submissions.submit(checked, address="192.0.2.1", session=session)
+        assert made.id is not None
+        approved = submissions.approve(made.id, group_id=None, session=session, actor="olu@hub.test")
+        week = session.exec(select(Week).where(Week.slug == WEEK)).one()
+        assert week.included == [approved.event_uid] and week.origin == "console"
+    assert "Welcome picnic" in calendar_events(client.get(f"/weeks/{WEEK}.ics").content)
+
+
+def test_a_sent_event_is_decided_once_even_by_two_organisers_at_the_same_time(hub: HubData,  # noqa: F811
+                                                                              engine: Engine) -> None:
+    checked = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=utcnow())
+    with Session(engine) as session:
+        made = submissions.submit(checked, address="192.0.2.1", session=session)
+    assert made.id is not None
+    manchester = group_id(engine, "sanctuary-manchester")
+    # Both organisers loaded the page while it waited; one approves, then the other's decision arrives.
+    with Session(engine) as first, Session(engine) as second:
+        first.get(SubmittedEvent, made.id)
+        second.get(SubmittedEvent, made.id)
+        submissions.approve(made.id, group_id=manchester, session=first, actor="olu@hub.test")
+        with pytest.raises(ConfigError, match="already been dealt with"):
+            submissions.reject(made.id, "spam", session=second, actor="ada@hub.test")
+        with pytest.raises(ConfigError, match="already been dealt with"):
+            submissions.approve(made.id, group_id=manchester, session=second, actor="ada@hub.test")
+    with Session(engine) as session:
+        decided = session.get(SubmittedEvent, made.id)
+        assert decided is not None and (decided.status, decided.decided_by, decided.address) == (
+            "approved", "olu@hub.test", "")
+        assert len(session.exec(select(Event).where(Event.source_uid == f"submitted-{made.id}")).all()) == 1

@@ -120,7 +120,7 @@ async def decide(request: Request) -> Response:
                 if action == "reject":
                     submissions.reject(submission_id, str(form.get("note", "")), session=session, actor=user.email)
                     return "Rejected: the sender's event is kept here with your reason."
-                if chosen != "new" and not chosen.isdigit():
+                if chosen != "new" and not (chosen.isascii() and chosen.isdigit()):
                     return "Choose a group to credit, or make a new one."
                 made = submissions.approve(submission_id, group_id=None if chosen == "new" else int(chosen),
                                            session=session, actor=user.email)
