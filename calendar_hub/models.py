@@ -331,6 +331,15 @@ class SubmittedEvent(SQLModel, table=True):
     note: str = Field(default="", max_length=1000)                        # why it was rejected
     event_uid: str = Field(default="", max_length=100)
 
+    @property
+    def start(self) -> datetime:
+        """As events name it (`web.present.when` reads it)."""
+        return self.start_at
+
+    @property
+    def end(self) -> datetime:
+        return self.end_at
+
 
 class MergeDecision(SQLModel, table=True):
     """An organiser's word on two published events the hub suspected were one: "merge" or "apart".

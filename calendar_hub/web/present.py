@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Protocol
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,22 @@ UNKNOWN_REGION = "Region not given"
 UNKNOWN_TOWN = "Place not given"
 
 
-def when(listing: Listing, zone: ZoneInfo) -> str:
+class Timed(Protocol):
+    """What `when` reads of an event: a listing, an occurrence being previewed, a sent event."""
+
+    @property
+    def all_day(self) -> bool: ...
+    @property
+    def start_date(self) -> date | None: ...
+    @property
+    def end_date(self) -> date | None: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+
+
+def when(listing: Timed, zone: ZoneInfo) -> str:
     """'Sat 5 Dec 2026, 10:00–12:00', 'Sat 5 Dec 2026 (all day)', 'Fri 11 Dec – Sun 13 Dec 2026'."""
     if listing.all_day and listing.start_date and listing.end_date:
         last = listing.end_date - timedelta(days=1)

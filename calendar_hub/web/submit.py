@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +18,6 @@ from starlette.responses import Response
 
 from calendar_hub import store, submissions
 from calendar_hub.errors import ConfigError
-from calendar_hub.listing import Listing
 from calendar_hub.models import Group, SubmittedEvent, Week, utcnow
 from calendar_hub.web.admin import _back, _render, _session
 from calendar_hub.web.auth import STAFF, checked_form, require
@@ -138,6 +135,4 @@ def _suggested(item: SubmittedEvent, groups: list[Group]) -> int | None:
 
 def describe(item: SubmittedEvent, zone: ZoneInfo) -> str:
     """When a submitted event happens, in the words the public pages use ("Sat 5 Dec 2026, 10:00–12:00")."""
-    shape = SimpleNamespace(all_day=item.all_day, start_date=item.start_date, end_date=item.end_date,
-                            start=item.start_at, end=item.end_at)
-    return when(cast(Listing, shape), zone)  # `when` reads only these five fields
+    return when(item, zone)
