@@ -1,13 +1,16 @@
-"""The migrations make exactly the schema the models describe, on SQLite and PostgreSQL."""
+"""The migrations make the schema the models describe and move existing rows right, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import calendar_hub.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from calendar_hub.db import alembic_config, make_engine
 
 
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -16,3 +19,27 @@ def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
         differences = compare_metadata(context, SQLModel.metadata)
     # Only real differences count: server defaults added for existing rows are not compared.
     assert differences == []
+
+
+def test_groups_made_in_the_console_before_origins_existed_become_the_consoles(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = alembic_config(engine)
+    command.downgrade(config, "0005")
+    with engine.begin() as connection:
+        for slug, origins in (("from-files", ["registry", "web"]), ("joined", ["web"]), ("no-feeds", [])):
+            group_id = connection.execute(sa.text(
+                "INSERT INTO hub_group (slug, name, website, home, region, contact, active, created_at, updated_at) "
+                "VALUES (:slug, :slug, '', '', '', '', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"),
+                {"slug": slug}).scalar_one()
+            for i, origin in enumerate(origins):
+                connection.execute(sa.text(
+                    "INSERT INTO feed (group_id, url, kind, origin, active, etag, last_modified, content_hash, "
+                    "http_status, error, events_found, items_skipped, problems, notice, consecutive_failures, "
+                    "fetch_count, not_modified_count, lease_owner, created_at) VALUES (:g, :u, '', :o, true, '', '', "
+                    "'', NULL, '', 0, 0, '[]', '', 0, 0, 0, '', CURRENT_TIMESTAMP)"),
+                    {"g": group_id, "u": f"https://{slug}.example.org/{i}.ics", "o": origin})
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        origins = dict(connection.execute(sa.text("SELECT slug, origin FROM hub_group")).all())
+    engine.dispose()
+    assert origins == {"from-files": "registry", "joined": "console", "no-feeds": "registry"}

@@ -24,9 +24,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column('origin', sa.String(length=20), nullable=False, server_default='registry'))
     with op.batch_alter_table('hub_group') as batch:
         batch.add_column(sa.Column('origin', sa.String(length=20), nullable=False, server_default='registry'))
-    # Groups made by approving a join request, or whose feeds were all added in the console, are the console's.
-    op.execute("UPDATE hub_group SET origin = 'console' WHERE id NOT IN "
-               "(SELECT group_id FROM feed WHERE origin = 'registry')")
+    # Groups with feeds, none of them from the registry, were made in the console (or by approving a request).
+    op.execute("UPDATE hub_group SET origin = 'console' WHERE id IN (SELECT group_id FROM feed) "
+               "AND id NOT IN (SELECT group_id FROM feed WHERE origin = 'registry')")
 
 
 def downgrade() -> None:
