@@ -203,10 +203,7 @@ class _Partition:
 
     def __init__(self, candidates: Sequence[Candidate], apart: frozenset[tuple[str, str]]) -> None:
         self.parent = {c.key: c.key for c in candidates}
-        self.partners: dict[str, set[str]] = defaultdict(set)
-        for a, b in apart:
-            self.partners[a].add(b)
-            self.partners[b].add(a)
+        self.partners = Decisions(apart=apart).partners()
         self.named: dict[int, set[str]] = {c.key: {c.uid} for c in candidates if c.uid in self.partners}
 
     def find(self, k: int) -> int:
