@@ -23,7 +23,7 @@ import multiprocessing
 import shutil
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import icalendar
@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 from benchmarks.corpus import write_mixed_corpus
 from benchmarks.scale import PeakMemory, serve_folder, wait_for
-from calendar_hub import db, store
+from calendar_hub import clock, db, store
 from calendar_hub.models import Event
 from calendar_hub.refresh import refresh
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
@@ -50,7 +50,7 @@ def bare_parse_seconds(bodies: list[bytes]) -> float:
 
 def hub_parse_seconds(bodies: list[bytes], settings: Settings) -> float:
     """Seconds the hub's own parser takes (parse, expand, normalise, sanitise) for every body, on one core."""
-    now = datetime.now(UTC)
+    now = clock.now()
     context = ParseContext(url="https://bench.example/", zone=settings.zone,
                            window_start=now - timedelta(days=settings.window_past_days),
                            window_end=now + timedelta(days=settings.window_future_days))
@@ -72,7 +72,7 @@ def main() -> int:
     server: multiprocessing.Process | None = None
     try:
         paths = write_mixed_corpus(work / "feeds", feeds=args.feeds, events=args.events,
-                                   start=date.today() + timedelta(days=1))
+                                   start=clock.today(UTC) + timedelta(days=1))
         bodies = [p.read_bytes() for p in paths]
         components = sum(body.count(b"BEGIN:VEVENT") for body in bodies)
         print(f"corpus: {len(paths)} feeds, {components} VEVENTs, {sum(map(len, bodies)) / 1e6:.1f} MB")

@@ -21,16 +21,15 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import httpx
 from sqlmodel import Session
 
 from benchmarks.corpus import write_corpus
-from calendar_hub import db, store
+from calendar_hub import clock, db, store
 from calendar_hub.catalogue import build_catalogue
-from calendar_hub.models import utcnow
 from calendar_hub.publish import api
 from calendar_hub.refresh import refresh
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
@@ -139,7 +138,7 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hub-bench-"))
-    week_start = date.today() + timedelta(days=14)
+    week_start = clock.today(UTC) + timedelta(days=14)
     started = time.perf_counter()
     paths = write_corpus(work / "feeds", feeds=args.feeds, events=args.events, week_start=week_start)
     print(f"corpus: {len(paths)} feeds x {args.events} events, "
@@ -177,7 +176,7 @@ def main() -> int:
 
     with Session(engine) as session:
         t = time.perf_counter()
-        catalogue = build_catalogue(session=session, zone=settings.zone, now=utcnow(), keep_days=30)
+        catalogue = build_catalogue(session=session, zone=settings.zone, now=clock.now(), keep_days=30)
         print(f"catalogue build: {time.perf_counter() - t:.2f} s for {len(catalogue.listings)} listings, "
               f"{len(catalogue.find(week='bench-week'))} in the week")
     sample = catalogue.listings[:10_000]

@@ -15,8 +15,9 @@ import argon2
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from calendar_hub import clock
 from calendar_hub.errors import ConfigError
-from calendar_hub.models import AuditEntry, Group, LoginFailure, User, utcnow
+from calendar_hub.models import AuditEntry, Group, LoginFailure, User
 
 ROLES = ("admin", "organiser", "editor")
 MIN_PASSWORD = 10
@@ -90,7 +91,7 @@ def authenticate(email: str, password: str, *, address: str, session: Session, n
     Refuses (None, without checking) while the account or the address has had `FAILURES_ALLOWED`
     failures within `FAILURE_WINDOW`; every failure is recorded against both.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     keys = [f"email:{normalise_email(email)}", f"ip:{address}"]
     if throttled(keys, session=session, now=now):
         return None
@@ -134,7 +135,7 @@ def within_limit(key: str, *, limit: int, window: timedelta, session: Session, n
     limit is not recorded (it changes nothing), and that key's rows older than the window go.  Two
     processes counting at the same instant may both let one more through: a bound, not a quota.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     since = now - window
     session.execute(sa.delete(LoginFailure).where(col(LoginFailure.key) == key, col(LoginFailure.at) < since))
     count: int = session.execute(sa.select(sa.func.count()).where(col(LoginFailure.key) == key,

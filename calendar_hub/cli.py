@@ -11,14 +11,13 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from calendar_hub import __version__, db, store
+from calendar_hub import __version__, clock, db, store
 from calendar_hub.errors import ConfigError, HubError
 from calendar_hub.registry import REGISTRY_FILE, export_registry, read_registry
 from calendar_hub.settings import Settings, demo_registry_dir
@@ -216,7 +215,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     database = folder / "calendar-hub.db"
     database.unlink(missing_ok=True)
     registry = folder / "registry"
-    prepare_demo(demo_registry_dir(), registry, today=date.today())
+    prepare_demo(demo_registry_dir(), registry, today=clock.today(settings.zone))
     base_url = f"http://127.0.0.1:{args.port}"
     # A demo on this machine only: its own session secret, new each run.
     settings = settings.replace(database_url=f"sqlite:///{database}", base_url=base_url,

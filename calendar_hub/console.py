@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from calendar_hub import accounts, store
+from calendar_hub import accounts, clock, store
 from calendar_hub.errors import ConfigError
-from calendar_hub.models import Feed, Group, utcnow
+from calendar_hub.models import Feed, Group
 from calendar_hub.registry import SLUG_RE
 
 GROUP_FIELDS = ("name", "website", "home", "contact")
@@ -49,7 +49,7 @@ def add_group(values: Mapping[str, str], *, session: Session, actor: str, commit
     if group_by_slug(slug, session=session) is not None:
         raise ConsoleError(f"There is already a group called {slug}.")
     fields = _group_fields(values)
-    now = utcnow()
+    now = clock.now()
     group = Group(slug=slug, created_at=now, updated_at=now, origin="console", **fields)
     session.add(group)
     accounts.record(session=session, actor=actor, action="group.add", target=slug, detail=fields)
@@ -68,7 +68,7 @@ def edit_group(group: Group, values: Mapping[str, str], *, session: Session, act
     for name, value in changed.items():
         setattr(group, name, value)
     group.origin = "console"  # the registry's copy is now older: `load` keeps this one
-    group.updated_at = utcnow()
+    group.updated_at = clock.now()
     session.add(group)
     accounts.record(session=session, actor=actor, action="group.edit", target=group.slug,
                     detail={name: [before[name], value] for name, value in changed.items()})
@@ -83,7 +83,7 @@ def set_group_active(group: Group, active: bool, *, session: Session, actor: str
         return
     group.active = active
     group.origin = "console"
-    group.updated_at = utcnow()
+    group.updated_at = clock.now()
     session.add(group)
     accounts.record(session=session, actor=actor, action="group.resume" if active else "group.pause",
                     target=group.slug)
@@ -101,7 +101,7 @@ def add_feed(group: Group, url: str, kind: str, *, session: Session, actor: str,
     existing = session.exec(select(Feed).where(Feed.group_id == group.id, Feed.url == url)).first()
     if existing is not None:
         raise ConsoleError("This group already has that feed.")
-    now = utcnow()
+    now = clock.now()
     feed = Feed(group_id=group.id, url=url, kind=kind, origin="web", next_attempt_at=now, created_at=now)
     session.add(feed)
     accounts.record(session=session, actor=actor, action="feed.add", target=url,
@@ -116,7 +116,7 @@ def set_feed_active(feed: Feed, active: bool, *, session: Session, actor: str, g
         return
     feed.active = active
     if active:
-        feed.next_attempt_at = utcnow()
+        feed.next_attempt_at = clock.now()
     session.add(feed)
     accounts.record(session=session, actor=actor, action="feed.resume" if active else "feed.pause",
                     target=feed.url, detail={"group": group.slug})
@@ -126,7 +126,7 @@ def set_feed_active(feed: Feed, active: bool, *, session: Session, actor: str, g
 
 def refresh_soon(feed: Feed, *, session: Session, actor: str, group: Group) -> None:
     """Make the feed due now, so the next refresh (the background one within a minute) fetches it."""
-    session.execute(sa.update(Feed).where(col(Feed.id) == feed.id).values(next_attempt_at=utcnow()))
+    session.execute(sa.update(Feed).where(col(Feed.id) == feed.id).values(next_attempt_at=clock.now()))
     accounts.record(session=session, actor=actor, action="feed.refresh", target=feed.url,
                     detail={"group": group.slug})
     session.commit()

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from calendar_hub import accounts, store
+from calendar_hub import accounts, clock, store
 from calendar_hub.errors import ConfigError
 from calendar_hub.listing import Listing
 from calendar_hub.merge import (
@@ -36,7 +36,7 @@ from calendar_hub.merge import (
     pair,
     similar,
 )
-from calendar_hub.models import Feed, Group, MergeDecision, utcnow
+from calendar_hub.models import Feed, Group, MergeDecision
 from calendar_hub.places.data import km_between
 
 SUSPECT_TITLE_SIMILARITY = 0.6   # below merge.TITLE_SIMILARITY: a person looks before anything is joined
@@ -278,7 +278,7 @@ def decide(uid_a: str, uid_b: str, decision: str, *, session: Session, actor: st
         return
     if found is None:
         found = MergeDecision(uid_a=uid_a, uid_b=uid_b, decision=decision, actor=actor)
-    found.decision, found.actor, found.at = decision, actor, utcnow()
+    found.decision, found.actor, found.at = decision, actor, clock.now()
     found.title_a, found.title_b = title_a[:300], title_b[:300]
     session.add(found)
     accounts.record(session=session, actor=actor, action=f"duplicates.{decision}", target=f"{uid_a} {uid_b}",
@@ -325,7 +325,7 @@ def review(listings: Sequence[Listing], *, session: Session, zone: ZoneInfo, now
     """The duplicates page's content for `listings` (upcoming ones, or a week's): reads decisions and occurrences."""
     made = decision_rows(session=session)
     decided = store.merge_decisions(session=session)
-    since = min((item.end for item in listings), default=now or utcnow())
+    since = min((item.end for item in listings), default=now or clock.now())
     rows = store.occurrence_rows(session=session, since=since)
     entries = entries_of(listings, rows, feed_names(session=session), decided)
     return Review(suspects=suspected(entries, zone=zone, decisions=decided),

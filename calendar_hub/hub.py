@@ -8,10 +8,9 @@ import time
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from calendar_hub import store
+from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue, build_catalogue
 from calendar_hub.db import make_engine
-from calendar_hub.models import utcnow
 from calendar_hub.settings import Settings
 
 
@@ -49,7 +48,7 @@ class Hub:
                 version = store.current_version(session=session)
                 self._checked = time.monotonic()
                 if self._catalogue is None or self._catalogue.version != version:
-                    self._catalogue = build_catalogue(session=session, zone=self.settings.zone, now=utcnow(),
+                    self._catalogue = build_catalogue(session=session, zone=self.settings.zone, now=clock.now(),
                                                       keep_days=self.settings.window_past_days)
             return self._catalogue
         finally:

@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from calendar_hub import accounts, console, store
+from calendar_hub import accounts, clock, console, store
 from calendar_hub.errors import ConfigError
-from calendar_hub.models import JoinRequest, utcnow
+from calendar_hub.models import JoinRequest
 
 PENDING_PER_ADDRESS = 3          # pending requests for one calendar address: enough for a retry, not a flood
 TRIES_PER_CLIENT = 5             # uses of the form (each makes the hub fetch an address) per client address...
@@ -72,7 +72,7 @@ def pending_request(request_id: int, *, session: Session) -> JoinRequest:
 
 
 def recent_decisions(*, session: Session, days: int = 30) -> list[JoinRequest]:
-    since = utcnow() - timedelta(days=days)
+    since = clock.now() - timedelta(days=days)
     return list(session.exec(select(JoinRequest).where(JoinRequest.status != "pending",
                                                        col(JoinRequest.decided_at) >= since)
                              .order_by(col(JoinRequest.decided_at).desc())).all())

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import JSON, Field, SQLModel
 
+from calendar_hub import clock
+
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A datetime column that refuses naive values and reads back aware UTC on every database."""
@@ -32,11 +34,6 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """The current instant, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 def _when(**kwargs: Any) -> Any:
@@ -60,8 +57,8 @@ class Group(SQLModel, table=True):
     active: bool = True
     # "registry" (the TOML files own it) or "console" (made or last changed in the console: `load` leaves it be)
     origin: str = Field(default="registry", max_length=20)
-    created_at: datetime = _when(default_factory=utcnow)
-    updated_at: datetime = _when(default_factory=utcnow)
+    created_at: datetime = _when(default_factory=clock.now)
+    updated_at: datetime = _when(default_factory=clock.now)
 
 
 class Feed(SQLModel, table=True):
@@ -97,7 +94,7 @@ class Feed(SQLModel, table=True):
     # work sharing between processes: a feed being refreshed is leased to one of them
     lease_owner: str = Field(default="", max_length=100)
     lease_until: datetime | None = _when(default=None)
-    created_at: datetime = _when(default_factory=utcnow)
+    created_at: datetime = _when(default_factory=clock.now)
 
 
 class Event(SQLModel, table=True):
@@ -131,8 +128,8 @@ class Event(SQLModel, table=True):
     source_sequence: int = 0
     sequence: int = 0                                       # bumped whenever the content changes
     content_hash: str = Field(max_length=64)
-    created_at: datetime = _when(default_factory=utcnow)
-    updated_at: datetime = _when(default_factory=utcnow)
+    created_at: datetime = _when(default_factory=clock.now)
+    updated_at: datetime = _when(default_factory=clock.now)
 
 
 class Week(SQLModel, table=True):
@@ -157,8 +154,8 @@ class Week(SQLModel, table=True):
     excluded: list[str] = Field(default_factory=list, sa_type=JSON)
     active: bool = True
     origin: str = Field(default="registry", max_length=20)  # as for Group
-    created_at: datetime = _when(default_factory=utcnow)
-    updated_at: datetime = _when(default_factory=utcnow)
+    created_at: datetime = _when(default_factory=clock.now)
+    updated_at: datetime = _when(default_factory=clock.now)
 
 
 class FetchLog(SQLModel, table=True):
@@ -168,7 +165,7 @@ class FetchLog(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     feed_id: int = Field(foreign_key="feed.id", index=True)
-    at: datetime = _when(default_factory=utcnow)
+    at: datetime = _when(default_factory=clock.now)
     outcome: str = Field(max_length=20)                     # stored, not_modified, unchanged, failed, kept
     http_status: int | None = None
     duration_ms: int = 0
@@ -187,7 +184,7 @@ class LinkedPage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(max_length=2000, unique=True, index=True)
-    fetched_at: datetime = _when(default_factory=utcnow)
+    fetched_at: datetime = _when(default_factory=clock.now)
     etag: str = Field(default="", max_length=500)
     last_modified: str = Field(default="", max_length=100)
     events: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
@@ -217,7 +214,7 @@ class PlaceLookup(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     display_name: str = Field(default="", max_length=1000)
-    looked_up_at: datetime = _when(default_factory=utcnow)
+    looked_up_at: datetime = _when(default_factory=clock.now)
     error: str = Field(default="", max_length=2000)
 
 
@@ -236,7 +233,7 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=20)
     group_id: int | None = Field(default=None, foreign_key="hub_group.id")
     active: bool = True
-    created_at: datetime = _when(default_factory=utcnow)
+    created_at: datetime = _when(default_factory=clock.now)
     last_login_at: datetime | None = _when(default=None)
 
 
@@ -247,7 +244,7 @@ class LoginFailure(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=400, index=True)                    # "email:x@y" or "ip:203.0.113.5"
-    at: datetime = _when(default_factory=utcnow, index=True)
+    at: datetime = _when(default_factory=clock.now, index=True)
 
 
 class AuditEntry(SQLModel, table=True):
@@ -256,7 +253,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _when(default_factory=utcnow, index=True)
+    at: datetime = _when(default_factory=clock.now, index=True)
     actor: str = Field(max_length=320)                              # an e-mail address, or "cli"
     action: str = Field(max_length=100)                             # "group.add", "feed.pause", ...
     target: str = Field(default="", max_length=2000)
@@ -273,7 +270,7 @@ class HiddenEvent(SQLModel, table=True):
     title: str = Field(default="", max_length=1000)                # as it was, for the list of hidden events
     reason: str = Field(max_length=1000)
     actor: str = Field(max_length=320)
-    at: datetime = _when(default_factory=utcnow)
+    at: datetime = _when(default_factory=clock.now)
 
 
 class JoinRequest(SQLModel, table=True):
@@ -294,7 +291,7 @@ class JoinRequest(SQLModel, table=True):
     feed_kind: str = Field(default="", max_length=20)
     found_how: str = Field(default="", max_length=500)
     status: str = Field(default="pending", max_length=20, index=True)  # pending, approved, rejected
-    created_at: datetime = _when(default_factory=utcnow)
+    created_at: datetime = _when(default_factory=clock.now)
     decided_by: str = Field(default="", max_length=320)
     decided_at: datetime | None = _when(default=None)
     note: str = Field(default="", max_length=1000)           # why it was rejected
@@ -325,7 +322,7 @@ class SubmittedEvent(SQLModel, table=True):
     categories: list[str] = Field(default_factory=list, sa_type=JSON)
     address: str = Field(default="", max_length=100, index=True)          # the sender's IP, for rate limiting
     status: str = Field(default="pending", max_length=20, index=True)     # pending, approved, rejected
-    created_at: datetime = _when(default_factory=utcnow, index=True)
+    created_at: datetime = _when(default_factory=clock.now, index=True)
     decided_by: str = Field(default="", max_length=320)
     decided_at: datetime | None = _when(default=None)
     note: str = Field(default="", max_length=1000)                        # why it was rejected
@@ -357,4 +354,4 @@ class MergeDecision(SQLModel, table=True):
     title_a: str = Field(default="", max_length=300)                       # as published when decided, to
     title_b: str = Field(default="", max_length=300)                       # show the pair after it has passed
     actor: str = Field(max_length=320)
-    at: datetime = _when(default_factory=utcnow)
+    at: datetime = _when(default_factory=clock.now)

@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from calendar_hub import accounts, store
+from calendar_hub import accounts, clock, store
 from calendar_hub.catalogue import Catalogue, WeekInfo
 from calendar_hub.errors import ConfigError
 from calendar_hub.listing import Listing
-from calendar_hub.models import Week, utcnow
+from calendar_hub.models import Week
 from calendar_hub.registry import SLUG_RE
 from calendar_hub.weeks import Verdict, WeekRule, explain, normalise_tag
 
@@ -95,7 +95,7 @@ def add_week(draft: WeekInfo, *, session: Session, actor: str) -> Week:
     """A new active week from a checked draft."""
     if week_by_slug(draft.slug, session=session) is not None:
         raise PlanningError(f"There is already a week called {draft.slug}.")
-    now = utcnow()
+    now = clock.now()
     week = Week(slug=draft.slug, origin="console", created_at=now, updated_at=now, **_fields(draft))
     session.add(week)
     accounts.record(session=session, actor=actor, action="week.add", target=draft.slug,
@@ -167,7 +167,7 @@ def choose(week: Week, uid: str, choice: str, *, session: Session, actor: str, t
 
 def _touched(week: Week, session: Session) -> None:
     week.origin = "console"  # the registry's copy is now older: `load` keeps this one
-    week.updated_at = utcnow()
+    week.updated_at = clock.now()
     session.add(week)
 
 

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from calendar_hub import clock
 from calendar_hub.catalogue import GroupInfo, place_of
 from calendar_hub.discover import FoundFeed, discover
 from calendar_hub.errors import FeedError, FetchError, ParseError
 from calendar_hub.fetch import Limits, fetch
-from calendar_hub.models import utcnow
 from calendar_hub.places import Place, online
 from calendar_hub.refresh import looks_truncated, parse_in_worker, size_words
 from calendar_hub.settings import Settings
@@ -104,7 +104,7 @@ async def preview(client: httpx.AsyncClient, address: str, *, settings: Settings
 async def preview_feeds(client: httpx.AsyncClient, feeds: Sequence[FoundFeed], *, requested: str,
                         settings: Settings, home: Place | None = None, now: datetime | None = None) -> Preview:
     """The first `MAX_FEEDS` of `feeds` fetched and parsed side by side; the rest listed, unread."""
-    now = now or utcnow()
+    now = now or clock.now()
     read = await asyncio.gather(*(_read(client, feed, settings, home, now) for feed in feeds[:MAX_FEEDS]))
     unread = [FeedPreview(feed, read=False) for feed in feeds[MAX_FEEDS:]]
     return Preview(requested, (*read, *unread))

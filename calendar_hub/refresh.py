@@ -31,12 +31,11 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from calendar_hub import store
+from calendar_hub import clock, store
 from calendar_hub.errors import FeedError
 from calendar_hub.fetch import Limits, fetch, make_client
 from calendar_hub.follow import PAGE_KEPT, PageFollower
 from calendar_hub.identity import content_hash
-from calendar_hub.models import utcnow
 from calendar_hub.places import lookups
 from calendar_hub.places.geocode import geocode_pending
 from calendar_hub.settings import Settings
@@ -162,7 +161,7 @@ class Refresher:
     async def run(self, *, due_only: bool = True, feed_ids: list[int] | None = None) -> RefreshReport:
         """Refresh the due feeds (or all, or the given ones) and return what happened."""
         started = time.perf_counter()
-        now = utcnow()
+        now = clock.now()
         jobs = await asyncio.to_thread(self._claim, now, due_only, feed_ids)
         if not jobs:
             return self.report
@@ -210,8 +209,8 @@ class Refresher:
     def _release(self) -> None:
         with Session(self.engine) as session:
             store.release_leases(session=session, owner=self.owner)
-            store.prune_fetch_log(session=session, older_than=utcnow() - FETCH_LOG_KEPT)
-            store.prune_linked_pages(session=session, older_than=utcnow() - PAGE_KEPT)
+            store.prune_fetch_log(session=session, older_than=clock.now() - FETCH_LOG_KEPT)
+            store.prune_linked_pages(session=session, older_than=clock.now() - PAGE_KEPT)
 
     async def _one(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, job: FeedJob) -> None:
         if job.origin != "registry":  # an address that arrived through the web: SSRF-guarded on every fetch
@@ -221,7 +220,7 @@ class Refresher:
         await self.queue.put((job, outcome))
 
     async def _outcome(self, client: httpx.AsyncClient, job: FeedJob) -> FeedOutcome:
-        at = utcnow()
+        at = clock.now()
         try:
             fetched = await fetch(client, job.url, limits=self.limits, etag=job.etag,
                                   last_modified=job.last_modified, allow_files=job.origin == "registry")

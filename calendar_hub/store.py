@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from calendar_hub import clock
 from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.merge import Decisions, pair
 from calendar_hub.models import (
@@ -28,7 +29,6 @@ from calendar_hub.models import (
     MergeDecision,
     SubmittedEvent,
     Week,
-    utcnow,
 )
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.sources import EventIn
@@ -89,7 +89,7 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
     Idempotent: applying the same registry twice changes nothing and does not move the version.
     Commits.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     changes = RegistryChanges()
     groups = {g.slug: g for g in session.exec(select(Group)).all()}
     named: set[str] = set()
@@ -519,7 +519,7 @@ def decide_pending(model: type[Waiting], row_id: int, status: str, *, actor: str
     """
     table = model.__table__  # type: ignore[attr-defined]
     done = session.execute(sa.update(table).where(table.c.id == row_id, table.c.status == "pending")
-                           .values(status=status, decided_by=actor, decided_at=utcnow()))
+                           .values(status=status, decided_by=actor, decided_at=clock.now()))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return session.get(model, row_id, populate_existing=True)

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from calendar_hub import accounts, console, sanitize, store
+from calendar_hub import accounts, clock, console, sanitize, store
 from calendar_hub.errors import ConfigError
 from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.joining import EMAIL, free_slug
-from calendar_hub.models import Event, Feed, Group, SubmittedEvent, Week, utcnow
+from calendar_hub.models import Event, Feed, Group, SubmittedEvent, Week
 from calendar_hub.sources import EventIn
 from calendar_hub.weeks import local_midnight, normalise_tag
 
@@ -120,7 +120,7 @@ def submit(checked: Checked, *, address: str, session: Session, now: datetime | 
     The limits are counted in the database, so they hold across processes (two at the very same
     moment may both slip in: a limit of 5 may let 6 through, which is no flood).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     address = address[:100]
     # Senders' addresses are kept for the hourly limit only: older ones are forgotten.
     session.execute(sa.update(SubmittedEvent).where(col(SubmittedEvent.created_at) < now - timedelta(days=1),
@@ -158,7 +158,7 @@ def pending(*, session: Session) -> list[SubmittedEvent]:
 
 def recent_decisions(*, session: Session, days: int = 30) -> list[SubmittedEvent]:
     """Events approved or rejected in the last `days` days, newest first."""
-    since = utcnow() - timedelta(days=days)
+    since = clock.now() - timedelta(days=days)
     return list(session.exec(select(SubmittedEvent).where(SubmittedEvent.status != "pending",
                                                           col(SubmittedEvent.decided_at) >= since)
                              .order_by(col(SubmittedEvent.decided_at).desc())).all())
@@ -180,7 +180,7 @@ def approve(submission_id: int, *, group_id: int | None, session: Session, actor
     group = _credited(submission, group_id, session=session, actor=actor)
     feed = _submitted_feed(group, session=session, actor=actor)
     assert feed.id is not None and submission.id is not None
-    now = utcnow()
+    now = clock.now()
     event = as_event(submission)
     digest = content_hash(event)
     uid = published_uid(event.source_uid, event.recurrence_id)
@@ -406,7 +406,7 @@ def _submitted_feed(group: Group, *, session: Session, actor: str) -> Feed:
     feed = session.exec(select(Feed).where(Feed.group_id == group.id, Feed.url == url)).first()
     if feed is None:
         feed = Feed(group_id=group.id, url=url, kind="", origin=FEED_ORIGIN, next_attempt_at=None,
-                    created_at=utcnow())
+                    created_at=clock.now())
         session.add(feed)
         accounts.record(session=session, actor=actor, action="feed.add", target=url,
                         detail={"group": group.slug, "kind": FEED_ORIGIN})

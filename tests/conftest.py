@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import argon2
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from calendar_hub import accounts, clock
 from calendar_hub.db import make_engine, normalise_url, upgrade
 from calendar_hub.settings import Settings
 from tests.feedserver import FeedServer, running
@@ -74,21 +78,55 @@ def _no_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
 
 
+# ---------------------------------------------------------------- passwords
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2's own cheapest profile, made for tests: the same hashing code, a thousandth of the work."""
+    monkeypatch.setattr(accounts, "_hasher", argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))
+
+
+# ---------------------------------------------------------------- the hub's clock
+
+@pytest.fixture(autouse=True)
+def _hub_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """`@pytest.mark.now("2026-10-01T12:00:00+00:00")` runs the hub as if it were then (time moves on from it).
+
+    For tests whose fixtures carry fixed dates: the hub's window, "upcoming" and pages then see the same
+    day whatever day the suite runs. Tests without the mark run on the real clock, and their fixtures are
+    moved relative to today (tests/hubdata.py) or made from it.
+    """
+    marker = request.node.get_closest_marker("now")
+    if marker is None:
+        yield
+        return
+    with clock.travel_to(datetime.fromisoformat(marker.args[0])):
+        yield
+
+
 # ---------------------------------------------------------------- databases
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
     not PG_URL, reason="CALENDAR_HUB_TEST_DATABASE_URL is not set"))]
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every migration applied, made once per test run and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "hub.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty, migrated database: a SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hub.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
+        path = tmp_path / "hub.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
         return
     schema = "t_" + uuid.uuid4().hex[:12]
     admin = make_engine(PG_URL)

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+from calendar_hub import clock
 from calendar_hub.demo import prepare_demo
 from calendar_hub.registry import Registry, read_registry
 from tests.feedserver import FeedServer
@@ -39,9 +40,14 @@ class HubData:
 
 
 def moved_hub(tmp_path: Path, today: date | None = None) -> HubData:
-    """Copy tests/data/hub with its week moved to start within a few weeks of today."""
+    """Copy tests/data/hub with its week moved by whole weeks to start 7 to 13 days after today.
+
+    Whole weeks keep every weekday (and so every RRULE's BYDAY) right. A week at least 7 days ahead keeps
+    every event of the fixture upcoming whatever the day of the week the suite runs on: the earliest, a
+    class on the Thursday before the week's Saturday start, would otherwise be past on Thursdays and Fridays.
+    """
     folder = tmp_path / "registry"
-    prepare_demo(HUB, folder, today=today or date.today())
+    prepare_demo(HUB, folder, today=(today or clock.today(LONDON)) + timedelta(days=6))
     registry = read_registry(folder)
     shift = registry.weeks[0].start - REFERENCE_WEEK
     return HubData(folder=folder, registry=registry, shift=shift)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub import accounts, cli
+from calendar_hub import accounts, cli, clock
 from calendar_hub.errors import ConfigError
 from calendar_hub.models import AuditEntry, Feed, Group
 from calendar_hub.places import resolver
@@ -206,7 +206,7 @@ def web_feeds(engine: Engine) -> list[Feed]:
 
 def events_site(feed_server: FeedServer, hub: HubData, path: str = "/manchester") -> str:  # noqa: F811
     """A group's page linking to two calendars: its (moved) Google ICS and an RSS feed with a dateless item."""
-    past = (datetime.now(UTC) - timedelta(days=10)).strftime("%Y%m%dT100000Z")
+    past = (clock.now() - timedelta(days=10)).strftime("%Y%m%dT100000Z")
     calendar = hub.feed_file("manchester_google.ics").read_bytes().replace(
         b"END:VCALENDAR", f"BEGIN:VEVENT\r\nUID:past@example.org\r\nDTSTAMP:{past}\r\nDTSTART:{past}\r\n"
                           "SUMMARY:Coffee morning that has been\r\nEND:VEVENT\r\nEND:VCALENDAR".encode())

@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from calendar_hub import store
-from calendar_hub.models import Event, Feed, utcnow
+from calendar_hub import clock, store
+from calendar_hub.models import Event, Feed
 from calendar_hub.refresh import refresh
 from calendar_hub.settings import Settings
 from tests.feedserver import FeedServer
@@ -64,9 +64,9 @@ def test_a_refresh_killed_mid_way_loses_nothing_and_its_feeds_come_back(
         leased_ids = [f.id for f in leased]
         assert feed_server.url("/manchester_google.ics") in [f.url for f in leased]
         # Until the leases expire no other process takes those feeds; afterwards one does.
-        assert store.claim_feeds(session=session, owner="other", now=utcnow(), lease_for=timedelta(minutes=1),
+        assert store.claim_feeds(session=session, owner="other", now=clock.now(), lease_for=timedelta(minutes=1),
                                  due_only=False, feed_ids=leased_ids) == []  # type: ignore[arg-type]
-        later = utcnow() + timedelta(hours=1)
+        later = clock.now() + timedelta(hours=1)
         taken = store.claim_feeds(session=session, owner="other", now=later, lease_for=timedelta(minutes=1),
                                   due_only=False, feed_ids=leased_ids)  # type: ignore[arg-type]
         assert sorted(job.id for job in taken) == sorted(leased_ids)

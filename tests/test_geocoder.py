@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,9 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub import store
+from calendar_hub import clock, store
 from calendar_hub.errors import ConfigError
-from calendar_hub.models import PlaceLookup, utcnow
+from calendar_hub.models import PlaceLookup
 from calendar_hub.places.geocode import geocode_pending, geocoded, lookup_key
 from calendar_hub.refresh import refresh
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
@@ -112,7 +112,7 @@ class FakeNominatim:
 @pytest.fixture
 def nominatim() -> Iterator[FakeNominatim]:
     fake = FakeNominatim()
-    thread = threading.Thread(target=fake.httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=fake.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield fake
@@ -213,7 +213,7 @@ def test_a_failed_look_up_is_tried_again_after_a_day(engine: Engine, geocoding: 
     assert look_up(engine, geocoding, [FORGE]) == 0          # not again the same day
 
     with Session(engine) as session:
-        session.execute(sa.update(PlaceLookup).values(looked_up_at=utcnow() - timedelta(days=1, minutes=1)))
+        session.execute(sa.update(PlaceLookup).values(looked_up_at=clock.now() - timedelta(days=1, minutes=1)))
         session.commit()
     nominatim.status = 200
     nominatim.places[FORGE] = FORGE_FOUND
@@ -325,7 +325,7 @@ def test_the_rate_limit_slot_is_kept_as_epoch_milliseconds(engine: Engine, geoco
 # ---------------------------------------------------------------- from a refresh
 
 def calendar(*locations: str) -> bytes:
-    day = (date.today() + timedelta(days=10)).strftime("%Y%m%d")
+    day = (clock.today(UTC) + timedelta(days=10)).strftime("%Y%m%d")
     events = "".join(f"BEGIN:VEVENT\r\nUID:forge-{n}@example.org\r\nDTSTAMP:20260101T000000Z\r\n"
                      f"DTSTART:{day}T180000Z\r\nDTEND:{day}T200000Z\r\nSUMMARY:Repair cafe {n}\r\n"
                      f"LOCATION:{location.replace(',', chr(92) + ',')}\r\nEND:VEVENT\r\n"

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub import accounts, console, joining
-from calendar_hub.models import AuditEntry, Feed, Group, JoinRequest, utcnow
+from calendar_hub import accounts, clock, console, joining
+from calendar_hub.models import AuditEntry, Feed, Group, JoinRequest
 from calendar_hub.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
@@ -179,7 +179,7 @@ def test_the_join_form_is_limited_per_client_address_before_anything_is_fetched(
 
 
 def test_the_join_limit_counts_the_last_hour_only(engine: Engine) -> None:
-    start = utcnow()
+    start = clock.now()
     with Session(engine) as session:
         def allowed(minutes: float) -> bool:
             return accounts.within_limit("join:198.51.100.7", limit=joining.TRIES_PER_CLIENT,

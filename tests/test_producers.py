@@ -24,7 +24,7 @@ import recurring_ical_events
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from calendar_hub import store
+from calendar_hub import clock, store
 from calendar_hub.models import Event, Feed
 from calendar_hub.refresh import refresh
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
@@ -201,7 +201,7 @@ def test_the_suite_through_refresh_and_storage(engine: Engine, settings: Setting
         store.apply_registry(registry, session=session)
     # The refresh window is relative to now; widen it to hold every fixture's window, then compare
     # each fixture's stored occurrences inside its own window.
-    wide = covering(settings, list(expectations.values()), datetime.now(UTC))
+    wide = covering(settings, list(expectations.values()), clock.now())
     report = asyncio.run(refresh(engine, wide, due_only=False))
     outcomes = {job.url: outcome for job, outcome in report.outcomes}
     kinds = {name: outcomes[url].kind for name, url in urls.items()}

@@ -14,11 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub import store, submissions
+from calendar_hub import clock, store, submissions
 from calendar_hub.errors import ConfigError
 from calendar_hub.fetch import fetch
 from calendar_hub.identity import published_uid
-from calendar_hub.models import AuditEntry, Event, Feed, Group, SubmittedEvent, Week, utcnow
+from calendar_hub.models import AuditEntry, Event, Feed, Group, SubmittedEvent, Week
 from calendar_hub.refresh import refresh
 from calendar_hub.settings import Settings
 from tests.feedserver import FeedServer
@@ -28,7 +28,7 @@ from tests.test_end_to_end import WEEK, calendar_events, hub  # noqa: F401  (fix
 
 LONDON = ZoneInfo("Europe/London")
 CONTACT = "sam@manchester.example.org"
-NEXT_YEAR = date.today().year + 1
+NEXT_YEAR = clock.now().year + 1
 
 
 def fields(hub: HubData, **overrides: str) -> dict[str, str]:  # noqa: F811
@@ -173,7 +173,7 @@ def test_a_rejected_event_is_kept_with_its_reason_and_published_nowhere(
 
 def test_approval_is_one_transaction(hub: HubData, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     checked = submissions.check_form(fields(hub, group_name="Bristol Welcome"), weeks=_weeks(engine), zone=LONDON,
-                                     now=utcnow())
+                                     now=clock.now())
     with Session(engine) as session:
         made = submissions.submit(checked, address="192.0.2.1", session=session)
     assert made.id is not None
@@ -191,7 +191,7 @@ def test_approval_is_one_transaction(hub: HubData, engine: Engine, monkeypatch: 
 
 
 def test_a_paused_group_cannot_be_credited(hub: HubData, engine: Engine) -> None:  # noqa: F811
-    checked = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=utcnow())
+    checked = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=clock.now())
     with Session(engine) as session:
         made = submissions.submit(checked, address="192.0.2.1", session=session)
         group = session.exec(select(Group).where(Group.slug == "liverpool-welcome")).one()
@@ -226,10 +226,10 @@ def test_a_filled_in_honeypot_drops_the_event_without_a_word(client: TestClient,
 
 def test_one_address_may_send_five_events_an_hour(client: TestClient, engine: Engine,  # noqa: F811
                                                   hub: HubData) -> None:  # noqa: F811
-    earlier = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=utcnow())
+    earlier = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=clock.now())
     with Session(engine) as session:  # sent from here more than an hour ago: they do not count
         for _ in range(3):
-            submissions.submit(earlier, address="testclient", session=session, now=utcnow() - timedelta(hours=2))
+            submissions.submit(earlier, address="testclient", session=session, now=clock.now() - timedelta(hours=2))
     for n in range(submissions.PER_ADDRESS_PER_HOUR):
         assert send(client, fields(hub, title=f"Picnic {n}")).status_code == 200
     response = send(client, fields(hub, title="One too many"))
@@ -242,7 +242,7 @@ def test_one_address_may_send_five_events_an_hour(client: TestClient, engine: En
 def test_one_contact_may_have_twenty_events_waiting(client: TestClient, engine: Engine,  # noqa: F811
                                                     hub: HubData) -> None:  # noqa: F811
     checked = submissions.check_form(fields(hub, contact=CONTACT.upper()), weeks=_weeks(engine), zone=LONDON,
-                                     now=utcnow())
+                                     now=clock.now())
     with Session(engine) as session:
         for n in range(submissions.PENDING_PER_CONTACT):
             submissions.submit(checked, address=f"192.0.2.{n}", session=session)
@@ -398,7 +398,7 @@ def test_the_form_has_a_label_for_every_field_and_join_points_to_it(client: Test
 
 def _weeks(engine: Engine) -> list[Week]:
     with Session(engine) as session:
-        return submissions.open_weeks(session=session, today=date.today())
+        return submissions.open_weeks(session=session, today=clock.today(LONDON))
 
 
 def test_an_event_sent_for_a_week_that_names_its_groups_is_taken_into_it(hub: HubData, engine: Engine,  # noqa: F811
@@ -410,7 +410,7 @@ def test_an_event_sent_for_a_week_that_names_its_groups_is_taken_into_it(hub: Hu
         store.bump_version(session=session)
         session.commit()
     checked = submissions.check_form(fields(hub, group_name="Bristol Welcome"), weeks=_weeks(engine), zone=LONDON,
-                                     now=utcnow())
+                                     now=clock.now())
     with Session(engine) as session:
         made = submissions.submit(checked, address="192.0.2.1", session=session)
         assert made.id is not None
@@ -422,7 +422,7 @@ def test_an_event_sent_for_a_week_that_names_its_groups_is_taken_into_it(hub: Hu
 
 def test_a_sent_event_is_decided_once_even_by_two_organisers_at_the_same_time(hub: HubData,  # noqa: F811
                                                                               engine: Engine) -> None:
-    checked = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=utcnow())
+    checked = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=clock.now())
     with Session(engine) as session:
         made = submissions.submit(checked, address="192.0.2.1", session=session)
     assert made.id is not None

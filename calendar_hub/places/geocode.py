@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from calendar_hub import clock
 from calendar_hub.errors import ConfigError
-from calendar_hub.models import utcnow
 from calendar_hub.places import Place, lookups, online, resolver
 from calendar_hub.places.resolve import UNKNOWN
 from calendar_hub.settings import Settings
@@ -96,7 +96,7 @@ async def geocode_pending(engine: Engine, settings: Settings, *, lines: Iterable
     todo = await asyncio.to_thread(_pending, engine, list(lines), limit)
     stored = 0
     for index, (key, text) in enumerate(todo):
-        at = utcnow()
+        at = clock.now()
         request = functools.partial(geocoder.geocode, text, exactly_one=True, timeout=TIMEOUT_SECONDS,
                                     country_codes=COUNTRY_CODES)
         try:
@@ -146,7 +146,7 @@ def _pending(engine: Engine, lines: list[str], limit: int) -> list[tuple[str, st
         if text:
             candidates.setdefault(lookup_key(text), text)
     with Session(engine) as session:
-        settled = lookups.settled(candidates, session=session, retry_failed_before=utcnow() - RETRY_FAILED)
+        settled = lookups.settled(candidates, session=session, retry_failed_before=clock.now() - RETRY_FAILED)
     pending: list[tuple[str, str]] = []
     for key, text in candidates.items():
         if len(pending) >= limit:
@@ -190,7 +190,7 @@ def _try_in_turn(engine: Engine, interval_ms: int, request: Callable[[], Any]) -
 
 
 def _epoch_ms() -> int:
-    return time.time_ns() // 1_000_000
+    return int(clock.now().timestamp() * 1000)
 
 
 def _record(engine: Engine, key: str, **values: Any) -> None:

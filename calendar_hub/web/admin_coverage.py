@@ -19,9 +19,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calendar_hub import coverage, planning
+from calendar_hub import clock, coverage, planning
 from calendar_hub.catalogue import Catalogue, WeekInfo
-from calendar_hub.models import Week, utcnow
+from calendar_hub.models import Week
 from calendar_hub.web.admin import _render, _session
 from calendar_hub.web.auth import STAFF, require
 from calendar_hub.web.feeds import _catalogue
@@ -105,7 +105,7 @@ async def weeks(request: Request) -> Response:
     weeks = await run_in_threadpool(read)
     counts = {week.slug: sum(1 for item in catalogue.find(week=week.slug) if not item.cancelled)
               for week in catalogue.weeks}
-    today = utcnow().astimezone(catalogue.zone).date()
+    today = clock.now().astimezone(catalogue.zone).date()
     return _render(request, "admin/weeks.html", user, weeks=weeks, counts=counts, today=today,
                    done=request.query_params.get("done", ""))
 

@@ -7,9 +7,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calendar_hub import duplicates
+from calendar_hub import clock, duplicates
 from calendar_hub.errors import ConfigError
-from calendar_hub.models import utcnow
 from calendar_hub.web.admin import _back, _render, _session
 from calendar_hub.web.auth import STAFF, checked_form, require
 from calendar_hub.web.feeds import _catalogue
@@ -30,7 +29,7 @@ async def duplicates_page(request: Request) -> Response:
     week = request.query_params.get("week") or None
     if week is not None and catalogue.week(week) is None:
         week = None
-    shown = catalogue.find(week=week) if week else catalogue.find(after=utcnow())
+    shown = catalogue.find(week=week) if week else catalogue.find(after=clock.now())
 
     def read() -> duplicates.Review:
         with _session(request) as session:

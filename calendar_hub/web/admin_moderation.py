@@ -8,10 +8,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calendar_hub import moderation
+from calendar_hub import clock, moderation
 from calendar_hub.errors import ConfigError
 from calendar_hub.listing import Listing
-from calendar_hub.models import HiddenEvent, utcnow
+from calendar_hub.models import HiddenEvent
 from calendar_hub.web.admin import _back, _render, _session
 from calendar_hub.web.auth import STAFF, checked_form, require
 from calendar_hub.web.feeds import _catalogue
@@ -27,7 +27,7 @@ async def events(request: Request) -> Response:
     if week is not None and catalogue.week(week) is None:
         week = None
     query = " ".join(request.query_params.get("q", "").split())[:200]
-    found: list[Listing] = catalogue.find(week=week) if week else catalogue.find(after=utcnow())
+    found: list[Listing] = catalogue.find(week=week) if week else catalogue.find(after=clock.now())
     if query:
         folded = query.casefold()
         found = [item for item in found if folded in _haystack(item)]

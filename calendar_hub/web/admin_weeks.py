@@ -15,9 +15,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calendar_hub import planning, store
+from calendar_hub import clock, planning, store
 from calendar_hub.catalogue import Catalogue, week_info
-from calendar_hub.models import Week, utcnow
+from calendar_hub.models import Week
 from calendar_hub.web.admin import _back, _render, _session
 from calendar_hub.web.auth import STAFF, Signed, checked_form, require
 from calendar_hub.web.feeds import _catalogue
@@ -157,7 +157,7 @@ def _preview_context(request: Request, catalogue: Catalogue, week: Week | None,
         preview = planning.preview(catalogue, draft, saved)
     return {"preview": preview, "draft_problem": problem, "groups": groups, "paused_groups": paused,
             "zone": catalogue.zone,
-            "today": utcnow().astimezone(catalogue.zone).date()}
+            "today": clock.now().astimezone(catalogue.zone).date()}
 
 
 def _typed(form: FormData | dict[str, Any]) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from calendar_hub import clock
 from calendar_hub.catalogue import Catalogue, Output
 from calendar_hub.hub import Hub
-from calendar_hub.models import utcnow
 from calendar_hub.publish import api, atom, ics
 from calendar_hub.web.query import Filters, read_filters
 from calendar_hub.web.responses import send
@@ -77,13 +77,13 @@ async def calendar(request: Request) -> Response:
     def build() -> tuple[bytes, str]:
         items = filters.apply(catalogue)
         if upcoming:  # "all upcoming events": those that have not ended (as of the build)
-            now = utcnow()
+            now = clock.now()
             items = [item for item in items if item.end > now or item.start >= now]
         return ics.build_calendar(items, name=name, description=description, self_url=self_url,
                                   base_url=base, now=catalogue.built_at), ICS_TYPE
 
     # "Upcoming" moves with the clock: such a calendar is rebuilt at least hourly, not only on changes.
-    hour = utcnow().strftime("%Y%m%d%H") if upcoming else ""
+    hour = clock.now().strftime("%Y%m%d%H") if upcoming else ""
     output = await _output(catalogue, ("ics", request.url.path, hour, *filters.key()), build)
     slug = filters.week or filters.group or "calendar"
     return send(request, output, filename=f"{slug}.ics")
@@ -96,13 +96,13 @@ async def atom_feed(request: Request) -> Response:
     base = _base(request)
 
     def build() -> tuple[bytes, str]:
-        now = utcnow()
+        now = clock.now()
         items = [item for item in filters.apply(catalogue) if item.end > now or item.start >= now][:500]
         title, _ = _title(catalogue, filters)
         return atom.build_atom(items, title=title, self_url=str(request.url), base_url=base,
                                now=catalogue.built_at), "application/atom+xml; charset=utf-8"
 
-    output = await _output(catalogue, ("atom", utcnow().strftime("%Y%m%d%H"), *filters.key()), build)
+    output = await _output(catalogue, ("atom", clock.now().strftime("%Y%m%d%H"), *filters.key()), build)
     return send(request, output)
 
 

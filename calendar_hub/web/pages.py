@@ -15,9 +15,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from calendar_hub import clock
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.listing import Listing
-from calendar_hub.models import utcnow
 from calendar_hub.web.feeds import _catalogue, _output
 from calendar_hub.web.present import by_region_and_town, google_subscribe, webcal
 from calendar_hub.web.query import DEFAULT_KM, Filters, UnknownPlace, read_filters
@@ -29,7 +29,7 @@ KM_CHOICES = (5.0, 10.0, 25.0, 50.0)  # the radii a near-me search box offers
 
 def _page_key(request: Request) -> tuple[str, ...]:
     """Pages are built once per data version, address and hour ("upcoming" moves with the clock)."""
-    return ("page", request.url.path, request.url.query, utcnow().strftime("%Y%m%d%H"))
+    return ("page", request.url.path, request.url.query, clock.now().strftime("%Y%m%d%H"))
 
 
 def _cached(request: Request, catalogue: Catalogue) -> Response | None:
@@ -60,7 +60,7 @@ async def home(request: Request) -> Response:
     catalogue = await _catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
-    now = utcnow()
+    now = clock.now()
     today = now.astimezone(catalogue.zone).date()
     weeks = [w for w in catalogue.weeks if w.end >= today]
     upcoming = catalogue.find(after=now, limit=UPCOMING_ON_HOME)
@@ -175,7 +175,7 @@ async def groups_page(request: Request) -> Response:
     catalogue = await _catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
-    now = utcnow()
+    now = clock.now()
     counts: dict[str, int] = {}
     for item in catalogue.find(after=now):
         for group in item.groups:
@@ -191,7 +191,7 @@ async def group_page(request: Request) -> Response:
     group = catalogue.group(request.path_params["group"])
     if group is None:
         raise HTTPException(404, "There is no such group.")
-    listings = catalogue.find(group=group.slug, after=utcnow())
+    listings = catalogue.find(group=group.slug, after=clock.now())
     base = request.app.state.hub.settings.base_url.rstrip("/")
     ics_url = f"{base}/groups/{group.slug}.ics"
     return await _render(request, "group.html", catalogue, group=group, listings=listings, ics_url=ics_url,

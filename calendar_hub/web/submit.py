@@ -16,9 +16,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calendar_hub import store, submissions
+from calendar_hub import clock, store, submissions
 from calendar_hub.errors import ConfigError
-from calendar_hub.models import Group, SubmittedEvent, Week, utcnow
+from calendar_hub.models import Group, SubmittedEvent, Week
 from calendar_hub.web.admin import _back, _render, _session
 from calendar_hub.web.auth import STAFF, checked_form, require
 from calendar_hub.web.present import when
@@ -58,12 +58,12 @@ async def submit(request: Request) -> Response:
 def _open_weeks(request: Request) -> list[Week]:
     zone = request.app.state.hub.settings.zone
     with _session(request) as session:
-        return submissions.open_weeks(session=session, today=utcnow().astimezone(zone).date())
+        return submissions.open_weeks(session=session, today=clock.now().astimezone(zone).date())
 
 
 def _keep(request: Request, values: dict[str, str], weeks: list[Week]) -> SubmittedEvent:
     """Check the form and keep the event (in a worker thread); raises FormProblems or TooMany."""
-    checked = submissions.check_form(values, weeks=weeks, zone=request.app.state.hub.settings.zone, now=utcnow())
+    checked = submissions.check_form(values, weeks=weeks, zone=request.app.state.hub.settings.zone, now=clock.now())
     address = request.client.host if request.client else "unknown"
     with _session(request) as session:
         return submissions.submit(checked, address=address, session=session)
