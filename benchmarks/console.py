@@ -17,9 +17,9 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from calendar_hub.catalogue import Catalogue, WeekInfo
-from calendar_hub.duplicates import Entry, Source, suspected
-from calendar_hub.merge import Decisions
-from calendar_hub.planning import preview
+from calendar_hub.catalogue.merge import Decisions
+from calendar_hub.console.duplicates import Entry, Source, suspected
+from calendar_hub.console.planning import preview
 from tests.factories import many_listings
 
 LONDON = ZoneInfo("Europe/London")

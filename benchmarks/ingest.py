@@ -32,12 +32,13 @@ from sqlmodel import Session
 
 from benchmarks.corpus import write_mixed_corpus
 from benchmarks.scale import PeakMemory, serve_folder, wait_for
-from calendar_hub import clock, db, store
-from calendar_hub.models import Event
-from calendar_hub.refresh import refresh
+from calendar_hub import clock, store
+from calendar_hub.ingest.refresh import refresh
+from calendar_hub.ingest.sources import ParseContext, parse_body
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 from calendar_hub.settings import Settings
-from calendar_hub.sources import ParseContext, parse_body
+from calendar_hub.store import engine as db
+from calendar_hub.store.models import Event
 
 
 def bare_parse_seconds(bodies: list[bytes]) -> float:

@@ -28,12 +28,13 @@ import httpx
 from sqlmodel import Session
 
 from benchmarks.corpus import write_corpus
-from calendar_hub import clock, db, store
+from calendar_hub import clock, store
 from calendar_hub.catalogue import build_catalogue
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.publish import api
-from calendar_hub.refresh import refresh
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.settings import Settings
+from calendar_hub.store import engine as db
 
 
 def serve_folder(folder: str, port: int) -> None:

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, TextIO
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from calendar_hub import __version__, clock, db, store
+from calendar_hub import __version__, clock, store
 from calendar_hub.errors import ConfigError, HubError
 from calendar_hub.registry import REGISTRY_FILE, export_registry, read_registry
 from calendar_hub.settings import Settings, demo_registry_dir
 from calendar_hub.store import FeedJob, FeedOutcome
+from calendar_hub.store import engine as db
 
 if TYPE_CHECKING:
-    from calendar_hub.discover import Discovery
+    from calendar_hub.ingest.discover import Discovery
 
 
 def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = None) -> int:
@@ -120,7 +121,7 @@ def cmd_export_registry(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
-    from calendar_hub.refresh import refresh
+    from calendar_hub.ingest.refresh import refresh
 
     progress = Progress(sys.stderr)
     with _database(settings) as engine:
@@ -154,8 +155,8 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
-    from calendar_hub.discover import discover
-    from calendar_hub.fetch import Limits, make_client
+    from calendar_hub.ingest.discover import discover
+    from calendar_hub.ingest.fetch import Limits, make_client
 
     async def run() -> Discovery:
         # The address comes from a group, as through the web: private networks are refused.
@@ -173,7 +174,7 @@ def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_user_add(args: argparse.Namespace, settings: Settings, *, stdin: TextIO | None = None) -> int:
     """Read the password from standard input (one line; never an argument, which `ps` would show)."""
-    from calendar_hub import accounts
+    from calendar_hub.console import accounts
 
     stream = stdin or sys.stdin
     if stream.isatty():
@@ -207,7 +208,7 @@ DEMO_ORGANISER = "organiser@demo.invalid"
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from calendar_hub import accounts
+    from calendar_hub.console import accounts
     from calendar_hub.demo import prepare_demo
 
     folder = args.folder or Path(tempfile.mkdtemp(prefix="calendar-hub-demo-"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from calendar_hub.sources import EventIn
+from calendar_hub.ingest.sources import EventIn
 
 UID_DOMAIN = "calendar-hub"
 

@@ -21,9 +21,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from calendar_hub import accounts, clock
-from calendar_hub.db import make_engine, normalise_url, upgrade
+from calendar_hub import clock
+from calendar_hub.console import accounts
 from calendar_hub.settings import Settings
+from calendar_hub.store.engine import make_engine, normalise_url, upgrade
 from tests.feedserver import FeedServer, running
 
 DATA = Path(__file__).parent / "data"

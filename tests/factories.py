@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from calendar_hub.listing import GroupRef, Listing
-from calendar_hub.sources import ParseContext
+from calendar_hub.catalogue.listing import GroupRef, Listing
+from calendar_hub.ingest.sources import ParseContext
 
 LONDON = ZoneInfo("Europe/London")
 

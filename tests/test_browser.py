@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from calendar_hub import store
-from calendar_hub.refresh import refresh
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
 from tests.factories import many_listings

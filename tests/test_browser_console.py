@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from calendar_hub import accounts, store
-from calendar_hub.refresh import refresh
+from calendar_hub import store
+from calendar_hub.console import accounts
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
 from tests.feedserver import FeedServer

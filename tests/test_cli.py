@@ -72,8 +72,9 @@ def test_demo_prepares_the_hub_and_an_organiser_account(tmp_path: Path, monkeypa
 
     from sqlmodel import Session
 
-    from calendar_hub import accounts, cli
-    from calendar_hub.db import make_engine
+    from calendar_hub import cli
+    from calendar_hub.console import accounts
+    from calendar_hub.store.engine import make_engine
 
     served: list[str] = []
     monkeypatch.setattr(cli, "cmd_serve", lambda args, settings: served.append(settings.database_url) or 0)

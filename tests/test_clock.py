@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calendar_hub import clock
-from calendar_hub.models import Group
+from calendar_hub.store.models import Group
 
 THEN = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)
 

@@ -19,12 +19,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub import accounts, cli, clock
+from calendar_hub import cli, clock
+from calendar_hub.console import accounts
 from calendar_hub.errors import ConfigError
-from calendar_hub.models import AuditEntry, Feed, Group
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.places import resolver
-from calendar_hub.refresh import refresh
 from calendar_hub.settings import Settings
+from calendar_hub.store.models import AuditEntry, Feed, Group
 from calendar_hub.web.app import create_app
 from calendar_hub.web.present import when
 from tests.feedserver import FeedServer

@@ -1,4 +1,4 @@
-"""Coverage of a week of action: the counts and gaps (calendar_hub/coverage.py), the charts, the page and exports."""
+"""Coverage of a week of action: counts and gaps (calendar_hub/console/coverage.py), charts, the page, exports."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
-from calendar_hub import console, coverage
 from calendar_hub.catalogue import Catalogue, GroupInfo, WeekInfo, home_place
-from calendar_hub.listing import GroupRef, Listing
+from calendar_hub.catalogue.listing import GroupRef, Listing
+from calendar_hub.console import coverage
+from calendar_hub.console import groups as console
 from calendar_hub.publish.api import listing_to_dict
-from calendar_hub.web.admin_coverage import bar_chart, contact_link
+from calendar_hub.web.console.coverage import bar_chart, contact_link
 from tests.factories import LONDON, london, make_group, make_listing, utc
 from tests.hubdata import HubData
 from tests.test_console import client, people, sign_in  # noqa: F401  (fixtures)

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from calendar_hub import db, store
+from calendar_hub import store
 from calendar_hub.cli import main
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
+from calendar_hub.store import engine as db
 from tests.feedserver import FeedServer
 
 DATA = Path(__file__).parent / "data"

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from calendar_hub.discover import MAX_FETCHES, Discovery, classify, discover, known_shapes, links_in_page
-from calendar_hub.discover.page import scan
-from calendar_hub.discover.search import NOT_AN_ADDRESS, _tidy
-from calendar_hub.discover.shapes import platform_shapes
-from calendar_hub.fetch import Limits, make_client
+from calendar_hub.ingest.discover import MAX_FETCHES, Discovery, classify, discover, known_shapes, links_in_page
+from calendar_hub.ingest.discover.page import scan
+from calendar_hub.ingest.discover.search import NOT_AN_ADDRESS, _tidy
+from calendar_hub.ingest.discover.shapes import platform_shapes
+from calendar_hub.ingest.fetch import Limits, make_client
 from calendar_hub.settings import Settings
 from tests.feedserver import FeedServer
 

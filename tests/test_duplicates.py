@@ -14,12 +14,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub import duplicates, store
-from calendar_hub.duplicates import Entry, Source, suspected
+from calendar_hub import store
+from calendar_hub.catalogue.merge import NO_DECISIONS, Decisions, pair
+from calendar_hub.console import duplicates
+from calendar_hub.console.duplicates import Entry, Source, suspected
 from calendar_hub.errors import ConfigError
-from calendar_hub.merge import NO_DECISIONS, Decisions, pair
-from calendar_hub.models import AuditEntry, MergeDecision
 from calendar_hub.settings import Settings
+from calendar_hub.store.models import AuditEntry, MergeDecision
 from tests.factories import LONDON, london, make_listing, many_listings
 from tests.feedserver import FeedServer
 from tests.hubdata import HubData

@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from calendar_hub import store
-from calendar_hub.models import Feed
+from calendar_hub.ingest.refresh import RefreshReport, refresh
 from calendar_hub.places import km_between
-from calendar_hub.refresh import RefreshReport, refresh
 from calendar_hub.settings import Settings
+from calendar_hub.store.models import Feed
 from calendar_hub.web.app import create_app
 from tests.feedserver import FeedServer
 from tests.hubdata import HubData, moved_hub, served

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from calendar_hub import clock, store
-from calendar_hub.models import Event, Feed
-from calendar_hub.refresh import refresh
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
+from calendar_hub.store.models import Event, Feed
 from tests.feedserver import FeedServer
 from tests.hubdata import moved_hub, served
 

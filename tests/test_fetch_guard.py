@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from calendar_hub.errors import FetchError
-from calendar_hub.fetch import Fetched, Limits, fetch, make_client, public_address
+from calendar_hub.ingest.fetch import Fetched, Limits, fetch, make_client, public_address
 from calendar_hub.settings import Settings
 
 LIMITS = Limits(connect=2, read=2, total=5, max_bytes=100_000, max_redirects=5)

@@ -9,11 +9,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from calendar_hub import db, store
-from calendar_hub.models import Event, Feed
-from calendar_hub.refresh import refresh
+from calendar_hub import store
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 from calendar_hub.settings import Settings
+from calendar_hub.store import engine as db
+from calendar_hub.store.models import Event, Feed
 from tests.factories import utc
 from tests.feedserver import FeedServer
 

@@ -25,11 +25,11 @@ from starlette.testclient import TestClient
 
 from calendar_hub import clock, store
 from calendar_hub.errors import ConfigError
-from calendar_hub.models import PlaceLookup
-from calendar_hub.places.geocode import geocode_pending, geocoded, lookup_key
-from calendar_hub.refresh import refresh
+from calendar_hub.ingest.geocode import geocode_pending, geocoded, lookup_key
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 from calendar_hub.settings import Settings
+from calendar_hub.store.models import PlaceLookup
 from calendar_hub.web.app import create_app
 from tests.feedserver import FeedServer
 
@@ -264,8 +264,8 @@ def test_a_misconfigured_geocoder_refuses_to_start(engine: Engine, geocoding: Se
 # One hub process: reads its settings from the environment, warms up, waits for "go", looks up its lines.
 PROCESS = """
 import asyncio, os, sys
-from calendar_hub.db import make_engine
-from calendar_hub.places.geocode import geocode_pending, make_geocoder, needs_lookup
+from calendar_hub.store.engine import make_engine
+from calendar_hub.ingest.geocode import geocode_pending, make_geocoder, needs_lookup
 from calendar_hub.settings import Settings
 
 settings = Settings.from_env(os.environ)
@@ -381,7 +381,7 @@ def test_a_refresh_with_the_geocoder_off_sends_nothing(engine: Engine, settings:
 def test_a_failing_geocoder_never_fails_the_refresh(engine: Engine, geocoding: Settings, feed_server: FeedServer,
                                                    nominatim: FakeNominatim, caplog: pytest.LogCaptureFixture) -> None:
     served_group(engine, feed_server, calendar(FORGE))
-    with caplog.at_level(logging.ERROR, logger="calendar_hub.refresh"):
+    with caplog.at_level(logging.ERROR, logger="calendar_hub.ingest.refresh"):
         report = asyncio.run(refresh(engine, geocoding.replace(geocoder_user_agent=""), due_only=False))
     assert report.count("stored") == 1
     assert "the geocoder failed" in caplog.text and "USER_AGENT" in caplog.text

@@ -16,10 +16,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub import accounts, clock, console, joining
-from calendar_hub.models import AuditEntry, Feed, Group, JoinRequest
-from calendar_hub.refresh import refresh
+from calendar_hub import clock
+from calendar_hub.console import accounts, joining
+from calendar_hub.console import groups as console
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
+from calendar_hub.store.models import AuditEntry, Feed, Group, JoinRequest
 from calendar_hub.web.app import create_app
 from tests.feedserver import FeedServer
 from tests.hubdata import HubData

@@ -16,9 +16,9 @@ from starlette.testclient import TestClient
 
 from calendar_hub import store
 from calendar_hub.catalogue import Catalogue, WeekInfo
-from calendar_hub.hub import Hub
-from calendar_hub.listing import Listing
-from calendar_hub.refresh import refresh
+from calendar_hub.catalogue.hub import Hub
+from calendar_hub.catalogue.listing import Listing
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
 from tests.factories import LONDON, make_group, make_listing

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from calendar_hub.merge import NO_DECISIONS, Candidate, Decisions, clusters, fold, likeness, pair, similar
+from calendar_hub.catalogue.merge import NO_DECISIONS, Candidate, Decisions, clusters, fold, likeness, pair, similar
 
 SIX_PM = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-import calendar_hub.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from calendar_hub.db import alembic_config, make_engine
+import calendar_hub.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from calendar_hub.store.engine import alembic_config, make_engine
 
 
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:

@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from calendar_hub import cli, store
-from calendar_hub.models import AuditEntry, Group, Week
-from calendar_hub.refresh import refresh
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.registry import read_registry
 from calendar_hub.settings import Settings
+from calendar_hub.store.models import AuditEntry, Group, Week
 from tests.feedserver import FeedServer
 from tests.hubdata import HubData, moved_hub, served
 from tests.test_console import client, people, post, sign_in, token  # noqa: F401  (fixtures)

@@ -25,12 +25,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from calendar_hub import clock, store
-from calendar_hub.models import Event, Feed
-from calendar_hub.refresh import refresh
+from calendar_hub.ingest.refresh import refresh
+from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult, parse_body
+from calendar_hub.ingest.sources.ics import MAX_OCCURRENCES_PER_SERIES
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 from calendar_hub.settings import Settings
-from calendar_hub.sources import EventIn, ParseContext, ParseResult, parse_body
-from calendar_hub.sources.ics import MAX_OCCURRENCES_PER_SERIES
+from calendar_hub.store.models import Event, Feed
 from tests.feedserver import FeedServer
 
 PRODUCERS = Path(__file__).parent / "data" / "producers"

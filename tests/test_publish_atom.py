@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import feedparser
 import pytest
 
-from calendar_hub.listing import Listing
+from calendar_hub.catalogue.listing import Listing
 from calendar_hub.publish.atom import build_atom, when
 from tests.factories import london, make_group, make_listing, many_listings
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from calendar_hub.listing import Listing
+from calendar_hub.catalogue.listing import Listing
 from calendar_hub.publish.ics import build_calendar, describe
 from tests.factories import london, make_listing
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from calendar_hub.listing import Listing
+from calendar_hub.catalogue.listing import Listing
 from calendar_hub.publish.ics import PRODID, build_calendar, describe, duration, fold, text, uri
 from tests.factories import london, make_group, make_listing, many_listings
 

@@ -1,4 +1,4 @@
-"""Tests for calendar_hub.sanitize: what reaches a page is safe, what reaches plain text reads well."""
+"""Tests for calendar_hub.ingest.sanitize: what reaches a page is safe, what reaches plain text reads well."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ import re
 
 import pytest
 
-from calendar_hub.sanitize import ALLOWED_TAGS, clean_html, clean_url, looks_like_html, text_to_html, to_html, to_text
+from calendar_hub.ingest.sanitize import (
+    ALLOWED_TAGS,
+    clean_html,
+    clean_url,
+    looks_like_html,
+    text_to_html,
+    to_html,
+    to_text,
+)
 
 REL = 'rel="noopener nofollow ugc"'
 

@@ -1,4 +1,4 @@
-"""Tests for calendar_hub.sources.eventpage: events read from real-shaped event pages, and hostile pages survived."""
+"""Tests for calendar_hub.ingest.sources.eventpage: events read from real-shaped event pages; hostile pages survived."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from calendar_hub.sources import UNTITLED, EventIn, ParseContext
-from calendar_hub.sources.eventpage import MAX_BYTES, MAX_EVENTS, events_from_page
+from calendar_hub.ingest.sources import UNTITLED, EventIn, ParseContext
+from calendar_hub.ingest.sources.eventpage import MAX_BYTES, MAX_EVENTS, events_from_page
 from tests.factories import LONDON, parse_context, utc
 
 DATA = Path(__file__).parent / "data" / "eventpages"
@@ -318,7 +318,8 @@ def test_page_in_windows_1252_is_decoded() -> None:
 
 
 def test_module_import_leaves_the_heavy_libraries_unloaded() -> None:
-    code = "import sys, calendar_hub.sources.eventpage; print(sorted({'extruct', 'mf2py', 'bs4'} & set(sys.modules)))"
+    code = ("import sys, calendar_hub.ingest.sources.eventpage; "
+            "print(sorted({'extruct', 'mf2py', 'bs4'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parent.parent)
     assert out.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""Tests for calendar_hub.sources.ics: real-shaped exports in, occurrences in UTC out."""
+"""Tests for calendar_hub.ingest.sources.ics: real-shaped exports in, occurrences in UTC out."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import recurring_ical_events
 
 from calendar_hub.errors import ParseError
-from calendar_hub.sources import EventIn, ParseContext, ParseResult, ics, parse_body
-from calendar_hub.sources._ics_event import lenient_duration
+from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult, ics, parse_body
+from calendar_hub.ingest.sources._ics_event import lenient_duration
 from tests.factories import parse_context, utc
 
 DATA = Path(__file__).parent / "data" / "ics"
@@ -460,7 +460,7 @@ def test_synology_week_long_duration_is_seven_days() -> None:
 
 
 def test_outlook_time_zones_from_1601_start_in_2000_and_keep_their_times() -> None:
-    from calendar_hub.sources._ics_load import recent_onsets
+    from calendar_hub.ingest.sources._ics_load import recent_onsets
 
     text = (DATA / "outlook_gmt_standard_time.ics").read_text()
     moved = recent_onsets(text)
@@ -474,7 +474,7 @@ def test_outlook_time_zones_from_1601_start_in_2000_and_keep_their_times() -> No
 
 
 def test_time_zone_observances_with_an_end_are_left_as_written() -> None:
-    from calendar_hub.sources._ics_load import recent_onsets
+    from calendar_hub.ingest.sources._ics_load import recent_onsets
 
     text = ("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Old rules\nBEGIN:DAYLIGHT\nDTSTART:19670430T020000\n"
             "RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=-1SU;UNTIL=19730429T070000Z\nTZOFFSETFROM:-0500\nTZOFFSETTO:-0400\n"

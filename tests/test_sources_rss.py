@@ -1,4 +1,4 @@
-"""Tests for calendar_hub.sources.rss: feeds that say when their events happen, and feeds that do not."""
+"""Tests for calendar_hub.ingest.sources.rss: feeds that say when their events happen, and feeds that do not."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calendar_hub.errors import ParseError
-from calendar_hub.sources import EventIn, ParseContext, ParseResult, parse_body, rss
+from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult, parse_body, rss
 from tests.factories import parse_context, utc
 
 DATA = Path(__file__).parent / "data" / "rss"

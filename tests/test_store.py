@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from calendar_hub import store
-from calendar_hub.models import Feed, Group, Week
+from calendar_hub.store.models import Feed, Group, Week
 from tests.hubdata import moved_hub
 
 

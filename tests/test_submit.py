@@ -14,13 +14,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub import clock, store, submissions
+from calendar_hub import clock, store
+from calendar_hub.console import submissions
 from calendar_hub.errors import ConfigError
-from calendar_hub.fetch import fetch
 from calendar_hub.identity import published_uid
-from calendar_hub.models import AuditEntry, Event, Feed, Group, SubmittedEvent, Week
-from calendar_hub.refresh import refresh
+from calendar_hub.ingest.fetch import fetch
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
+from calendar_hub.store.models import AuditEntry, Event, Feed, Group, SubmittedEvent, Week
 from tests.feedserver import FeedServer
 from tests.hubdata import HubData, served
 from tests.test_console import client, people, post, sign_in, token  # noqa: F401  (fixtures and helpers)
@@ -370,7 +371,7 @@ def test_a_refresh_never_fetches_a_submitted_feed_and_keeps_its_event_and_uid(
         fetched.append(url)
         return await fetch(client, url, **kwargs)
 
-    monkeypatch.setattr("calendar_hub.refresh.fetch", spying)
+    monkeypatch.setattr("calendar_hub.ingest.refresh.fetch", spying)
     report = asyncio.run(refresh(engine, settings, due_only=False))
     assert len(fetched) == 3 and not any(url.startswith("submitted:") for url in fetched)
     assert not any(job.origin == "submitted" for job, _outcome in report.outcomes)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from calendar_hub import store
-from calendar_hub.refresh import refresh
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
 from tests.hubdata import moved_hub
@@ -88,7 +88,7 @@ def test_a_running_app_sees_what_another_process_stored(client: TestClient, engi
 
 def test_the_events_api_pages_with_a_next_link(tmp_path: Path, engine: Engine, settings: Settings,
                                                client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from calendar_hub.web import feeds
+    from calendar_hub.web.public import outputs as feeds
 
     with Session(engine) as session:
         store.apply_registry(moved_hub(tmp_path).registry, session=session)

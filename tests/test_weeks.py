@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from calendar_hub.weeks import Verdict, WeekRule, explain, selectors, weeks_of
+from calendar_hub.catalogue.weeks import Verdict, WeekRule, explain, selectors, weeks_of
 
 LONDON = ZoneInfo("Europe/London")
 WEEK = WeekRule.of("ct", date(2026, 12, 5), date(2026, 12, 13), ["#CT4R", "TogetherWithRefugees"], [], LONDON)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
-from calendar_hub.listing import Listing
+from calendar_hub.catalogue.listing import Listing
 
 
 def listing_to_dict(listing: Listing, *, base_url: str) -> dict[str, Any]:

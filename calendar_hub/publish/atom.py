@@ -10,7 +10,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from calendar_hub import __version__
-from calendar_hub.listing import Listing
+from calendar_hub.catalogue.listing import Listing
 from calendar_hub.publish.api import days, group_url, in_order
 
 ATOM = "http://www.w3.org/2005/Atom"

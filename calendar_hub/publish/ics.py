@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
-from calendar_hub.listing import Listing
+from calendar_hub.catalogue.listing import Listing
 from calendar_hub.publish.api import as_utc, days, group_url, in_order
 
 PRODID = "-//Calendar Hub//Calendar Hub 0.1//EN"

@@ -22,14 +22,20 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from calendar_hub.hub import Hub
-from calendar_hub.refresh import refresh
+from calendar_hub.catalogue.hub import Hub
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
-from calendar_hub.web import admin, admin_coverage, admin_moderation, admin_preview, admin_weeks, feeds, join, pages
-from calendar_hub.web import admin_duplicates as duplicates
-from calendar_hub.web import submit as sending
-from calendar_hub.web.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
+from calendar_hub.web.console import coverage as admin_coverage
+from calendar_hub.web.console import dashboard as admin
+from calendar_hub.web.console import duplicates
+from calendar_hub.web.console import moderation as admin_moderation
+from calendar_hub.web.console import preview as admin_preview
+from calendar_hub.web.console import weeks as admin_weeks
+from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.present import json_ld, machine_time, when
+from calendar_hub.web.public import join, pages
+from calendar_hub.web.public import outputs as feeds
+from calendar_hub.web.public import submit as sending
 
 log = logging.getLogger(__name__)
 BACKGROUND_PAUSE = 60.0

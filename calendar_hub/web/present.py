@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from calendar_hub.listing import Listing
+from calendar_hub.catalogue.listing import Listing
 
 UNKNOWN_REGION = "Region not given"
 UNKNOWN_TOWN = "Place not given"

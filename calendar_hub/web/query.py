@@ -11,7 +11,7 @@ from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
 from calendar_hub.catalogue import Catalogue, Near
-from calendar_hub.listing import Listing
+from calendar_hub.catalogue.listing import Listing
 from calendar_hub.places import Place, resolver
 
 DEFAULT_KM = 10.0

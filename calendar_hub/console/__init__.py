@@ -1,0 +1,1 @@
+"""The organisers' domain, without the web: groups and feeds, accounts, joining, submissions, planning, and more."""

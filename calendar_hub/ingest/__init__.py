@@ -1,0 +1,1 @@
+"""Ingest: registry -> fetch -> parse -> store (refresh, the parsers, discovery, following links, geocoding)."""

@@ -1,0 +1,365 @@
+"""Refreshing feeds: lease due feeds, fetch them concurrently, parse on every core, store in batches.
+
+    claim (store) -> fetch (async, bounded) -> unchanged? (304 / same hash) -> parse (process pool)
+                  -> judge (broken or empty bodies keep the last good copy) -> record (store, batched)
+
+Nothing here deletes events except a successful parse of a whole body, so a server error, a
+time-out, a truncated or garbled body, or a process killed mid-refresh never loses an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import hashlib
+import logging
+import multiprocessing
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from calendar_hub import clock, store
+from calendar_hub.errors import FeedError
+from calendar_hub.identity import content_hash
+from calendar_hub.ingest.fetch import Limits, fetch, make_client
+from calendar_hub.ingest.follow import PAGE_KEPT, PageFollower
+from calendar_hub.ingest.geocode import geocode_pending
+from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult, parse_body, sniff, summary
+from calendar_hub.settings import Settings
+from calendar_hub.store import FeedJob, FeedOutcome, lookups
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+# Bump when parsing changes, so that unchanged bodies are parsed again with the new code.
+PARSER_VERSION = "2"
+# An unchanged body is still parsed again after this long, so the expansion window moves on.
+REPARSE_AFTER = timedelta(hours=20)
+FETCH_LOG_KEPT = timedelta(days=90)
+BATCH_OUTCOMES = 50
+BATCH_SECONDS = 0.25
+GEOCODE_PER_RUN = 50    # lines looked up online per refresh at most (a minute at Nominatim's one a second)
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    """What one refresh did, feed by feed."""
+
+    outcomes: list[tuple[FeedJob, FeedOutcome]] = field(default_factory=list)
+    seconds: float = 0.0
+    events_changed: int = 0
+
+    def count(self, kind: str) -> int:
+        return sum(1 for _job, outcome in self.outcomes if outcome.kind == kind)
+
+
+def body_hash(body: bytes) -> str:
+    """The content hash that lets an unchanged body skip parsing."""
+    return hashlib.sha256(PARSER_VERSION.encode() + b"\0" + body).hexdigest()
+
+
+def looks_truncated(body: bytes, kind: str) -> bool:
+    """Whether a body stops before its end: an ICS without END:VCALENDAR, a feed without its closing tag."""
+    tail = body[-4096:].rstrip().lower()
+    if kind == "ical":
+        return not tail.endswith(b"end:vcalendar")
+    if kind == "jsonfeed":
+        return not tail.endswith(b"}")
+    return not (tail.endswith(b"</rss>") or tail.endswith(b"</feed>") or tail.endswith(b"</rdf:rdf>"))
+
+
+def has_items(body: bytes, kind: str) -> bool:
+    """Whether a body holds any event or item at all (before any window or parsing)."""
+    lowered = body.lower()
+    if kind == "ical":
+        return b"begin:vevent" in lowered
+    if kind == "jsonfeed":
+        return b'"url"' in lowered
+    return b"<item" in lowered or b"<entry" in lowered
+
+
+def size_words(size: int) -> str:
+    """A body's size for people: "512 KB", "740 bytes"."""
+    return f"{size // 1024} KB" if size >= 1024 else f"{size} bytes"
+
+
+def judge(job: FeedJob, body: bytes, kind: str, result: ParseResult) -> str:
+    """Why a parsed body must not replace the feed's events, or "" when it may.
+
+    A body cut off before its end, or a feed that had events and now parses to none while its
+    body is broken or suspicious (items were skipped, or it holds no item at all), keeps the last
+    good copy.  A calendar whose events all moved out of the window (or that the group emptied on
+    purpose, leaving its items) is taken at its word.  With nothing stored yet, nothing can be lost:
+    the complete events of a cut-off body are better than none.
+    """
+    if looks_truncated(body, kind) and (job.events_stored or not result.events):
+        return f"the file is cut off after {size_words(len(body))}; keeping the last good copy"
+    if not result.events and job.events_stored:
+        if result.skipped:
+            return (f"none of the {result.skipped} items could be read; keeping the last good copy")
+        if not has_items(body, kind):
+            return "the feed came back with no events at all; keeping the last good copy"
+    return ""
+
+
+# The ICS parser resets icalendar's process-wide time-zone cache: one parse at a time per process.
+_PARSE_LOCK = threading.Lock()
+
+
+def parse_in_worker(body: bytes, kind: str, url: str, zone: str, start: datetime,
+                    end: datetime) -> tuple[ParseResult, list[str]] | str:
+    """Parse in a worker process (or thread): the result and its events' content hashes, computed
+    there to spare the process that writes to the database; a FeedError comes back as its message."""
+    context = ParseContext(url=url, zone=ZoneInfo(zone), window_start=start, window_end=end)
+    with _PARSE_LOCK:
+        try:
+            result = parse_body(body, kind=kind, context=context)
+        except FeedError as e:
+            return str(e)
+    return result, [content_hash(event) for event in result.events]
+
+
+def read_page_in_worker(html: bytes, url: str, zone: str, start: datetime, end: datetime) -> list[EventIn]:
+    """The events on a linked event page (schema.org Event, h-event), read in a worker process (or thread)."""
+    from calendar_hub.ingest.sources.eventpage import events_from_page
+
+    context = ParseContext(url=url, zone=ZoneInfo(zone), window_start=start, window_end=end)
+    return events_from_page(html, url=url, context=context)
+
+
+class Refresher:
+    """One refresh run: holds the client, the parse pool and the batch writer."""
+
+    def __init__(self, engine: Engine, settings: Settings, *, client: httpx.AsyncClient | None = None,
+                 on_done: Callable[[FeedJob, FeedOutcome], None] | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.client = client
+        self.on_done = on_done
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.limits = Limits.from_settings(settings)
+        self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + 120)
+        self.pool: concurrent.futures.Executor | None = None
+        self.guarded: httpx.AsyncClient | None = None   # for links found inside feeds: they come from the web
+        self.queue: asyncio.Queue[tuple[FeedJob, FeedOutcome] | None] = asyncio.Queue()
+        self.report = RefreshReport()
+
+    async def run(self, *, due_only: bool = True, feed_ids: list[int] | None = None) -> RefreshReport:
+        """Refresh the due feeds (or all, or the given ones) and return what happened."""
+        started = time.perf_counter()
+        now = clock.now()
+        jobs = await asyncio.to_thread(self._claim, now, due_only, feed_ids)
+        if not jobs:
+            return self.report
+        own_client = self.client is None
+        client = self.client or make_client(self.settings)
+        writer = asyncio.create_task(self._write())
+        gate = asyncio.Semaphore(max(self.settings.fetch_concurrency, 1))
+        try:
+            await asyncio.gather(*(self._one(client, gate, job) for job in jobs))
+        finally:
+            await self.queue.put(None)
+            await writer
+            if own_client:
+                await client.aclose()
+            if self.guarded is not None:
+                await self.guarded.aclose()
+            if self.pool is not None:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+            await asyncio.to_thread(self._release)
+        if self.settings.geocoder:
+            await self._geocode()
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _claim(self, now: datetime, due_only: bool, feed_ids: list[int] | None) -> list[FeedJob]:
+        with Session(self.engine) as session:
+            return store.claim_feeds(session=session, owner=self.owner, now=now, lease_for=self.lease_for,
+                                     due_only=due_only, feed_ids=feed_ids)
+
+    async def _geocode(self) -> None:
+        """Look up online the location lines of feeds stored in this run; a failure is logged, never raised."""
+        changed = [job.id for job, outcome in self.report.outcomes if outcome.kind == "stored"]
+        if not changed:
+            return
+        try:
+            lines = await asyncio.to_thread(self._location_lines, changed)
+            await geocode_pending(self.engine, self.settings, lines=lines, limit=GEOCODE_PER_RUN)
+        except Exception:  # noqa: BLE001  (the geocoder is an extra: it must never cost a refresh)
+            log.exception("the geocoder failed; its lines stay unplaced until a later refresh")
+
+    def _location_lines(self, feed_ids: list[int]) -> list[str]:
+        with Session(self.engine) as session:
+            return lookups.location_lines(feed_ids, session=session)
+
+    def _release(self) -> None:
+        with Session(self.engine) as session:
+            store.release_leases(session=session, owner=self.owner)
+            store.prune_fetch_log(session=session, older_than=clock.now() - FETCH_LOG_KEPT)
+            store.prune_linked_pages(session=session, older_than=clock.now() - PAGE_KEPT)
+
+    async def _one(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, job: FeedJob) -> None:
+        if job.origin != "registry":  # an address that arrived through the web: SSRF-guarded on every fetch
+            client = self._guarded_client()
+        async with gate:
+            outcome = await self._outcome(client, job)
+        await self.queue.put((job, outcome))
+
+    async def _outcome(self, client: httpx.AsyncClient, job: FeedJob) -> FeedOutcome:
+        at = clock.now()
+        try:
+            fetched = await fetch(client, job.url, limits=self.limits, etag=job.etag,
+                                  last_modified=job.last_modified, allow_files=job.origin == "registry")
+        except FeedError as e:
+            return FeedOutcome(job.id, "failed", at, http_status=e.status, error=str(e))
+        outcome = functools.partial(
+            FeedOutcome, job.id, at=at, http_status=None if job.url.startswith("file:") else fetched.status,
+            etag=fetched.etag, last_modified=fetched.last_modified, duration_ms=fetched.duration_ms)
+        if fetched.body is None:
+            return outcome(kind="not_modified")
+        body = fetched.body
+        digest = body_hash(body)
+        fresh = job.parsed_at is not None and at - job.parsed_at < REPARSE_AFTER
+        if digest == job.content_hash and fresh:
+            return outcome(kind="unchanged", bytes=len(body))
+        try:
+            kind = job.kind or sniff(body)
+        except FeedError as e:
+            return outcome(kind="failed", error=str(e), bytes=len(body))
+        parsed = await self._parse(body, kind, job.url, at)
+        if isinstance(parsed, str):
+            return outcome(kind="failed", error=parsed, bytes=len(body))
+        result, hashes = parsed
+        if result.linked:
+            hashes.extend(content_hash(event) for event in await self._follow(result, at))
+        notice = summary(result, kind=kind, days=self.settings.window_future_days)
+        reason = judge(job, body, kind, result)
+        if reason:
+            return outcome(kind="kept", error=reason, skipped=result.skipped, problems=result.problems,
+                           notice=notice, bytes=len(body))
+        if looks_truncated(body, kind):
+            # Stored for want of anything better, and parsed again next time (no content hash).
+            notice = "; ".join(filter(None, [f"the file is cut off after {size_words(len(body))}; "
+                                             f"only the {len(result.events)} complete events before the cut "
+                                             "were read", notice]))
+            digest = ""
+        return outcome(kind="stored", content_hash=digest, events=result.events, hashes=hashes,
+                       found=len(result.events), skipped=result.skipped, problems=result.problems, notice=notice,
+                       bytes=len(body))
+
+    async def _parse(self, body: bytes, kind: str, url: str, at: datetime) -> tuple[ParseResult, list[str]] | str:
+        try:
+            return await self._in_pool(parse_in_worker, body, kind, url, *self._window(at))
+        except Exception as e:  # noqa: BLE001  (a parser bug must cost one feed, not the refresh)
+            log.exception("parser failed on %s", url)
+            return f"the hub could not read this feed ({type(e).__name__}); the organisers have been told"
+
+    async def _follow(self, result: ParseResult, at: datetime) -> list[EventIn]:
+        """Read the pages that dateless items link to; returns the events added to `result`."""
+        if self.settings.follow_links <= 0:
+            for item in result.linked:
+                result.skip(f'skipped "{item.title}": it had no event date', "it had no event date")
+            result.linked = []
+            return []
+        guarded = self._guarded_client()
+
+        async def read(html: bytes, url: str) -> list[EventIn] | str:
+            try:
+                events: list[EventIn] = await self._in_pool(read_page_in_worker, html, url, *self._window(at))
+            except Exception as e:  # noqa: BLE001  (one odd page must not cost the feed)
+                log.exception("event page reader failed on %s", url)
+                return f"the page could not be read ({type(e).__name__})"
+            return events
+
+        follower = PageFollower(self.engine, guarded, self.limits, per_feed=self.settings.follow_links,
+                                read=read)
+        return await follower.follow(result, at=at)
+
+    def _guarded_client(self) -> httpx.AsyncClient:
+        if self.guarded is None:
+            self.guarded = make_client(self.settings, guarded=True)
+        return self.guarded
+
+    def _window(self, at: datetime) -> tuple[str, datetime, datetime]:
+        settings = self.settings
+        return (settings.timezone, at - timedelta(days=settings.window_past_days),
+                at + timedelta(days=settings.window_future_days))
+
+    async def _in_pool(self, function: Callable[..., _T], *args: object) -> _T:
+        """Run `function(*args)` in the parse pool; if a worker dies, in a thread for the rest of the run."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool(), function, *args)
+        except BrokenProcessPool:
+            # A worker died (out of memory on a hostile body, say): parse the rest of this run in a thread.
+            log.warning("a parse worker died; parsing in-process for the rest of this refresh")
+            if isinstance(self.pool, concurrent.futures.ProcessPoolExecutor):
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+            return await loop.run_in_executor(self.pool, function, *args)
+
+    def _pool(self) -> concurrent.futures.Executor:
+        if self.pool is None:
+            workers = self.settings.parse_workers or os.cpu_count() or 1
+            if workers <= 1:
+                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+            else:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["calendar_hub.ingest.sources.ics", "calendar_hub.ingest.sources.rss"])
+                self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return self.pool
+
+    async def _write(self) -> None:
+        """Write outcomes in batches: one transaction per batch keeps an unchanged refresh cheap."""
+        done = False
+        while not done:
+            item = await self.queue.get()
+            if item is None:
+                break
+            batch = [item]
+            deadline = time.monotonic() + BATCH_SECONDS
+            while len(batch) < BATCH_OUTCOMES:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    break
+                try:
+                    nxt = await asyncio.wait_for(self.queue.get(), timeout)
+                except TimeoutError:
+                    break
+                if nxt is None:
+                    done = True
+                    break
+                batch.append(nxt)
+            self.report.events_changed += await asyncio.to_thread(self._record, [o for _j, o in batch])
+            for job, outcome in batch:
+                # Stored: let them go, a refresh of 100,000 events must stay small.
+                outcome.events, outcome.hashes = [], []
+                self.report.outcomes.append((job, outcome))
+                if self.on_done is not None:
+                    self.on_done(job, outcome)
+
+    def _record(self, outcomes: list[FeedOutcome]) -> int:
+        with Session(self.engine) as session:
+            return store.record_outcomes(outcomes, session=session, owner=self.owner,
+                                         refresh_interval=timedelta(seconds=self.settings.refresh_interval))
+
+
+async def refresh(engine: Engine, settings: Settings, *, due_only: bool = True, feed_ids: list[int] | None = None,
+                  client: httpx.AsyncClient | None = None,
+                  on_done: Callable[[FeedJob, FeedOutcome], None] | None = None) -> RefreshReport:
+    """Refresh due feeds (all with `due_only=False`); see `Refresher`."""
+    return await Refresher(engine, settings, client=client, on_done=on_done).run(due_only=due_only,
+                                                                                  feed_ids=feed_ids)

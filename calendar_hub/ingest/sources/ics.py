@@ -1,0 +1,186 @@
+"""ICS (RFC 5545) calendars to EventIns: `parse(data, *, context) -> ParseResult`; raises ParseError.
+
+The body is decoded and parsed whole (or salvaged component by component, see `_ics_load`),
+then read one series (one UID) at a time: a single event takes a fast path; a series with
+RRULE, RDATE or RECURRENCE-ID overrides is expanded over the window by recurring-ical-events,
+and a series that fails costs only itself.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import recurring_ical_events
+import x_wr_timezone
+from icalendar import Calendar, Component
+from icalendar.prop import vBroken, vDDDTypes, vRecur
+from icalendar.timezone import tzp
+
+from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult
+from calendar_hub.ingest.sources._ics_event import (
+    EventReader,
+    Unusable,
+    recurrence_id_text,
+    repair,
+    sequence_of,
+    stamp_of,
+    title_of,
+    to_utc,
+    uid_of,
+)
+from calendar_hub.ingest.sources._ics_load import check_is_calendar, decode, describe, load_calendars, note
+
+MAX_OCCURRENCES_PER_SERIES = 1000
+# Expansion runs on a window widened by a day, then every occurrence is checked exactly in UTC:
+# recurring-ical-events compares floating times and dates as if they were in the window's zone.
+_SLACK = timedelta(days=1)
+_TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY"})
+
+
+def parse(data: bytes, *, context: ParseContext) -> ParseResult:
+    """Read an ICS body into the occurrences inside the context's window; raises ParseError if unreadable."""
+    result = ParseResult()
+    text = decode(data)
+    check_is_calendar(text, context)
+    with warnings.catch_warnings():
+        # icalendar warns about guessed TZIDs and deprecated forms; the feed's state reports problems.
+        warnings.simplefilter("ignore")
+        emitted: set[tuple[str, str]] = set()
+        for calendar in load_calendars(text, context, result):
+            _read_calendar(calendar, context, result, emitted)
+    return result
+
+
+def _read_calendar(calendar: Calendar, context: ParseContext, result: ParseResult,
+                   emitted: set[tuple[str, str]]) -> None:
+    """Group one calendar's VEVENTs by UID and read each series."""
+    x_wr_zone = _x_wr_zone(calendar, context, result)
+    reader = EventReader(context, x_wr_zone or context.zone)
+    series: dict[str, tuple[list[Component], list[Component]]] = {}
+    for component in calendar.subcomponents:
+        if component.name != "VEVENT":  # VTODO, VJOURNAL, VFREEBUSY, VTIMEZONE: not events
+            continue
+        repair(component, context.zone, result)
+        masters, overrides = series.setdefault(uid_of(component), ([], []))
+        (overrides if "RECURRENCE-ID" in component else masters).append(component)
+    for uid, (masters, overrides) in series.items():
+        master = _newest(masters, result) if masters else None
+        if master is not None and not overrides and "RRULE" not in master and "RDATE" not in master:
+            _emit_single(reader, master, uid, result, emitted)
+        else:
+            _emit_series(reader, master, overrides, uid, x_wr_zone, result, emitted)
+
+
+def _x_wr_zone(calendar: Calendar, context: ParseContext, result: ParseResult) -> Any:
+    """The zone Google names in X-WR-TIMEZONE for floating times, or None (unknown zones are reported)."""
+    value = calendar.get("X-WR-TIMEZONE")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    name = str(value).strip() if value is not None else ""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = tzp.timezone(name)  # Windows names and vendor prefixes
+        if zone is None:
+            note(result, f"X-WR-TIMEZONE {name!r} is not a known time zone; "
+                         f"times without a zone were read as {context.zone.key} time")
+        return zone
+
+
+def _future_shifts(overrides: list[Component], zone: Any) -> dict[str, timedelta]:
+    """For each THISANDFUTURE override (by its RECURRENCE-ID text), how far it moved the instances."""
+    shifts: dict[str, timedelta] = {}
+    for override in overrides:
+        original, start = override.get("RECURRENCE-ID"), override.get("DTSTART")
+        if (isinstance(original, vDDDTypes) and isinstance(start, vDDDTypes)
+                and str(original.params.get("RANGE", "")).upper() == "THISANDFUTURE"
+                and isinstance(original.dt, datetime) and isinstance(start.dt, datetime)):
+            shifts[recurrence_id_text(original.dt, zone)] = to_utc(start.dt, zone) - to_utc(original.dt, zone)
+    return shifts
+
+
+def _newest(masters: list[Component], result: ParseResult) -> Component:
+    """Of VEVENTs sharing a UID without RECURRENCE-ID (a producer bug), the highest SEQUENCE, then DTSTAMP."""
+    if len(masters) == 1:
+        return masters[0]
+    # RFC 5546 2.1.5: SEQUENCE, then DTSTAMP, orders revisions; on a tie the later one in the file wins.
+    ranked = max(enumerate(masters), key=lambda pair: (sequence_of(pair[1]), stamp_of(pair[1]), pair[0]))
+    note(result, f'"{title_of(ranked[1])}" appears {len(masters)} times with the same UID; kept the newest')
+    return ranked[1]
+
+
+def _emit(event: EventIn | None, result: ParseResult, emitted: set[tuple[str, str]]) -> None:
+    if event is None:
+        return
+    key = (event.source_uid, event.recurrence_id)
+    if key not in emitted:
+        emitted.add(key)
+        result.events.append(event)
+
+
+def _emit_single(reader: EventReader, component: Component, uid: str, result: ParseResult,
+                 emitted: set[tuple[str, str]]) -> None:
+    """The fast path: an event that does not repeat is read directly, without recurring-ical-events."""
+    try:
+        _emit(reader.read(component, uid, ""), result, emitted)
+    except Unusable as e:
+        result.skip(f'skipped "{title_of(component)}": {e}', str(e))
+
+
+def _emit_series(reader: EventReader, master: Component | None, overrides: list[Component], uid: str,
+                 x_wr_zone: Any, result: ParseResult, emitted: set[tuple[str, str]]) -> None:
+    """Expand one UID's master and RECURRENCE-ID overrides (RFC 5545 3.8.4.4) over the window."""
+    title = title_of(master if master is not None else overrides[0])
+    try:
+        if master is not None:
+            reader.times(master)  # a plain reason for a bad DTSTART, before the library's
+            rule = master.get("RRULE")
+            if isinstance(rule, vBroken):
+                raise Unusable(f"its repeat rule {str(rule)!r} could not be read")
+            frequencies = rule.get("FREQ", []) if isinstance(rule, vRecur) else []
+            if any(str(f).upper() in _TOO_FREQUENT for f in frequencies):
+                raise Unusable("it repeats every minute or second")
+        calendar = Calendar()
+        calendar.subcomponents = ([master] if master is not None else []) + overrides
+        if x_wr_zone is not None:
+            # Google writes UTC times on series and names the wall-clock zone in X-WR-TIMEZONE:
+            # repeats must follow that zone across daylight saving changes.
+            calendar = x_wr_timezone.to_standard(calendar, timezone=x_wr_zone)
+        low = (reader.window_start - _SLACK).astimezone(reader.floating)
+        high = (reader.window_end + _SLACK).astimezone(reader.floating)
+        occurrences = recurring_ical_events.of(calendar).between(low, high)
+        occurrences.sort(key=lambda occurrence: to_utc(occurrence["DTSTART"].dt, reader.floating))
+    except Unusable as e:
+        result.skip(f'skipped "{title}": {e}', str(e))
+        return
+    except Exception as e:  # recurring-ical-events and icalendar raise many kinds for one bad series
+        result.skip(f'skipped "{title}": its repeats could not be worked out ({describe(e)})',
+                    "its repeats could not be worked out")
+        return
+    shifts = _future_shifts(overrides, reader.floating)
+    count = 0
+    for occurrence in occurrences:
+        if count >= MAX_OCCURRENCES_PER_SERIES:
+            note(result, f'"{title}" has more than {MAX_OCCURRENCES_PER_SERIES} repeats in the window; '
+                         f"only {MAX_OCCURRENCES_PER_SERIES} were kept")
+            break
+        original = occurrence.get("RECURRENCE-ID")
+        value = original.dt if isinstance(original, vDDDTypes) else None
+        rid = recurrence_id_text(value, reader.floating) if isinstance(value, date) else ""
+        if rid in shifts and isinstance(value, datetime):
+            # RFC 5545 3.8.4.4 RANGE=THISANDFUTURE: every later instance is moved as the override was,
+            # and carries the override's RECURRENCE-ID; its own original start is its start less the move.
+            rid = (to_utc(occurrence["DTSTART"].dt, reader.floating) - shifts[rid]).isoformat()
+        try:
+            event = reader.read(occurrence, uid, rid)
+        except Unusable as e:
+            result.skip(f'skipped "{title_of(occurrence)}" on {rid or "one date"}: {e}', str(e))
+            continue
+        if event is not None:
+            count += 1
+            _emit(event, result, emitted)

@@ -1,0 +1,1 @@
+"""The public site: pages, the published outputs, and the /join and /submit forms."""

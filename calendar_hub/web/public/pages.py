@@ -1,0 +1,223 @@
+"""Public pages: home, weeks of action, groups, maps (also for other sites' iframes), health.
+
+Server-rendered; no JavaScript but the map.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from calendar_hub import clock
+from calendar_hub.catalogue import Catalogue
+from calendar_hub.catalogue.listing import Listing
+from calendar_hub.web.present import by_region_and_town, google_subscribe, webcal
+from calendar_hub.web.public.outputs import _catalogue, _output
+from calendar_hub.web.query import DEFAULT_KM, Filters, UnknownPlace, read_filters
+from calendar_hub.web.responses import send
+
+UPCOMING_ON_HOME = 30
+KM_CHOICES = (5.0, 10.0, 25.0, 50.0)  # the radii a near-me search box offers
+
+
+def _page_key(request: Request) -> tuple[str, ...]:
+    """Pages are built once per data version, address and hour ("upcoming" moves with the clock)."""
+    return ("page", request.url.path, request.url.query, clock.now().strftime("%Y%m%d%H"))
+
+
+def _cached(request: Request, catalogue: Catalogue) -> Response | None:
+    """The page already built for this request, sent with its ETag; None when it must be built."""
+    output = catalogue.cached(_page_key(request))
+    return send(request, output, max_age=60) if output is not None else None
+
+
+async def _render(request: Request, template: str, catalogue: Catalogue, *, status_code: int = 200,
+                  **context: Any) -> Response:
+    """Render a page in a worker thread; a successful one is kept with the catalogue's other outputs."""
+    hub = request.app.state.hub
+    values = {"request": request, "catalogue": catalogue, "zone": catalogue.zone,
+              "base_url": hub.settings.base_url.rstrip("/"), "settings": hub.settings, **context}
+
+    def build() -> tuple[bytes, str]:
+        html = request.app.state.templates.get_template(template).render(values)
+        return html.encode(), "text/html; charset=utf-8"
+
+    if status_code != 200:  # a page that explains a problem is not worth keeping
+        body, media_type = await run_in_threadpool(build)
+        return Response(body, status_code=status_code, media_type=media_type)
+    return send(request, await _output(catalogue, _page_key(request), build), max_age=60)
+
+
+async def home(request: Request) -> Response:
+    """GET /: the weeks of action to come and the next events."""
+    catalogue = await _catalogue(request)
+    if (hit := _cached(request, catalogue)) is not None:
+        return hit
+    now = clock.now()
+    today = now.astimezone(catalogue.zone).date()
+    weeks = [w for w in catalogue.weeks if w.end >= today]
+    upcoming = catalogue.find(after=now, limit=UPCOMING_ON_HOME)
+    counts = {w.slug: len(catalogue.find(week=w.slug)) for w in weeks}
+    return await _render(request, "index.html", catalogue, weeks=weeks, counts=counts, upcoming=upcoming)
+
+
+async def week_page(request: Request) -> Response:
+    """GET /weeks/{week}: local listings grouped by region and town, a near-me search box and subscribe links."""
+    catalogue = await _catalogue(request)
+    if (hit := _cached(request, catalogue)) is not None:
+        return hit
+    filters, problem = _read(request, catalogue, week=request.path_params["week"])
+    week = catalogue.week(request.path_params["week"])
+    assert week is not None
+    listings = filters.apply(catalogue)
+    base = request.app.state.hub.settings.base_url.rstrip("/")
+    ics_url = f"{base}/weeks/{week.slug}.ics"
+    by_uid = {item.uid: item for item in listings}
+    featured = [by_uid[uid] for uid in week.featured if uid in by_uid]
+    return await _render(request, "week.html", catalogue, status_code=400 if problem else 200, week=week,
+                   listings=listings, featured=featured, regions=by_region_and_town(listings), ics_url=ics_url,
+                   webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url),
+                   map_url=_with_query(f"/weeks/{week.slug}/map", filters),
+                   **_search(request, filters, problem))
+
+
+async def map_page(request: Request) -> Response:
+    """GET /map and /weeks/{week}/map: placed events as clustered markers beside a list of the same events.
+
+    The filter form reloads the page, so the list, the markers (from the GeoJSON API) and the summary
+    always share one set of filters.
+    """
+    catalogue = await _catalogue(request)
+    if (hit := _cached(request, catalogue)) is not None:
+        return hit
+    slug = request.path_params.get("week")
+    filters, problem = _read(request, catalogue, **({"week": slug} if slug else {}))
+    week = catalogue.week(slug) if slug else None
+    return await _render(request, "map.html", catalogue, status_code=400 if problem else 200, week=week,
+                   weeks=catalogue.weeks, regions=catalogue.regions(),
+                   **_map_listings(request, catalogue, filters), **_search(request, filters, problem))
+
+
+async def embed_map(request: Request) -> Response:
+    """GET /embed/weeks/{week}/map: a week's map and a compact list for other sites' iframes.
+
+    The page has no site header or footer and opens its links in a new tab; the app lets any site frame it.
+    """
+    catalogue = await _catalogue(request)
+    if (hit := _cached(request, catalogue)) is not None:
+        return hit
+    filters, problem = _read(request, catalogue, week=request.path_params["week"])
+    week = catalogue.week(request.path_params["week"])
+    assert week is not None
+    return await _render(request, "embed_map.html", catalogue, status_code=400 if problem else 200, week=week,
+                   full_url=_with_query(f"/weeks/{week.slug}", filters),
+                   **_map_listings(request, catalogue, filters, new_tab=True),
+                   **_search(request, filters, problem))
+
+
+def _read(request: Request, catalogue: Catalogue, **fixed: str) -> tuple[Filters, str]:
+    """The request's filters, and the sentence for people when `near` names no known place ("" otherwise).
+
+    With an unknown place a page still shows what the other filters select, the sentence beside its search box.
+    Other bad values raise HTTPException as `read_filters` does.
+    """
+    try:
+        return read_filters(request.query_params, catalogue, **fixed), ""
+    except UnknownPlace as e:
+        return e.filters, str(e.detail)
+
+
+def _search(request: Request, filters: Filters, problem: str) -> dict[str, Any]:
+    """What a near-me search box shows: the text as typed (kept when unknown, to correct it), radius and choices."""
+    typed_km = request.query_params.get("km", "")
+    km = filters.km or next((choice for choice in KM_CHOICES if f"{choice:g}" == typed_km), DEFAULT_KM)
+    return {"filters": filters, "problem": problem, "near": filters.near or request.query_params.get("near", ""),
+            "km": km, "km_choices": sorted({*KM_CHOICES, km})}
+
+
+def _map_listings(request: Request, catalogue: Catalogue, filters: Filters, *,
+                  new_tab: bool = False) -> dict[str, Any]:
+    """The filtered listings split as a map page shows them, their list items as HTML, and the GeoJSON URL.
+
+    `placed` are exactly the GeoJSON's features (those with coordinates), in the same order, so the list
+    beside the map matches its markers one for one.  The items are rendered here, in one string, because
+    a map can list 10,000 events (the page itself is then kept, see `_render`).
+    """
+    listings = filters.apply(catalogue)
+    placed = [item for item in listings if item.lat is not None and item.lon is not None]
+    unplaced = [item for item in listings if item.lat is None or item.lon is None]
+    macro = request.app.state.templates.get_template("_event.html").module.map_item
+
+    def rendered(items: list[Listing], first: int) -> Markup:
+        return Markup("".join(str(macro(item, catalogue.zone, index, new_tab=new_tab))
+                              for index, item in enumerate(items, start=first)))
+
+    return {"listings": listings, "placed": placed, "unplaced": unplaced,
+            "placed_html": rendered(placed, 1), "unplaced_html": rendered(unplaced, len(placed) + 1),
+            "data_url": _with_query("/api/events.geojson", filters, keep_week=True)}
+
+
+def _with_query(path: str, filters: Filters, *, keep_week: bool = False) -> str:
+    """`path` with the filters as its query string; the week is left out unless asked for (it is in most paths)."""
+    query = (filters if keep_week else dataclasses.replace(filters, week=None)).query()
+    return f"{path}?{query}" if query else path
+
+
+async def groups_page(request: Request) -> Response:
+    """GET /groups: every member group, by region."""
+    catalogue = await _catalogue(request)
+    if (hit := _cached(request, catalogue)) is not None:
+        return hit
+    now = clock.now()
+    counts: dict[str, int] = {}
+    for item in catalogue.find(after=now):
+        for group in item.groups:
+            counts[group.slug] = counts.get(group.slug, 0) + 1
+    return await _render(request, "groups.html", catalogue, counts=counts)
+
+
+async def group_page(request: Request) -> Response:
+    """GET /groups/{group}: a group's upcoming events and its subscribe link."""
+    catalogue = await _catalogue(request)
+    if (hit := _cached(request, catalogue)) is not None:
+        return hit
+    group = catalogue.group(request.path_params["group"])
+    if group is None:
+        raise HTTPException(404, "There is no such group.")
+    listings = catalogue.find(group=group.slug, after=clock.now())
+    base = request.app.state.hub.settings.base_url.rstrip("/")
+    ics_url = f"{base}/groups/{group.slug}.ics"
+    return await _render(request, "group.html", catalogue, group=group, listings=listings, ics_url=ics_url,
+                   webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url))
+
+
+async def about_page(request: Request) -> Response:
+    """GET /about: what the hub is, where its data comes from, and credits."""
+    catalogue = await _catalogue(request)
+    if (hit := _cached(request, catalogue)) is not None:
+        return hit
+    return await _render(request, "about.html", catalogue)
+
+
+async def healthz(request: Request) -> Response:
+    """GET /healthz: 200 when the database answers, with the data version and counts."""
+    hub = request.app.state.hub
+
+    def check() -> int:
+        with hub.engine.connect() as connection:
+            return int(connection.execute(text("SELECT 1")).scalar_one())
+
+    try:
+        await run_in_threadpool(check)
+    except Exception as e:  # noqa: BLE001  (any database failure makes the hub unhealthy)
+        return JSONResponse({"status": "error", "database": type(e).__name__}, status_code=503)
+    catalogue = await _catalogue(request)
+    return JSONResponse({"status": "ok", "version": catalogue.version, "events": len(catalogue.listings),
+                         "groups": len(catalogue.groups), "weeks": len(catalogue.weeks)})
