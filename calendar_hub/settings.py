@@ -1,8 +1,8 @@
 """The hub's one settings object, read from `CALENDAR_HUB_*` environment variables.
 
-No other module reads the environment: everything is handed a `Settings`.
-Every setting is listed in `SETTINGS_DOC` and in the README's configuration table
-(a test keeps the two in step).
+No other module reads the environment: everything is handed a `Settings`. Each setting is declared once, as a
+field of `Settings` with its default, its variable and its meaning; `SETTINGS_DOC` and the README's configuration
+table (`settings_table()`, which a test holds the README to) are made from those declarations.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_hub import __version__
@@ -25,93 +26,81 @@ def _bundled(name: str, fallback: str) -> Path:
     return inside if inside.is_dir() else PACKAGE_DIR.parent / fallback
 
 
-# variable suffix -> (field name, default shown in docs, meaning)
-SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
-    "DATABASE_URL": ("database_url", "sqlite:///calendar-hub.db",
-                     "SQLAlchemy URL of the database; `postgresql+psycopg://...` for PostgreSQL."),
-    "BASE_URL": ("base_url", "http://127.0.0.1:8000",
-                 "Public address of the hub, used in feed links, UIDs and the User-Agent."),
-    "TIMEZONE": ("timezone", "Europe/London",
-                 "Zone for floating times without X-WR-TIMEZONE, for all-day days and for pages."),
-    "WINDOW_PAST_DAYS": ("window_past_days", "30", "How far back recurrences are expanded and events kept."),
-    "WINDOW_FUTURE_DAYS": ("window_future_days", "400", "How far ahead recurrences are expanded."),
-    "FETCH_CONCURRENCY": ("fetch_concurrency", "20", "Feeds fetched at once."),
-    "FETCH_CONNECT_TIMEOUT": ("fetch_connect_timeout", "10", "Seconds to connect to a feed's server."),
-    "FETCH_READ_TIMEOUT": ("fetch_read_timeout", "20", "Seconds to wait for each read from a feed's server."),
-    "FETCH_TOTAL_TIMEOUT": ("fetch_total_timeout", "60", "Seconds a whole fetch may take."),
-    "FETCH_MAX_BYTES": ("fetch_max_bytes", "10000000", "Largest feed body accepted, in bytes."),
-    "FETCH_MAX_REDIRECTS": ("fetch_max_redirects", "5", "Redirects followed per fetch."),
-    "FETCH_PRIVATE_ADDRESSES": ("fetch_private_addresses", "false",
-                                "Whether addresses that arrive through the web (joining groups, links inside "
-                                "feeds) may point at private, loopback or link-local hosts. Only for a hub "
-                                "whose groups all sit on one private network."),
-    "FOLLOW_LINKS": ("follow_links", "30",
-                     "Event pages read per feed when its items carry no event date, only a link; 0 turns it off."),
-    "REFRESH_INTERVAL": ("refresh_interval", "3600", "Seconds between successful fetches of one feed."),
-    "PARSE_WORKERS": ("parse_workers", "0", "Processes that parse feeds; 0 means one per core."),
-    "SERVE_REFRESH": ("serve_refresh", "true", "Whether `serve` refreshes due feeds in the background."),
-    "TILE_URL": ("tile_url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "Map tile URL template."),
-    "TILE_ATTRIBUTION": ("tile_attribution", "&copy; OpenStreetMap contributors",
-                         "Attribution shown on the map for the tiles."),
-    "TEMPLATES_DIR": ("templates_dir", "(bundled)", "Folder of Jinja2 templates, for a deployment's own look."),
-    "CHANGE_CHECK_SECONDS": ("change_check_seconds", "1",
-                             "How often a web process checks the database for newly stored events."),
-    "GEOCODER": ("geocoder", "",
-                 "Online geocoder for location lines the offline places cannot place: empty (off) or "
-                 "`nominatim`. Only refreshes use it, never page requests."),
-    "GEOCODER_URL": ("geocoder_url", "https://nominatim.openstreetmap.org",
-                     "Address of the Nominatim server the geocoder asks."),
-    "GEOCODER_USER_AGENT": ("geocoder_user_agent", "",
-                            "User-Agent sent to the geocoder, naming the hub and a contact address, as "
-                            "Nominatim's usage policy asks; required when the geocoder is on."),
-    "SECRET_KEY": ("secret_key", "",
-                   "Secret that signs the organisers' console session cookies: a long random string, the same "
-                   "for every web process. `serve` refuses to start without one; `demo` makes its own."),
-    "GEOCODER_PER_SECOND": ("geocoder_per_second", "1",
-                            "Most geocoder requests a second, over every process sharing the database."),
-}
+def _setting(default: Any, env: str, meaning: str, *, shown: str | None = None) -> Any:
+    """One setting, declared once: its default, its variable (after `CALENDAR_HUB_`) and what it means.
+
+    `shown` is how the README writes the default when the value itself would not say it well.
+    """
+    metadata = {"env": env, "meaning": meaning, "shown": shown}
+    if callable(default):
+        return dataclasses.field(default_factory=default, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything configurable about a hub; build it with `Settings.from_env`."""
 
-    database_url: str = "sqlite:///calendar-hub.db"
-    base_url: str = "http://127.0.0.1:8000"
-    timezone: str = "Europe/London"
-    window_past_days: int = 30
-    window_future_days: int = 400
-    fetch_concurrency: int = 20
-    fetch_connect_timeout: float = 10.0
-    fetch_read_timeout: float = 20.0
-    fetch_total_timeout: float = 60.0
-    fetch_max_bytes: int = 10_000_000
-    fetch_max_redirects: int = 5
-    fetch_private_addresses: bool = False
-    follow_links: int = 30
-    refresh_interval: int = 3600
-    parse_workers: int = 0
-    serve_refresh: bool = True
-    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    tile_attribution: str = "&copy; OpenStreetMap contributors"
-    templates_dir: Path = dataclasses.field(default_factory=lambda: _bundled("templates", "templates"))
-    change_check_seconds: float = 1.0
-    geocoder: str = ""
-    geocoder_url: str = "https://nominatim.openstreetmap.org"
-    geocoder_user_agent: str = ""
-    geocoder_per_second: float = 1.0
-    secret_key: str = dataclasses.field(default="", repr=False)
+    database_url: str = _setting(
+        "sqlite:///calendar-hub.db", "DATABASE_URL",
+        "SQLAlchemy URL of the database; `postgresql+psycopg://...` for PostgreSQL.")
+    base_url: str = _setting(
+        "http://127.0.0.1:8000", "BASE_URL", "Public address of the hub, used in feed links, UIDs and the User-Agent.")
+    timezone: str = _setting(
+        "Europe/London", "TIMEZONE", "Zone for floating times without X-WR-TIMEZONE, for all-day days and for pages.")
+    window_past_days: int = _setting(30, "WINDOW_PAST_DAYS", "How far back recurrences are expanded and events kept.")
+    window_future_days: int = _setting(400, "WINDOW_FUTURE_DAYS", "How far ahead recurrences are expanded.")
+    fetch_concurrency: int = _setting(20, "FETCH_CONCURRENCY", "Feeds fetched at once.")
+    fetch_connect_timeout: float = _setting(10.0, "FETCH_CONNECT_TIMEOUT", "Seconds to connect to a feed's server.")
+    fetch_read_timeout: float = _setting(
+        20.0, "FETCH_READ_TIMEOUT", "Seconds to wait for each read from a feed's server.")
+    fetch_total_timeout: float = _setting(60.0, "FETCH_TOTAL_TIMEOUT", "Seconds a whole fetch may take.")
+    fetch_max_bytes: int = _setting(10_000_000, "FETCH_MAX_BYTES", "Largest feed body accepted, in bytes.")
+    fetch_max_redirects: int = _setting(5, "FETCH_MAX_REDIRECTS", "Redirects followed per fetch.")
+    fetch_private_addresses: bool = _setting(
+        False, "FETCH_PRIVATE_ADDRESSES",
+        "Whether addresses that arrive through the web (joining groups, links inside feeds) may point at private, "
+        "loopback or link-local hosts. Only for a hub whose groups all sit on one private network.")
+    follow_links: int = _setting(
+        30, "FOLLOW_LINKS",
+        "Event pages read per feed when its items carry no event date, only a link; 0 turns it off.")
+    refresh_interval: int = _setting(3600, "REFRESH_INTERVAL", "Seconds between successful fetches of one feed.")
+    parse_workers: int = _setting(0, "PARSE_WORKERS", "Processes that parse feeds; 0 means one per core.")
+    serve_refresh: bool = _setting(True, "SERVE_REFRESH", "Whether `serve` refreshes due feeds in the background.")
+    tile_url: str = _setting("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "TILE_URL", "Map tile URL template.")
+    tile_attribution: str = _setting(
+        "&copy; OpenStreetMap contributors", "TILE_ATTRIBUTION", "Attribution shown on the map for the tiles.")
+    templates_dir: Path = _setting(
+        lambda: _bundled("templates", "templates"), "TEMPLATES_DIR",
+        "Folder of Jinja2 templates, for a deployment's own look.", shown="(bundled)")
+    change_check_seconds: float = _setting(
+        1.0, "CHANGE_CHECK_SECONDS", "How often a web process checks the database for newly stored events.")
+    geocoder: str = _setting(
+        "", "GEOCODER",
+        "Online geocoder for location lines the offline places cannot place: empty (off) or `nominatim`. Only "
+        "refreshes use it, never page requests.", shown="(empty: off)")
+    geocoder_url: str = _setting(
+        "https://nominatim.openstreetmap.org", "GEOCODER_URL", "Address of the Nominatim server the geocoder asks.")
+    geocoder_user_agent: str = _setting(
+        "", "GEOCODER_USER_AGENT",
+        "User-Agent sent to the geocoder, naming the hub and a contact address, as Nominatim's usage policy asks; "
+        "required when the geocoder is on.")
+    geocoder_per_second: float = _setting(
+        1.0, "GEOCODER_PER_SECOND", "Most geocoder requests a second, over every process sharing the database.")
+    secret_key: str = dataclasses.field(default="", repr=False, metadata={
+        "env": "SECRET_KEY", "shown": None,
+        "meaning": "Secret that signs the organisers' console session cookies: a long random string, the same for "
+                   "every web process. `serve` refuses to start without one; `demo` makes its own."})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read `CALENDAR_HUB_*` variables; raises ConfigError for a value of the wrong kind."""
         values: dict[str, object] = {}
-        types = {f.name: f.type for f in dataclasses.fields(cls)}
-        for suffix, (name, _default, _meaning) in SETTINGS_DOC.items():
+        for field in dataclasses.fields(cls):
+            suffix, name, kind = field.metadata["env"], field.name, field.type
             raw = environ.get("CALENDAR_HUB_" + suffix)
             if raw is None or raw == "":
                 continue
-            kind = types[name]
             try:
                 if kind == "int":
                     values[name] = int(raw)
@@ -150,6 +139,33 @@ class Settings:
     def static_dir(self) -> Path:
         """The hub's own CSS and scripts."""
         return _bundled("static", "static")
+
+
+def _shown(field: dataclasses.Field[Any]) -> str:
+    """A setting's default as the README writes it: `30`, `false`, `Europe/London`, or words such as (empty)."""
+    if field.metadata["shown"]:
+        return str(field.metadata["shown"])
+    value = field.default
+    if value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"`{value}`"
+
+
+# variable suffix -> (field name, default as the README shows it, meaning), made from the declarations above
+SETTINGS_DOC: dict[str, tuple[str, str, str]] = {
+    field.metadata["env"]: (field.name, _shown(field), field.metadata["meaning"])
+    for field in dataclasses.fields(Settings)
+}
+
+
+def settings_table() -> str:
+    """The README's configuration table, in Markdown, made from the declarations (a test holds the README to it)."""
+    rows = [f"| `CALENDAR_HUB_{env}` | {shown} | {meaning} |" for env, (_n, shown, meaning) in SETTINGS_DOC.items()]
+    return "\n".join(["| variable | default | meaning |", "| --- | --- | --- |", *rows]) + "\n"
 
 
 def demo_registry_dir() -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from calendar_hub.errors import ConfigError
-from calendar_hub.settings import SETTINGS_DOC, Settings
+from calendar_hub.settings import SETTINGS_DOC, Settings, settings_table
 
 README = Path(__file__).parents[1] / "README.md"
 
@@ -19,6 +19,18 @@ def test_every_setting_is_documented_and_in_the_readme() -> None:
     readme = README.read_text()
     for suffix in SETTINGS_DOC:
         assert f"`CALENDAR_HUB_{suffix}`" in readme, suffix
+
+
+def test_the_readme_table_is_the_one_the_declarations_make_defaults_included() -> None:
+    assert settings_table() in README.read_text()
+
+
+def test_each_default_is_declared_once_and_shown_as_it_is() -> None:
+    shown = {env: default for env, (_name, default, _meaning) in SETTINGS_DOC.items()}
+    assert shown["WINDOW_FUTURE_DAYS"] == f"`{Settings().window_future_days}`"
+    assert shown["FETCH_TOTAL_TIMEOUT"] == "`60`" and Settings().fetch_total_timeout == 60.0
+    assert shown["SERVE_REFRESH"] == "`true`" and shown["SECRET_KEY"] == "(empty)"
+    assert shown["TEMPLATES_DIR"] == "(bundled)" and Settings().templates_dir.name == "templates"
 
 
 def test_values_are_read_with_their_types() -> None:
