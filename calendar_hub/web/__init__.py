@@ -1,1 +1,3 @@
-"""The web layer: the app factory, public pages and the published feeds."""
+"""The web layer: the app factory, the public site (`public`) and the organisers' console (`console`)."""
+
+__all__ = ["app", "common", "console", "present", "public", "query", "responses"]

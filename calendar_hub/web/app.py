@@ -25,17 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
-from calendar_hub.web.console import coverage as admin_coverage
-from calendar_hub.web.console import dashboard as admin
-from calendar_hub.web.console import duplicates
-from calendar_hub.web.console import moderation as admin_moderation
-from calendar_hub.web.console import preview as admin_preview
-from calendar_hub.web.console import weeks as admin_weeks
+from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.present import json_ld, machine_time, when
-from calendar_hub.web.public import join, pages
-from calendar_hub.web.public import outputs as feeds
-from calendar_hub.web.public import submit as sending
+from calendar_hub.web.public import join, outputs, pages, submit
 
 log = logging.getLogger(__name__)
 BACKGROUND_PAUSE = 60.0
@@ -63,17 +56,17 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
 
     routes = [
         Route("/", pages.home, name="home"),
-        Route("/calendar.ics", feeds.calendar, name="calendar"),
-        Route("/feed.atom", feeds.atom_feed, name="atom"),
-        Route("/api/events.json", feeds.events_json, name="events_json"),
-        Route("/api/events.geojson", feeds.events_geojson, name="events_geojson"),
+        Route("/calendar.ics", outputs.calendar, name="calendar"),
+        Route("/feed.atom", outputs.atom_feed, name="atom"),
+        Route("/api/events.json", outputs.events_json, name="events_json"),
+        Route("/api/events.geojson", outputs.events_geojson, name="events_geojson"),
         Route("/map", pages.map_page, name="map"),
-        Route("/weeks/{week}.ics", feeds.calendar, name="week_ics"),
+        Route("/weeks/{week}.ics", outputs.calendar, name="week_ics"),
         Route("/weeks/{week}/map", pages.map_page, name="week_map"),
         Route("/weeks/{week}", pages.week_page, name="week"),
         Route("/embed/weeks/{week}/map", pages.embed_map, name="embed_week_map"),
         Route("/groups", pages.groups_page, name="groups"),
-        Route("/groups/{group}.ics", feeds.calendar, name="group_ics"),
+        Route("/groups/{group}.ics", outputs.calendar, name="group_ics"),
         Route("/groups/{group}", pages.group_page, name="group"),
         Route("/about", pages.about_page, name="about"),
         Route("/healthz", pages.healthz, name="healthz"),
@@ -81,7 +74,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Mount("/join", app=_with_sessions(settings, hub, templates, [
             Route("/", join.join, methods=["GET", "POST"], name="join")]), name="join"),
         Mount("/submit", app=_with_sessions(settings, hub, templates, [
-            Route("/", sending.submit, methods=["GET", "POST"], name="submit")]), name="submit"),
+            Route("/", submit.submit, methods=["GET", "POST"], name="submit")]), name="submit"),
         Mount("/static/hub", StaticFiles(directory=str(settings.static_dir)), name="static"),
         Mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"),
         Mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR),
@@ -134,38 +127,38 @@ class FramingRules:
 def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starlette:
     """The organisers' console, mounted at /admin: pages for signed-in accounts only."""
     routes = [
-        Route("/", admin.dashboard, name="dashboard"),
-        Route("/login", admin.login, methods=["GET", "POST"], name="login"),
-        Route("/logout", admin.logout, methods=["POST"], name="logout"),
-        Route("/groups", admin.groups, methods=["GET", "POST"], name="groups"),
-        Route("/groups/{slug}", admin.group_page, methods=["GET", "POST"], name="group"),
-        Route("/groups/{slug}/feeds/preview", admin_preview.group_feed, methods=["POST"], name="preview_feed"),
-        Route("/groups/{slug}/feeds", admin.add_feed, methods=["POST"], name="add_feed"),
-        Route("/groups/{slug}/{action:str}", admin.group_action, methods=["POST"], name="group_action"),
-        Route("/feeds/{feed_id:int}/{action:str}", admin.feed_action, methods=["POST"], name="feed_action"),
-        Route("/audit", admin.audit_log, name="audit"),
-        Route("/events", admin_moderation.events, name="events"),
-        Route("/events/hide", admin_moderation.hide, methods=["POST"], name="hide"),
-        Route("/events/unhide", admin_moderation.unhide, methods=["POST"], name="unhide"),
-        Route("/hidden", admin_moderation.hidden, name="hidden"),
+        Route("/", dashboard.dashboard, name="dashboard"),
+        Route("/login", dashboard.login, methods=["GET", "POST"], name="login"),
+        Route("/logout", dashboard.logout, methods=["POST"], name="logout"),
+        Route("/groups", dashboard.groups, methods=["GET", "POST"], name="groups"),
+        Route("/groups/{slug}", dashboard.group_page, methods=["GET", "POST"], name="group"),
+        Route("/groups/{slug}/feeds/preview", preview.group_feed, methods=["POST"], name="preview_feed"),
+        Route("/groups/{slug}/feeds", dashboard.add_feed, methods=["POST"], name="add_feed"),
+        Route("/groups/{slug}/{action:str}", dashboard.group_action, methods=["POST"], name="group_action"),
+        Route("/feeds/{feed_id:int}/{action:str}", dashboard.feed_action, methods=["POST"], name="feed_action"),
+        Route("/audit", dashboard.audit_log, name="audit"),
+        Route("/events", moderation.events, name="events"),
+        Route("/events/hide", moderation.hide, methods=["POST"], name="hide"),
+        Route("/events/unhide", moderation.unhide, methods=["POST"], name="unhide"),
+        Route("/hidden", moderation.hidden, name="hidden"),
         Route("/duplicates", duplicates.duplicates_page, name="duplicates"),
         Route("/duplicates/{action:str}", duplicates.decide, methods=["POST"], name="duplicates_decide"),
-        Route("/requests", join.requests_page, name="requests"),
-        Route("/requests/{request_id:int}/preview", admin_preview.join_request, methods=["POST"],
+        Route("/requests", requests.requests_page, name="requests"),
+        Route("/requests/{request_id:int}/preview", preview.join_request, methods=["POST"],
               name="preview_request"),
-        Route("/requests/{request_id:int}/{action:str}", join.decide, methods=["POST"], name="decide"),
-        Route("/submissions", sending.submissions_page, name="submissions"),
-        Route("/submissions/{submission_id:int}/{action:str}", sending.decide, methods=["POST"],
+        Route("/requests/{request_id:int}/{action:str}", requests.decide, methods=["POST"], name="decide"),
+        Route("/submissions", submissions.submissions_page, name="submissions"),
+        Route("/submissions/{submission_id:int}/{action:str}", submissions.decide, methods=["POST"],
               name="decide_submission"),
-        Route("/weeks", admin_coverage.weeks, name="weeks"),
-        Route("/weeks/new", admin_weeks.new_week, methods=["GET", "POST"], name="new_week"),
-        Route("/weeks/preview", admin_weeks.live_preview, methods=["POST"], name="week_preview"),
-        Route("/weeks/{slug}/edit", admin_weeks.edit_week, methods=["GET", "POST"], name="edit_week"),
-        Route("/weeks/{slug}/events", admin_weeks.choose, methods=["POST"], name="week_choose"),
-        Route("/weeks/{slug}/{action:str}", admin_weeks.archive, methods=["POST"], name="week_archive"),
-        Route("/weeks/{slug}/coverage", admin_coverage.coverage_page, name="coverage"),
-        Route("/weeks/{slug}/export.csv", admin_coverage.export_csv, name="export_csv"),
-        Route("/weeks/{slug}/export.json", admin_coverage.export_json, name="export_json"),
+        Route("/weeks", coverage.weeks, name="weeks"),
+        Route("/weeks/new", weeks.new_week, methods=["GET", "POST"], name="new_week"),
+        Route("/weeks/preview", weeks.live_preview, methods=["POST"], name="week_preview"),
+        Route("/weeks/{slug}/edit", weeks.edit_week, methods=["GET", "POST"], name="edit_week"),
+        Route("/weeks/{slug}/events", weeks.choose, methods=["POST"], name="week_choose"),
+        Route("/weeks/{slug}/{action:str}", weeks.archive, methods=["POST"], name="week_archive"),
+        Route("/weeks/{slug}/coverage", coverage.coverage_page, name="coverage"),
+        Route("/weeks/{slug}/export.csv", coverage.export_csv, name="export_csv"),
+        Route("/weeks/{slug}/export.json", coverage.export_json, name="export_json"),
     ]
 
     async def sign_in_first(request: Request, exc: Exception) -> Response:

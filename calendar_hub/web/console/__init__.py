@@ -1,1 +1,3 @@
-"""The organisers' console at /admin: sign-in, feed health, groups, weeks, coverage, duplicates, moderation."""
+"""The organisers' console at /admin: sign-in, groups and feeds, weeks, moderation, join requests, sent-in events."""
+
+__all__ = ["auth", "coverage", "dashboard", "duplicates", "moderation", "preview", "requests", "submissions", "weeks"]

@@ -23,9 +23,8 @@ from calendar_hub import clock
 from calendar_hub.catalogue import Catalogue, WeekInfo
 from calendar_hub.console import coverage, planning
 from calendar_hub.store.models import Week
+from calendar_hub.web.common import current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, require
-from calendar_hub.web.console.dashboard import _render, _session
-from calendar_hub.web.public.outputs import _catalogue
 
 EMAIL = re.compile(r"[^@\s<>\"'()]+@[^@\s<>\"'()]+\.[^@\s<>\"'()]+")
 # Chart geometry in SVG user units; the chart scales to the page.  Each label sits above its bar, so a long
@@ -97,24 +96,24 @@ def _week(catalogue: Catalogue, request: Request) -> WeekInfo:
 async def weeks(request: Request) -> Response:
     """GET /admin/weeks: every week of action (archived ones last) with its number of actions, to edit or cover."""
     user = require(request, *STAFF)
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
 
     def read() -> list[Week]:
-        with _session(request) as session:
+        with open_session(request) as session:
             return planning.all_weeks(session=session)
 
     weeks = await run_in_threadpool(read)
     counts = {week.slug: sum(1 for item in catalogue.find(week=week.slug) if not item.cancelled)
               for week in catalogue.weeks}
     today = clock.now().astimezone(catalogue.zone).date()
-    return _render(request, "admin/weeks.html", user, weeks=weeks, counts=counts, today=today,
-                   done=request.query_params.get("done", ""))
+    return render(request, "admin/weeks.html", user, weeks=weeks, counts=counts, today=today,
+                  done=request.query_params.get("done", ""))
 
 
 async def coverage_page(request: Request) -> Response:
     """GET /admin/weeks/{slug}/coverage: the week's charts, gaps, groups to nudge and export links."""
     user = require(request, *STAFF)
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     report = coverage.week_coverage(catalogue, _week(catalogue, request))
     charts = [
         Chart("by-nation", "Actions by nation", "Nation", report.nations),
@@ -123,14 +122,14 @@ async def coverage_page(request: Request) -> Response:
               note="An event that runs over several days counts on each of them."),
     ]
     nudges = [(group, contact_link(group.contact)) for group in report.quiet_groups]
-    return _render(request, "admin/coverage.html", user, report=report, week=report.week, charts=charts,
-                   nudges=nudges)
+    return render(request, "admin/coverage.html", user, report=report, week=report.week, charts=charts,
+                  nudges=nudges)
 
 
 async def export_csv(request: Request) -> Response:
     """GET /admin/weeks/{slug}/export.csv: one row per listing, for a spreadsheet."""
     require(request, *STAFF)
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     week = _week(catalogue, request)
     body = coverage.csv_export(catalogue.find(week=week.slug), catalogue.zone)
     return _download(body, "text/csv; charset=utf-8; header=present", f"{week.slug}.csv")
@@ -139,7 +138,7 @@ async def export_csv(request: Request) -> Response:
 async def export_json(request: Request) -> Response:
     """GET /admin/weeks/{slug}/export.json: the week and its listings in the public API's shape."""
     require(request, *STAFF)
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     week = _week(catalogue, request)
     base = request.app.state.hub.settings.base_url.rstrip("/")
     body = coverage.json_export(week, catalogue.find(week=week.slug), base_url=base)

@@ -7,9 +7,7 @@ Every page needs a signed-in account (`auth.require`) and every form a CSRF toke
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,24 +18,9 @@ from calendar_hub.console import accounts, preview
 from calendar_hub.console import groups as console
 from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Limits, make_client
-from calendar_hub.store.models import Group
-from calendar_hub.web.console.auth import STAFF, Signed, checked_form, require, sign_in, sign_out
-
-
-def _render(request: Request, template: str, user: Signed | None, *, status_code: int = 200,
-            **context: Any) -> Response:
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, template, {"user": user, "settings": request.app.state.hub.settings, **context},
-        status_code=status_code, headers={"Cache-Control": "no-store"})
-
-
-def _session(request: Request) -> Session:
-    return Session(request.app.state.hub.engine)
-
-
-def _back(path: str, message: str = "") -> RedirectResponse:
-    """After a change, back to a page (POST, redirect, GET), with a one-line message."""
-    return RedirectResponse(path + (f"?done={quote(message)}" if message else ""), status_code=303)
+from calendar_hub.store.models import Feed, Group
+from calendar_hub.web.common import back, group_for, open_session, render
+from calendar_hub.web.console.auth import STAFF, checked_form, require, sign_in, sign_out
 
 
 async def login(request: Request) -> Response:
@@ -46,19 +29,19 @@ async def login(request: Request) -> Response:
     if not target.startswith("/admin") or target.startswith("//"):
         target = "/admin"  # never an open redirect
     if request.method == "GET":
-        return _render(request, "admin/login.html", None, next=target, problem="")
+        return render(request, "admin/login.html", None, next=target, problem="")
     form = await checked_form(request)
     email, password = str(form.get("email", ""))[:320], str(form.get("password", ""))[:1000]
     address = request.client.host if request.client else "unknown"
 
     def check() -> Any:
-        with _session(request) as session:
+        with open_session(request) as session:
             return accounts.authenticate(email, password, address=address, session=session)
 
     user = await run_in_threadpool(check)
     if user is None:
-        return _render(request, "admin/login.html", None, status_code=400, next=target, email=email,
-                       problem="That e-mail address and password do not match an account, or there have been "
+        return render(request, "admin/login.html", None, status_code=400, next=target, email=email,
+                      problem="That e-mail address and password do not match an account, or there have been "
                                "too many tries: wait a quarter of an hour and try again.")
     sign_in(request, user)
     return RedirectResponse(target, status_code=303)
@@ -76,14 +59,14 @@ async def dashboard(request: Request) -> Response:
     user = require(request)
 
     def read() -> list[store.FeedHealth]:
-        with _session(request) as session:
+        with open_session(request) as session:
             rows = store.feed_health(session=session)
             if not user.staff:
                 rows = [row for row in rows if user.may_edit_group(row.feed.group_id)]
             return sorted(rows, key=_broken_first)
 
-    return _render(request, "admin/dashboard.html", user, feeds=await run_in_threadpool(read),
-                   done=request.query_params.get("done", ""))
+    return render(request, "admin/dashboard.html", user, feeds=await run_in_threadpool(read),
+                  done=request.query_params.get("done", ""))
 
 
 def _broken_first(row: store.FeedHealth) -> tuple[Any, ...]:
@@ -101,7 +84,7 @@ async def groups(request: Request) -> Response:
         values = {name: str(form.get(name, "")) for name in ("slug", *console.GROUP_FIELDS)}
 
         def add() -> Group:
-            with _session(request) as session:
+            with open_session(request) as session:
                 return console.add_group(values, session=session, actor=user.email)
 
         try:
@@ -109,36 +92,46 @@ async def groups(request: Request) -> Response:
         except console.ConsoleError as e:
             problem = str(e)
         else:
-            return _back(f"/admin/groups/{group.slug}", f"{group.name} was added.")
+            return back(f"/admin/groups/{group.slug}", f"{group.name} was added.")
 
     def read() -> list[Group]:
-        with _session(request) as session:
+        with open_session(request) as session:
             return console.all_groups(session=session)
 
-    return _render(request, "admin/groups.html", user, groups=await run_in_threadpool(read), problem=problem,
-                   values=values, status_code=400 if problem else 200)
+    return render(request, "admin/groups.html", user, groups=await run_in_threadpool(read), problem=problem,
+                  values=values, status_code=400 if problem else 200)
 
 
 async def group_page(request: Request) -> Response:
     """GET /admin/groups/{slug}: the group's details and feeds; POST saves the details."""
     user = require(request)
     slug = request.path_params["slug"]
+
+    def read() -> tuple[Group, list[Feed]]:
+        with open_session(request) as session:
+            group = group_for(user, slug, session)
+            assert group.id is not None
+            return group, console.feeds_of(group.id, session=session)
+
+    # The group is looked up (404, 403) before the form is read, and no session stays open while it is.
+    group, feeds = await run_in_threadpool(read)
     problem = ""
-    with _session(request) as session:
-        group = _group_for(user, slug, session)
-        if request.method == "POST":
-            form = await checked_form(request)
-            try:
-                changed = console.edit_group(group, {n: str(form.get(n, "")) for n in console.GROUP_FIELDS},
-                                             session=session, actor=user.email)
-            except console.ConsoleError as e:
-                problem = str(e)
-            else:
-                return _back(f"/admin/groups/{slug}", "Saved." if changed else "Nothing had changed.")
-        assert group.id is not None
-        feeds = console.feeds_of(group.id, session=session)
-        return _render(request, "admin/group.html", user, group=group, feeds=feeds, problem=problem,
-                       done=request.query_params.get("done", ""), status_code=400 if problem else 200)
+    if request.method == "POST":
+        form = await checked_form(request)
+        values = {n: str(form.get(n, "")) for n in console.GROUP_FIELDS}
+
+        def edit() -> bool:
+            with open_session(request) as session:
+                return console.edit_group(group_for(user, slug, session), values, session=session, actor=user.email)
+
+        try:
+            changed = await run_in_threadpool(edit)
+        except console.ConsoleError as e:
+            problem = str(e)  # refused before anything changed: the group read above is still as stored
+        else:
+            return back(f"/admin/groups/{slug}", "Saved." if changed else "Nothing had changed.")
+    return render(request, "admin/group.html", user, group=group, feeds=feeds, problem=problem,
+                  done=request.query_params.get("done", ""), status_code=400 if problem else 200)
 
 
 async def group_action(request: Request) -> Response:
@@ -146,12 +139,17 @@ async def group_action(request: Request) -> Response:
     user = require(request, *STAFF)
     await checked_form(request)
     active = request.path_params["action"] == "resume"
-    with _session(request) as session:
-        group = _group_for(user, request.path_params["slug"], session)
-        slug = group.slug
-        console.set_group_active(group, active, session=session, actor=user.email)
-        return _back(f"/admin/groups/{slug}", "Resumed." if active else
-                     "Paused: its events have left every calendar, list and map.")
+
+    def run() -> str:
+        with open_session(request) as session:
+            group = group_for(user, request.path_params["slug"], session)
+            slug = group.slug
+            console.set_group_active(group, active, session=session, actor=user.email)
+            return slug
+
+    slug = await run_in_threadpool(run)
+    return back(f"/admin/groups/{slug}", "Resumed." if active else
+                "Paused: its events have left every calendar, list and map.")
 
 
 async def add_feed(request: Request) -> Response:
@@ -160,8 +158,12 @@ async def add_feed(request: Request) -> Response:
     form = await checked_form(request)
     url = " ".join(str(form.get("url", "")).split())[:2000]
     slug = request.path_params["slug"]
-    with _session(request) as session:
-        group = _group_for(user, slug, session)
+
+    def read() -> Group:
+        with open_session(request) as session:
+            return group_for(user, slug, session)
+
+    group = await run_in_threadpool(read)
     # The address comes back from the browser, so it is not trusted: it is fetched once more through
     # the SSRF-guarded client and must itself be a calendar or feed (a web page is for the preview to
     # look behind), and the kind stored is what its body is now, not what the form says.  Accepting any
@@ -172,13 +174,17 @@ async def add_feed(request: Request) -> Response:
         async with make_client(settings, guarded=True) as client:
             feed = await preview.check_feed(client, url, limits=Limits.from_settings(settings))
     except FeedError as e:
-        return _back(f"/admin/groups/{slug}", f"No calendar was added: {e}")
-    try:
-        with _session(request) as session:
+        return back(f"/admin/groups/{slug}", f"No calendar was added: {e}")
+
+    def add() -> None:
+        with open_session(request) as session:
             console.add_feed(group, feed.url, feed.kind, session=session, actor=user.email)
+
+    try:
+        await run_in_threadpool(add)
     except console.ConsoleError as e:
-        return _back(f"/admin/groups/{slug}", str(e))
-    return _back(f"/admin/groups/{slug}", f"Added {feed.url}. It is read on the next refresh.")
+        return back(f"/admin/groups/{slug}", str(e))
+    return back(f"/admin/groups/{slug}", f"Added {feed.url}. It is read on the next refresh.")
 
 
 async def feed_action(request: Request) -> Response:
@@ -186,21 +192,24 @@ async def feed_action(request: Request) -> Response:
     user = require(request)
     await checked_form(request)
     action = request.path_params["action"]
-    with _session(request) as session:
-        found = console.feed_with_group(int(request.path_params["feed_id"]), session=session)
-        if found is None:
-            raise HTTPException(404, "There is no such feed.")
-        feed, group = found
-        slug = group.slug
-        if not user.may_edit_group(group.id):
-            raise HTTPException(403, "Your account may change only its own group's feeds.")
-        if action == "refresh":
-            console.refresh_soon(feed, session=session, actor=user.email, group=group)
-            message = "It will be fetched within a minute."
-        else:
+
+    def run() -> tuple[str, str]:
+        with open_session(request) as session:
+            found = console.feed_with_group(int(request.path_params["feed_id"]), session=session)
+            if found is None:
+                raise HTTPException(404, "There is no such feed.")
+            feed, group = found
+            slug = group.slug
+            if not user.may_edit_group(group.id):
+                raise HTTPException(403, "Your account may change only its own group's feeds.")
+            if action == "refresh":
+                console.refresh_soon(feed, session=session, actor=user.email, group=group)
+                return slug, "It will be fetched within a minute."
             console.set_feed_active(feed, action == "resume", session=session, actor=user.email, group=group)
-            message = "Resumed." if action == "resume" else "Paused: its events have left the outputs (kept)."
-    return _back(f"/admin/groups/{slug}", message)
+            return slug, "Resumed." if action == "resume" else "Paused: its events have left the outputs (kept)."
+
+    slug, message = await run_in_threadpool(run)
+    return back(f"/admin/groups/{slug}", message)
 
 
 async def audit_log(request: Request) -> Response:
@@ -208,18 +217,7 @@ async def audit_log(request: Request) -> Response:
     user = require(request, *STAFF)
 
     def read() -> list[Any]:
-        with _session(request) as session:
+        with open_session(request) as session:
             return accounts.audit_entries(session=session)
 
-    return _render(request, "admin/audit.html", user, entries=await run_in_threadpool(read))
-
-
-def _group_for(user: Signed, slug: str, session: Session) -> Group:
-    """The group `slug`, when the account may see it; HTTP 404 or 403 otherwise."""
-    group = console.group_by_slug(slug, session=session)
-    if group is None:
-        raise HTTPException(404, "There is no such group.")
-    if not user.may_edit_group(group.id):
-        raise HTTPException(403, "Your account may change only its own group.")
-    return group
-
+    return render(request, "admin/audit.html", user, entries=await run_in_threadpool(read))

@@ -10,9 +10,8 @@ from starlette.responses import Response
 from calendar_hub import clock
 from calendar_hub.console import duplicates
 from calendar_hub.errors import ConfigError
+from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
-from calendar_hub.web.console.dashboard import _back, _render, _session
-from calendar_hub.web.public.outputs import _catalogue
 
 SHOWN = 100
 DONE = {
@@ -26,21 +25,21 @@ DONE = {
 async def duplicates_page(request: Request) -> Response:
     """GET /admin/duplicates?week=: suspected pairs, events made of several feeds' entries, decisions made."""
     user = require(request, *STAFF)
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     week = request.query_params.get("week") or None
     if week is not None and catalogue.week(week) is None:
         week = None
     shown = catalogue.find(week=week) if week else catalogue.find(after=clock.now())
 
     def read() -> duplicates.Review:
-        with _session(request) as session:
+        with open_session(request) as session:
             return duplicates.review(shown, session=session, zone=catalogue.zone)
 
     found = await run_in_threadpool(read)
-    return _render(request, "admin/duplicates.html", user, suspects=found.suspects[:SHOWN],
-                   more_suspects=max(len(found.suspects) - SHOWN, 0), merged=found.merged[:SHOWN],
-                   more_merged=max(len(found.merged) - SHOWN, 0), decisions=found.decisions,
-                   weeks=catalogue.weeks, week=week, zone=catalogue.zone, done=request.query_params.get("done", ""))
+    return render(request, "admin/duplicates.html", user, suspects=found.suspects[:SHOWN],
+                  more_suspects=max(len(found.suspects) - SHOWN, 0), merged=found.merged[:SHOWN],
+                  more_merged=max(len(found.merged) - SHOWN, 0), decisions=found.decisions,
+                  weeks=catalogue.weeks, week=week, zone=catalogue.zone, done=request.query_params.get("done", ""))
 
 
 async def decide(request: Request) -> Response:
@@ -53,7 +52,7 @@ async def decide(request: Request) -> Response:
     uid_a, uid_b, title_a, title_b = (str(form.get(n, ""))[:1000] for n in ("uid_a", "uid_b", "title_a", "title_b"))
 
     def run() -> str:
-        with _session(request) as session:
+        with open_session(request) as session:
             if action == "undo":
                 if not duplicates.undo(uid_a, uid_b, session=session, actor=user.email):
                     return "There was no decision on those two."
@@ -65,7 +64,7 @@ async def decide(request: Request) -> Response:
                     return str(e)
         return DONE[action].format(a=_short(title_a), b=_short(title_b))
 
-    return _back("/admin/duplicates", await run_in_threadpool(run))
+    return back("/admin/duplicates", await run_in_threadpool(run))
 
 
 def _short(title: str) -> str:

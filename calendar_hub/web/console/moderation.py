@@ -13,9 +13,8 @@ from calendar_hub.catalogue.listing import Listing
 from calendar_hub.console import moderation
 from calendar_hub.errors import ConfigError
 from calendar_hub.store.models import HiddenEvent
+from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
-from calendar_hub.web.console.dashboard import _back, _render, _session
-from calendar_hub.web.public.outputs import _catalogue
 
 SHOWN = 200
 
@@ -23,7 +22,7 @@ SHOWN = 200
 async def events(request: Request) -> Response:
     """GET /admin/events?week=&q=: published events (upcoming, or a week's), each with a form to hide it."""
     user = require(request, *STAFF)
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     week = request.query_params.get("week") or None
     if week is not None and catalogue.week(week) is None:
         week = None
@@ -32,9 +31,9 @@ async def events(request: Request) -> Response:
     if query:
         folded = query.casefold()
         found = [item for item in found if folded in _haystack(item)]
-    return _render(request, "admin/events.html", user, listings=found[:SHOWN], more=max(len(found) - SHOWN, 0),
-                   weeks=catalogue.weeks, week=week, q=query, zone=catalogue.zone,
-                   done=request.query_params.get("done", ""))
+    return render(request, "admin/events.html", user, listings=found[:SHOWN], more=max(len(found) - SHOWN, 0),
+                  weeks=catalogue.weeks, week=week, q=query, zone=catalogue.zone,
+                  done=request.query_params.get("done", ""))
 
 
 def _haystack(item: Listing) -> str:
@@ -48,14 +47,14 @@ async def hide(request: Request) -> Response:
     uid, title, reason = (str(form.get(name, "")) for name in ("uid", "title", "reason"))
 
     def run() -> str:
-        with _session(request) as session:
+        with open_session(request) as session:
             try:
                 moderation.hide(uid[:100], title=title, reason=reason, session=session, actor=user.email)
             except ConfigError as e:
                 return str(e)
         return f"Hidden: \u201c{title}\u201d has left every calendar, list and map."
 
-    return _back("/admin/events", await run_in_threadpool(run))
+    return back("/admin/events", await run_in_threadpool(run))
 
 
 async def hidden(request: Request) -> Response:
@@ -63,11 +62,11 @@ async def hidden(request: Request) -> Response:
     user = require(request, *STAFF)
 
     def read() -> list[HiddenEvent]:
-        with _session(request) as session:
+        with open_session(request) as session:
             return moderation.hidden_events(session=session)
 
-    return _render(request, "admin/hidden.html", user, hidden=await run_in_threadpool(read),
-                   done=request.query_params.get("done", ""))
+    return render(request, "admin/hidden.html", user, hidden=await run_in_threadpool(read),
+                  done=request.query_params.get("done", ""))
 
 
 async def unhide(request: Request) -> Response:
@@ -77,8 +76,8 @@ async def unhide(request: Request) -> Response:
     uid = str(form.get("uid", ""))[:100]
 
     def run() -> Any:
-        with _session(request) as session:
+        with open_session(request) as session:
             return moderation.unhide(uid, session=session, actor=user.email)
 
     shown = await run_in_threadpool(run)
-    return _back("/admin/hidden", "It is back in the outputs." if shown else "It was not hidden.")
+    return back("/admin/hidden", "It is back in the outputs." if shown else "It was not hidden.")

@@ -18,9 +18,10 @@ from calendar_hub.console import joining, preview
 from calendar_hub.errors import ConfigError
 from calendar_hub.ingest.discover import FoundFeed
 from calendar_hub.ingest.fetch import make_client
-from calendar_hub.store.models import JoinRequest
+from calendar_hub.places import Place
+from calendar_hub.store.models import Group, JoinRequest
+from calendar_hub.web.common import group_for, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
-from calendar_hub.web.console.dashboard import _group_for, _render, _session
 
 SCHEMES = ("http", "https", "webcal", "webcals")
 
@@ -30,12 +31,16 @@ async def group_feed(request: Request) -> Response:
     user = require(request)
     form = await checked_form(request)
     address = " ".join(str(form.get("url", "")).split())[:2000]
-    with _session(request) as session:
-        group = _group_for(user, request.path_params["slug"], session)
-        home = home_place(group.home, group.lat, group.lon)
+
+    def read() -> tuple[Group, Place | None]:
+        with open_session(request) as session:
+            group = group_for(user, request.path_params["slug"], session)
+            return group, home_place(group.home, group.lat, group.lon)
+
+    group, home = await run_in_threadpool(read)
     if urlsplit(address).scheme.lower() not in SCHEMES:
-        return _render(request, "admin/preview.html", user, status_code=400, group=group, join_request=None,
-                       address=address, found=None, problem="Paste a full web address, starting with https://.")
+        return render(request, "admin/preview.html", user, status_code=400, group=group, join_request=None,
+                      address=address, found=None, problem="Paste a full web address, starting with https://.")
     settings = request.app.state.hub.settings
     async with make_client(settings, guarded=True) as client:
         found = await preview.preview(client, address, settings=settings, home=home)
@@ -49,7 +54,7 @@ async def join_request(request: Request) -> Response:
     request_id = int(request.path_params["request_id"])
 
     def read() -> JoinRequest | str:
-        with _session(request) as session:
+        with open_session(request) as session:
             try:
                 return joining.pending_request(request_id, session=session)
             except ConfigError as e:
@@ -57,8 +62,8 @@ async def join_request(request: Request) -> Response:
 
     asked = await run_in_threadpool(read)
     if isinstance(asked, str):
-        return _render(request, "admin/preview.html", user, status_code=404, group=None, join_request=None,
-                       found=None, address="", problem=asked)
+        return render(request, "admin/preview.html", user, status_code=404, group=None, join_request=None,
+                      found=None, address="", problem=asked)
     settings = request.app.state.hub.settings
     feed = FoundFeed(url=asked.feed_url, kind=asked.feed_kind, title="", how=asked.found_how)
     async with make_client(settings, guarded=True) as client:
@@ -70,5 +75,5 @@ async def join_request(request: Request) -> Response:
 def _page(request: Request, user: Any, found: preview.Preview, **context: Any) -> Response:
     """The preview page; HTTP 400 when no calendar was found or none could be read (it says why)."""
     problem = found.problem
-    return _render(request, "admin/preview.html", user, status_code=400 if problem else 200, found=found,
-                   problem=problem, **{"group": None, "join_request": None, **context})
+    return render(request, "admin/preview.html", user, status_code=400 if problem else 200, found=found,
+                  problem=problem, **{"group": None, "join_request": None, **context})

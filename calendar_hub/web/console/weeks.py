@@ -19,9 +19,8 @@ from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue, week_info
 from calendar_hub.console import planning
 from calendar_hub.store.models import Week
+from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, Signed, checked_form, require
-from calendar_hub.web.console.dashboard import _back, _render, _session
-from calendar_hub.web.public.outputs import _catalogue
 
 
 async def new_week(request: Request) -> Response:
@@ -49,9 +48,9 @@ async def live_preview(request: Request) -> Response:
     form = await checked_form(request)
     slug = request.query_params.get("week")
     week = await run_in_threadpool(_week, request, slug) if slug else None
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     context = await run_in_threadpool(_preview_context, request, catalogue, week, form)
-    return _render(request, "admin/_week_preview.html", user, week=week, **context)
+    return render(request, "admin/_week_preview.html", user, week=week, **context)
 
 
 async def choose(request: Request) -> Response:
@@ -61,7 +60,7 @@ async def choose(request: Request) -> Response:
     slug = request.path_params["slug"]
 
     def run() -> str:
-        with _session(request) as session:
+        with open_session(request) as session:
             week = planning.week_by_slug(slug, session=session)
             if week is None:
                 raise HTTPException(404, "No such week.")
@@ -73,7 +72,7 @@ async def choose(request: Request) -> Response:
             return _CHOSEN.get(str(form.get("choice")), "Saved.")
 
     message = await run_in_threadpool(run)
-    return _back(f"/admin/weeks/{slug}/edit", message)
+    return back(f"/admin/weeks/{slug}/edit", message)
 
 
 async def archive(request: Request) -> Response:
@@ -85,15 +84,15 @@ async def archive(request: Request) -> Response:
         raise HTTPException(404, "No such action.")
 
     def run() -> None:
-        with _session(request) as session:
+        with open_session(request) as session:
             week = planning.week_by_slug(slug, session=session)
             if week is None:
                 raise HTTPException(404, "No such week.")
             planning.set_week_active(week, action == "restore", session=session, actor=user.email)
 
     await run_in_threadpool(run)
-    return _back(f"/admin/weeks/{slug}/edit", "Archived: the week's page and calendar are gone until it is "
-                 "brought back." if action == "archive" else "Brought back.")
+    return back(f"/admin/weeks/{slug}/edit", "Archived: the week's page and calendar are gone until it is "
+                "brought back." if action == "archive" else "Brought back.")
 
 
 _CHOSEN = {"include": "Taken into the week by hand.", "exclude": "Left out of the week by hand.",
@@ -108,7 +107,7 @@ async def _posted(request: Request, user: Signed, week: Week | None, form: FormD
         return await _form(request, user, week, typed)
 
     def save() -> str:
-        with _session(request) as session:
+        with open_session(request) as session:
             known = [g.slug for g in store.active_groups(session=session)]
             if week is None:
                 draft = planning.read_form(typed, known_groups=known)
@@ -125,24 +124,24 @@ async def _posted(request: Request, user: Signed, week: Week | None, form: FormD
         slug = await run_in_threadpool(save)
     except planning.PlanningError as e:
         return await _form(request, user, week, typed, problem=str(e))
-    return _back(f"/admin/weeks/{slug}/edit", "Saved. The week's page and calendar show it now.")
+    return back(f"/admin/weeks/{slug}/edit", "Saved. The week's page and calendar show it now.")
 
 
 async def _form(request: Request, user: Signed, week: Week | None, typed: dict[str, Any], *,
                 problem: str = "") -> Response:
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     context = await run_in_threadpool(_preview_context, request, catalogue, week, typed)
     draft_problem = context.pop("draft_problem")
     problem = problem or draft_problem
-    return _render(request, "admin/week_form.html", user, week=week, typed=typed, problem=problem,
-                   done=request.query_params.get("done", ""), status_code=400 if problem else 200, **context)
+    return render(request, "admin/week_form.html", user, week=week, typed=typed, problem=problem,
+                  done=request.query_params.get("done", ""), status_code=400 if problem else 200, **context)
 
 
 def _preview_context(request: Request, catalogue: Catalogue, week: Week | None,
                      typed: dict[str, Any] | FormData) -> dict[str, Any]:
     """The preview of the week as typed (or the reason it cannot be previewed yet), and the groups to tick."""
     values = _typed(typed) if isinstance(typed, FormData) else typed
-    with _session(request) as session:
+    with open_session(request) as session:
         groups = store.active_groups(session=session)
     active = {g.slug for g in groups}
     paused = [slug for slug in (week.groups if week else []) if slug not in active]  # kept until unticked
@@ -177,7 +176,7 @@ def _typed_from(week: Week) -> dict[str, Any]:
 
 
 def _week(request: Request, slug: str | None = None) -> Week:
-    with _session(request) as session:
+    with open_session(request) as session:
         week = planning.week_by_slug(slug or request.path_params["slug"], session=session)
     if week is None:
         raise HTTPException(404, "No such week.")

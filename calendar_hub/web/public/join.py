@@ -1,4 +1,4 @@
-"""The public "Add your group's calendar" form at /join, and the organisers' side at /admin/requests.
+"""The public "Add your group's calendar" form at /join (organisers decide at /admin/requests).
 
 The address a group pastes arrives through the web: discovery fetches it only through the SSRF-guarded
 client, and a request is kept only when a calendar was found behind it.  One client address may use
@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,8 +17,8 @@ from calendar_hub.console import joining
 from calendar_hub.errors import ConfigError
 from calendar_hub.ingest.discover import discover
 from calendar_hub.ingest.fetch import Limits, make_client
-from calendar_hub.web.console.auth import STAFF, checked_form, require
-from calendar_hub.web.console.dashboard import _back, _render, _session
+from calendar_hub.web.common import open_session, render
+from calendar_hub.web.console.auth import checked_form
 
 
 async def join(request: Request) -> Response:
@@ -43,7 +42,7 @@ async def join(request: Request) -> Response:
             feed = found.feeds[0]
 
             def store() -> Any:
-                with _session(request) as session:
+                with open_session(request) as session:
                     return joining.submit(values, feed_url=feed.url, feed_kind=feed.kind, found_how=feed.how,
                                           session=session)
 
@@ -51,14 +50,14 @@ async def join(request: Request) -> Response:
         except ConfigError as e:
             problem = str(e)
         else:
-            return _render(request, "join_thanks.html", None, request_made=made)
-    return _render(request, "join.html", None, values=values, problem=problem, status_code=400 if problem else 200)
+            return render(request, "join_thanks.html", None, request_made=made)
+    return render(request, "join.html", None, values=values, problem=problem, status_code=400 if problem else 200)
 
 
 def _too_often(request: Request, values: dict[str, str]) -> Response:
     """HTTP 429: the form again, with what was typed, saying to wait (RFC 9110 10.2.3: Retry-After)."""
-    busy = _render(request, "join.html", None, values=values, status_code=429,
-                   problem="This form has been used many times from your connection in the last hour. "
+    busy = render(request, "join.html", None, values=values, status_code=429,
+                  problem="This form has been used many times from your connection in the last hour. "
                            "Please try again in an hour, or write to the organisers.")
     busy.headers["Retry-After"] = str(int(joining.TRIES_WINDOW.total_seconds()))
     return busy
@@ -71,7 +70,7 @@ def _within_limit(request: Request) -> bool:
     --forwarded-allow-ips, or every visitor shares the proxy's address and its limit.
     """
     client = request.client.host if request.client else "unknown"
-    with _session(request) as session:
+    with open_session(request) as session:
         return joining.within_join_limit(client, session=session)
 
 
@@ -79,38 +78,3 @@ async def _find(request: Request, address: str) -> Any:
     settings = request.app.state.hub.settings
     async with make_client(settings, guarded=True) as client:
         return await discover(client, address, limits=Limits.from_settings(settings))
-
-
-async def requests_page(request: Request) -> Response:
-    """GET /admin/requests: groups waiting to join, with what the hub found at their address."""
-    user = require(request, *STAFF)
-
-    def read() -> tuple[list[Any], list[Any]]:
-        with _session(request) as session:
-            return joining.pending(session=session), joining.recent_decisions(session=session)
-
-    waiting, decided = await run_in_threadpool(read)
-    return _render(request, "admin/requests.html", user, waiting=waiting, decided=decided,
-                   done=request.query_params.get("done", ""))
-
-
-async def decide(request: Request) -> Response:
-    """POST /admin/requests/{id}/approve or /reject (with a note)."""
-    user = require(request, *STAFF)
-    form = await checked_form(request)
-    request_id, action = int(request.path_params["request_id"]), request.path_params["action"]
-    if action not in ("approve", "reject"):
-        raise HTTPException(404, "There is no such action.")
-
-    def run() -> str:
-        with _session(request) as session:
-            try:
-                if action == "approve":
-                    slug = joining.approve(request_id, session=session, actor=user.email)
-                    return f"Approved: the group {slug} was made; its calendar is read on the next refresh."
-                joining.reject(request_id, str(form.get("note", "")), session=session, actor=user.email)
-                return "Rejected."
-            except ConfigError as e:
-                return str(e)
-
-    return _back("/admin/requests", await run_in_threadpool(run))

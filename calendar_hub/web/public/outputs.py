@@ -6,19 +6,17 @@ body is built once per data version and filter set (`Catalogue.output`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlencode
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from calendar_hub import clock
-from calendar_hub.catalogue import Catalogue, Output
+from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.publish import api, atom, ics
+from calendar_hub.web.common import cached_output, current_catalogue
 from calendar_hub.web.query import Filters, read_filters
 from calendar_hub.web.responses import send
 
@@ -29,24 +27,6 @@ PAGE_SIZE = 1000
 def _hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     return hub
-
-
-async def _catalogue(request: Request) -> Catalogue:
-    """The current catalogue; only a version check or a rebuild leaves the event loop."""
-    hub = _hub(request)
-    fresh: Catalogue | None = hub.fresh()
-    if fresh is not None:
-        return fresh
-    built: Catalogue = await run_in_threadpool(hub.catalogue)
-    return built
-
-
-async def _output(catalogue: Catalogue, key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> Output:
-    """The cached output for `key`, built in a worker thread the first time."""
-    cached = catalogue.cached(key)
-    if cached is not None:
-        return cached
-    return await run_in_threadpool(catalogue.output, key, build)
 
 
 def _base(request: Request) -> str:
@@ -67,7 +47,7 @@ def _title(catalogue: Catalogue, filters: Filters) -> tuple[str, str]:
 
 async def calendar(request: Request) -> Response:
     """GET /calendar.ics, /weeks/{slug}.ics, /groups/{slug}.ics: an RFC 5545 calendar to subscribe to."""
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     filters = read_filters(request.query_params, catalogue, **request.path_params)
     base = _base(request)
     self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -84,14 +64,14 @@ async def calendar(request: Request) -> Response:
 
     # "Upcoming" moves with the clock: such a calendar is rebuilt at least hourly, not only on changes.
     hour = clock.now().strftime("%Y%m%d%H") if upcoming else ""
-    output = await _output(catalogue, ("ics", request.url.path, hour, *filters.key()), build)
+    output = await cached_output(catalogue, ("ics", request.url.path, hour, *filters.key()), build)
     slug = filters.week or filters.group or "calendar"
     return send(request, output, filename=f"{slug}.ics")
 
 
 async def atom_feed(request: Request) -> Response:
     """GET /feed.atom: upcoming events for feed readers."""
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     filters = read_filters(request.query_params, catalogue)
     base = _base(request)
 
@@ -102,13 +82,13 @@ async def atom_feed(request: Request) -> Response:
         return atom.build_atom(items, title=title, self_url=str(request.url), base_url=base,
                                now=catalogue.built_at), "application/atom+xml; charset=utf-8"
 
-    output = await _output(catalogue, ("atom", clock.now().strftime("%Y%m%d%H"), *filters.key()), build)
+    output = await cached_output(catalogue, ("atom", clock.now().strftime("%Y%m%d%H"), *filters.key()), build)
     return send(request, output)
 
 
 async def events_json(request: Request) -> Response:
     """GET /api/events.json: pages of at most 1,000 events with a `next` link while more remain."""
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     filters = read_filters(request.query_params, catalogue)
     try:
         offset = max(int(request.query_params.get("offset", "0")), 0)
@@ -126,18 +106,18 @@ async def events_json(request: Request) -> Response:
             next_url = f"{base}/api/events.json?{urlencode(params)}"
         return api.events_page(page, base_url=base, next_url=next_url), "application/json"
 
-    output = await _output(catalogue, ("json", offset, PAGE_SIZE, *filters.key()), build)
+    output = await cached_output(catalogue, ("json", offset, PAGE_SIZE, *filters.key()), build)
     return send(request, output, max_age=60)
 
 
 async def events_geojson(request: Request) -> Response:
     """GET /api/events.geojson: one RFC 7946 Feature per placed event."""
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     filters = read_filters(request.query_params, catalogue)
     base = _base(request)
 
     def build() -> tuple[bytes, str]:
         return api.geojson(filters.apply(catalogue), base_url=base), "application/geo+json"
 
-    output = await _output(catalogue, ("geojson", *filters.key()), build)
+    output = await cached_output(catalogue, ("geojson", *filters.key()), build)
     return send(request, output, max_age=60)

@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, Response
 from calendar_hub import clock
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.listing import Listing
+from calendar_hub.web.common import cached_output, current_catalogue
 from calendar_hub.web.present import by_region_and_town, google_subscribe, webcal
-from calendar_hub.web.public.outputs import _catalogue, _output
 from calendar_hub.web.query import DEFAULT_KM, Filters, UnknownPlace, read_filters
 from calendar_hub.web.responses import send
 
@@ -52,12 +52,12 @@ async def _render(request: Request, template: str, catalogue: Catalogue, *, stat
     if status_code != 200:  # a page that explains a problem is not worth keeping
         body, media_type = await run_in_threadpool(build)
         return Response(body, status_code=status_code, media_type=media_type)
-    return send(request, await _output(catalogue, _page_key(request), build), max_age=60)
+    return send(request, await cached_output(catalogue, _page_key(request), build), max_age=60)
 
 
 async def home(request: Request) -> Response:
     """GET /: the weeks of action to come and the next events."""
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     now = clock.now()
@@ -70,7 +70,7 @@ async def home(request: Request) -> Response:
 
 async def week_page(request: Request) -> Response:
     """GET /weeks/{week}: local listings grouped by region and town, a near-me search box and subscribe links."""
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     filters, problem = _read(request, catalogue, week=request.path_params["week"])
@@ -94,7 +94,7 @@ async def map_page(request: Request) -> Response:
     The filter form reloads the page, so the list, the markers (from the GeoJSON API) and the summary
     always share one set of filters.
     """
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     slug = request.path_params.get("week")
@@ -110,7 +110,7 @@ async def embed_map(request: Request) -> Response:
 
     The page has no site header or footer and opens its links in a new tab; the app lets any site frame it.
     """
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     filters, problem = _read(request, catalogue, week=request.path_params["week"])
@@ -172,7 +172,7 @@ def _with_query(path: str, filters: Filters, *, keep_week: bool = False) -> str:
 
 async def groups_page(request: Request) -> Response:
     """GET /groups: every member group, by region."""
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     now = clock.now()
@@ -185,7 +185,7 @@ async def groups_page(request: Request) -> Response:
 
 async def group_page(request: Request) -> Response:
     """GET /groups/{group}: a group's upcoming events and its subscribe link."""
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     group = catalogue.group(request.path_params["group"])
@@ -200,7 +200,7 @@ async def group_page(request: Request) -> Response:
 
 async def about_page(request: Request) -> Response:
     """GET /about: what the hub is, where its data comes from, and credits."""
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     return await _render(request, "about.html", catalogue)
@@ -218,6 +218,6 @@ async def healthz(request: Request) -> Response:
         await run_in_threadpool(check)
     except Exception as e:  # noqa: BLE001  (any database failure makes the hub unhealthy)
         return JSONResponse({"status": "error", "database": type(e).__name__}, status_code=503)
-    catalogue = await _catalogue(request)
+    catalogue = await current_catalogue(request)
     return JSONResponse({"status": "ok", "version": catalogue.version, "events": len(catalogue.listings),
                          "groups": len(catalogue.groups), "weeks": len(catalogue.weeks)})
