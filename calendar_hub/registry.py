@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 from calendar_hub.errors import ConfigError
-from calendar_hub.ingest.sources import KINDS
+from calendar_hub.occurrence import KINDS
 
 FEED_KINDS = KINDS
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")

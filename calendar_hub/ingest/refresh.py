@@ -37,7 +37,8 @@ from calendar_hub.identity import content_hash
 from calendar_hub.ingest.fetch import Limits, fetch, make_client
 from calendar_hub.ingest.follow import PAGE_KEPT, PageFollower
 from calendar_hub.ingest.geocode import geocode_pending
-from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult, parse_body, sniff, summary
+from calendar_hub.ingest.sources import parse_body, sniff, summary
+from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from calendar_hub.settings import Settings
 from calendar_hub.store import FeedJob, FeedOutcome, lookups
 

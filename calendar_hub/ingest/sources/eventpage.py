@@ -27,7 +27,8 @@ import lxml.etree
 import lxml.html
 
 from calendar_hub.ingest.sanitize import clean_html, clean_url, text_to_html, to_text
-from calendar_hub.ingest.sources import UNTITLED, EventIn, ParseContext, plausible_point, time_span
+from calendar_hub.ingest.sources import plausible_point, time_span
+from calendar_hub.occurrence import UNTITLED, EventIn, ParseContext
 
 MAX_BYTES = 2 * 1024 * 1024    # only the start of a larger page is read
 MAX_EVENTS = 50                # events returned for one page
