@@ -14,7 +14,21 @@ from calendar_hub.errors import ParseError
 from calendar_hub.ingest.sources.kinds import BOMS, classify, returns_instead
 from calendar_hub.occurrence import KINDS, ParseContext, ParseResult
 
-__all__ = ["midnight", "not_a_feed", "parse_body", "plausible_point", "sniff", "summary", "time_span"]
+# The parsers (ics, rss, jsonfeed, eventpage) and `kinds` are modules of this package, imported where used.
+__all__ = [
+    "eventpage",
+    "ics",
+    "jsonfeed",
+    "kinds",
+    "midnight",
+    "not_a_feed",
+    "parse_body",
+    "plausible_point",
+    "rss",
+    "sniff",
+    "summary",
+    "time_span",
+]
 
 _PLURAL_VERBS = {"it had ": "had ", "it has ": "have ", "it is ": "are ", "it repeats ": "repeat "}
 
