@@ -34,7 +34,8 @@ from benchmarks.corpus import write_mixed_corpus
 from benchmarks.scale import PeakMemory, serve_folder, wait_for
 from calendar_hub import clock, store
 from calendar_hub.ingest.refresh import refresh
-from calendar_hub.ingest.sources import ParseContext, parse_body
+from calendar_hub.ingest.sources import parse_body
+from calendar_hub.occurrence import ParseContext
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 from calendar_hub.settings import Settings
 from calendar_hub.store import engine as db

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from calendar_hub.ingest.sources import EventIn
+from calendar_hub.occurrence import EventIn
 
 UID_DOMAIN = "calendar-hub"
 

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from calendar_hub.catalogue.listing import GroupRef, Listing
-from calendar_hub.ingest.sources import ParseContext
+from calendar_hub.occurrence import ParseContext
 
 LONDON = ZoneInfo("Europe/London")
 

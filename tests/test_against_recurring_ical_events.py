@@ -25,7 +25,8 @@ import x_wr_timezone
 from icalendar import Calendar
 from icalendar.timezone import tzp
 
-from calendar_hub.ingest.sources import ParseContext, parse_body
+from calendar_hub.ingest.sources import parse_body
+from calendar_hub.occurrence import ParseContext
 
 DATA = Path(__file__).parent / "data"
 ICS_FILES = sorted(DATA.rglob("*.ics"))

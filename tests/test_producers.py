@@ -26,8 +26,9 @@ from sqlmodel import Session, col, select
 
 from calendar_hub import clock, store
 from calendar_hub.ingest.refresh import refresh
-from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult, parse_body
+from calendar_hub.ingest.sources import parse_body
 from calendar_hub.ingest.sources.ics import MAX_OCCURRENCES_PER_SERIES
+from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 from calendar_hub.settings import Settings
 from calendar_hub.store.models import Event, Feed

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from calendar_hub.ingest.sources import UNTITLED, EventIn, ParseContext
 from calendar_hub.ingest.sources.eventpage import MAX_BYTES, MAX_EVENTS, events_from_page
+from calendar_hub.occurrence import UNTITLED, EventIn, ParseContext
 from tests.factories import LONDON, parse_context, utc
 
 DATA = Path(__file__).parent / "data" / "eventpages"

@@ -11,8 +11,9 @@ import pytest
 import recurring_ical_events
 
 from calendar_hub.errors import ParseError
-from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult, ics, parse_body
+from calendar_hub.ingest.sources import ics, parse_body
 from calendar_hub.ingest.sources._ics_event import lenient_duration
+from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from tests.factories import parse_context, utc
 
 DATA = Path(__file__).parent / "data" / "ics"

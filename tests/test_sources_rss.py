@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calendar_hub.errors import ParseError
-from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult, parse_body, rss
+from calendar_hub.ingest.sources import parse_body, rss
+from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from tests.factories import parse_context, utc
 
 DATA = Path(__file__).parent / "data" / "rss"

@@ -24,9 +24,11 @@ from calendar_hub.catalogue import GroupInfo, place_of
 from calendar_hub.errors import FeedError, FetchError, ParseError
 from calendar_hub.ingest.discover import FoundFeed, discover
 from calendar_hub.ingest.fetch import Limits, fetch
-from calendar_hub.ingest.refresh import looks_truncated, parse_in_worker, size_words
-from calendar_hub.ingest.sources import KINDS, EventIn, ParseResult, not_a_feed, summary
+from calendar_hub.ingest.judge import looks_truncated, size_words
+from calendar_hub.ingest.refresh import parse_in_worker
+from calendar_hub.ingest.sources import not_a_feed, summary
 from calendar_hub.ingest.sources.kinds import classify
+from calendar_hub.occurrence import KINDS, EventIn, ParseResult
 from calendar_hub.places import Place, online
 from calendar_hub.settings import Settings
 

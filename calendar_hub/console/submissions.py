@@ -28,7 +28,7 @@ from calendar_hub.console.joining import EMAIL, free_slug
 from calendar_hub.errors import ConfigError
 from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.ingest import sanitize
-from calendar_hub.ingest.sources import EventIn
+from calendar_hub.occurrence import EventIn
 from calendar_hub.store.models import Event, Feed, Group, SubmittedEvent, Week
 
 FEED_ORIGIN = "submitted"           # store.claim_feeds never leases these: there is nothing to fetch

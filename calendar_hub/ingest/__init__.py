@@ -1,1 +1,17 @@
-"""Ingest: registry -> fetch -> parse -> store (refresh, the parsers, discovery, following links, geocoding)."""
+"""Ingest: registry -> fetch -> parse -> store (refresh, the parsers, discovery, following links, geocoding).
+
+    refresh     the Refresher: lease due feeds, fetch, parse in workers, store in batches
+    judge       whether a fetched body may replace a feed's events, and the words for it (pure)
+    fetch       conditional GET with limits; the SSRF-guarded client for addresses from the web
+    follow      reading the event pages that dateless feed items link to
+    geocode     placing location lines online (Nominatim) when the offline places cannot; off by default
+    sanitize    descriptions made safe for pages, and plain text for feeds
+    sources     the parsers: bytes in, occurrences (`calendar_hub.occurrence`) out
+    discover    from an address a group pastes to the feeds behind it
+
+The submodules are imported where they are used, not here: a parse worker loads the parsers alone.
+"""
+
+from __future__ import annotations
+
+__all__ = ["discover", "fetch", "follow", "geocode", "judge", "refresh", "sanitize", "sources"]

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from calendar_hub import store
 from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Limits, fetch
-from calendar_hub.ingest.sources import EventIn, LinkedItem, ParseResult, event_from_dict, event_to_dict
+from calendar_hub.occurrence import EventIn, LinkedItem, ParseResult, event_from_dict, event_to_dict
 from calendar_hub.store.models import LinkedPage
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Refreshing feeds: lease due feeds, fetch them concurrently, parse on every core, store in batches.
 
     claim (store) -> fetch (async, bounded) -> unchanged? (304 / same hash) -> parse (process pool)
-                  -> judge (broken or empty bodies keep the last good copy) -> record (store, batched)
+                  -> judge (ingest.judge: broken or empty bodies keep the last good copy) -> record (store, batched)
 
 Nothing here deletes events except a successful parse of a whole body, so a server error, a
 time-out, a truncated or garbled body, or a process killed mid-refresh never loses an event.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -37,15 +36,15 @@ from calendar_hub.identity import content_hash
 from calendar_hub.ingest.fetch import Limits, fetch, make_client
 from calendar_hub.ingest.follow import PAGE_KEPT, PageFollower
 from calendar_hub.ingest.geocode import geocode_pending
-from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult, parse_body, sniff, summary
+from calendar_hub.ingest.judge import body_hash, cut_off_notice, judge, looks_truncated
+from calendar_hub.ingest.sources import parse_body, sniff, summary
+from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from calendar_hub.settings import Settings
 from calendar_hub.store import FeedJob, FeedOutcome, lookups
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-# Bump when parsing changes, so that unchanged bodies are parsed again with the new code.
-PARSER_VERSION = "2"
 # An unchanged body is still parsed again after this long, so the expansion window moves on.
 REPARSE_AFTER = timedelta(hours=20)
 FETCH_LOG_KEPT = timedelta(days=90)
@@ -64,55 +63,6 @@ class RefreshReport:
 
     def count(self, kind: str) -> int:
         return sum(1 for _job, outcome in self.outcomes if outcome.kind == kind)
-
-
-def body_hash(body: bytes) -> str:
-    """The content hash that lets an unchanged body skip parsing."""
-    return hashlib.sha256(PARSER_VERSION.encode() + b"\0" + body).hexdigest()
-
-
-def looks_truncated(body: bytes, kind: str) -> bool:
-    """Whether a body stops before its end: an ICS without END:VCALENDAR, a feed without its closing tag."""
-    tail = body[-4096:].rstrip().lower()
-    if kind == "ical":
-        return not tail.endswith(b"end:vcalendar")
-    if kind == "jsonfeed":
-        return not tail.endswith(b"}")
-    return not (tail.endswith(b"</rss>") or tail.endswith(b"</feed>") or tail.endswith(b"</rdf:rdf>"))
-
-
-def has_items(body: bytes, kind: str) -> bool:
-    """Whether a body holds any event or item at all (before any window or parsing)."""
-    lowered = body.lower()
-    if kind == "ical":
-        return b"begin:vevent" in lowered
-    if kind == "jsonfeed":
-        return b'"url"' in lowered
-    return b"<item" in lowered or b"<entry" in lowered
-
-
-def size_words(size: int) -> str:
-    """A body's size for people: "512 KB", "740 bytes"."""
-    return f"{size // 1024} KB" if size >= 1024 else f"{size} bytes"
-
-
-def judge(job: FeedJob, body: bytes, kind: str, result: ParseResult) -> str:
-    """Why a parsed body must not replace the feed's events, or "" when it may.
-
-    A body cut off before its end, or a feed that had events and now parses to none while its
-    body is broken or suspicious (items were skipped, or it holds no item at all), keeps the last
-    good copy.  A calendar whose events all moved out of the window (or that the group emptied on
-    purpose, leaving its items) is taken at its word.  With nothing stored yet, nothing can be lost:
-    the complete events of a cut-off body are better than none.
-    """
-    if looks_truncated(body, kind) and (job.events_stored or not result.events):
-        return f"the file is cut off after {size_words(len(body))}; keeping the last good copy"
-    if not result.events and job.events_stored:
-        if result.skipped:
-            return (f"none of the {result.skipped} items could be read; keeping the last good copy")
-        if not has_items(body, kind):
-            return "the feed came back with no events at all; keeping the last good copy"
-    return ""
 
 
 # The ICS parser resets icalendar's process-wide time-zone cache: one parse at a time per process.
@@ -252,9 +202,7 @@ class Refresher:
                            notice=notice, bytes=len(body))
         if looks_truncated(body, kind):
             # Stored for want of anything better, and parsed again next time (no content hash).
-            notice = "; ".join(filter(None, [f"the file is cut off after {size_words(len(body))}; "
-                                             f"only the {len(result.events)} complete events before the cut "
-                                             "were read", notice]))
+            notice = cut_off_notice(body, len(result.events), notice)
             digest = ""
         return outcome(kind="stored", content_hash=digest, events=result.events, hashes=hashes,
                        found=len(result.events), skipped=result.skipped, problems=result.problems, notice=notice,

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from calendar_hub import clock
 from calendar_hub.catalogue.merge import Decisions, pair
 from calendar_hub.identity import content_hash, published_uid
-from calendar_hub.ingest.sources import EventIn
+from calendar_hub.occurrence import EventIn
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.store.models import (
     Event,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from calendar_hub.ingest.sources import KINDS
+from calendar_hub.occurrence import KINDS
 
 FEED_KINDS = KINDS
 # Best first: a calendar carries its own dates and times; RSS/Atom only sometimes does (RSS event

@@ -2,99 +2,34 @@
 
 Parsers are pure: bytes in, occurrences out, no I/O, nothing from the web layer.
 `parse_body` picks the parser from the feed's declared kind or by sniffing the body.
+What they produce (ParseContext, EventIn, ParseResult...) is `calendar_hub.occurrence`'s.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from calendar_hub.errors import ParseError
 from calendar_hub.ingest.sources.kinds import BOMS, classify, returns_instead
+from calendar_hub.occurrence import KINDS, ParseContext, ParseResult
 
-KINDS = ("ical", "rss", "jsonfeed")
-UNTITLED = "(untitled event)"
+# The parsers (ics, rss, jsonfeed, eventpage) and `kinds` are modules of this package, imported where used.
+__all__ = [
+    "eventpage",
+    "ics",
+    "jsonfeed",
+    "kinds",
+    "midnight",
+    "not_a_feed",
+    "parse_body",
+    "plausible_point",
+    "rss",
+    "sniff",
+    "summary",
+    "time_span",
+]
 
-
-@dataclass(frozen=True, slots=True)
-class ParseContext:
-    """What a parser needs to know besides the bytes: where they came from and which window to expand."""
-
-    url: str
-    zone: ZoneInfo                 # the hub's zone: floating times without X-WR-TIMEZONE, all-day days
-    window_start: datetime         # aware; occurrences ending before it are left out
-    window_end: datetime           # aware; occurrences starting after it are left out
-
-
-@dataclass(frozen=True, slots=True)
-class EventIn:
-    """One occurrence of an event as a parser read it from a feed.
-
-    `start`/`end` are aware UTC instants.  For an all-day event they are local midnights in
-    the hub's zone and `start_date`/`end_date` (end exclusive, as in RFC 5545 3.6.1) carry the days.
-    """
-
-    source_uid: str
-    recurrence_id: str             # "" for a single event, else the instance's original start (ISO 8601)
-    title: str
-    start: datetime
-    end: datetime
-    all_day: bool = False
-    start_date: date | None = None
-    end_date: date | None = None
-    status: str = "CONFIRMED"      # CONFIRMED, TENTATIVE or CANCELLED
-    description_html: str = ""     # sanitised, safe to put in a page
-    description_text: str = ""     # plain text for ICS, Atom summaries and search
-    location: str = ""
-    url: str = ""
-    categories: tuple[str, ...] = ()
-    lat: float | None = None
-    lon: float | None = None
-    sequence: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class LinkedItem:
-    """A feed item with no event date of its own, only a link to a page that may say when it happens."""
-
-    source_uid: str
-    title: str
-    link: str                      # a checked http(s) address
-    description_html: str = ""
-    description_text: str = ""
-    categories: tuple[str, ...] = ()
-
-
-@dataclass(slots=True)
-class ParseResult:
-    """A parser's output: the occurrences in the window, and what it had to skip and why.
-
-    `linked` holds items whose event date may be on the page they link to; the refresh reads
-    those pages (parsers do no I/O) and either adds their events or counts the items as skipped.
-    """
-
-    events: list[EventIn] = field(default_factory=list)
-    linked: list[LinkedItem] = field(default_factory=list)
-    skipped: int = 0
-    problems: list[str] = field(default_factory=list)
-    reasons: dict[str, int] = field(default_factory=dict)  # why items were skipped, without their values
-
-    def skip(self, problem: str, reason: str) -> None:
-        """Count one item that could not be used: `problem` names it, `reason` says why in plain words.
-
-        The first few problems are kept for the feed's state; every reason is counted, with the
-        quoted values and library details taken out, for the one-line diagnosis (`summary`).
-        """
-        self.skipped += 1
-        if len(self.problems) < 20:
-            self.problems.append(problem)
-        general = " ".join(_DETAILS.sub("", reason).split())
-        self.reasons[general] = self.reasons.get(general, 0) + 1
-
-
-_DETAILS = re.compile(r"""\s*(?:'[^']*'|"[^"]*"|\([^)]*\))""")
 _PLURAL_VERBS = {"it had ": "had ", "it has ": "have ", "it is ": "are ", "it repeats ": "repeat "}
 
 
@@ -178,27 +113,6 @@ def midnight(day: date, zone: ZoneInfo) -> datetime:
 def plausible_point(lat: float, lon: float) -> bool:
     """Whether coordinates can be a place: in range, and not 0,0 (what a blank form field often becomes)."""
     return -90 <= lat <= 90 and -180 <= lon <= 180 and not (lat == 0 and lon == 0)
-
-
-def event_to_dict(event: EventIn) -> dict[str, object]:
-    """An EventIn as JSON-ready values (times and days as ISO 8601), for caches."""
-    values = {name: getattr(event, name) for name in EventIn.__slots__}
-    for name in ("start", "end", "start_date", "end_date"):
-        if values[name] is not None:
-            values[name] = values[name].isoformat()
-    values["categories"] = list(event.categories)
-    return values
-
-
-def event_from_dict(values: dict[str, object]) -> EventIn:
-    """The EventIn that `event_to_dict` wrote; raises ValueError or TypeError if the values do not fit."""
-    fields = dict(values)
-    for name in ("start", "end"):
-        fields[name] = datetime.fromisoformat(str(fields[name]))
-    for name in ("start_date", "end_date"):
-        fields[name] = date.fromisoformat(str(fields[name])) if fields.get(name) else None
-    fields["categories"] = tuple(fields.get("categories") or ())  # type: ignore[arg-type]
-    return EventIn(**fields)  # type: ignore[arg-type]
 
 
 def parse_body(data: bytes, *, kind: str, context: ParseContext) -> ParseResult:

@@ -16,8 +16,9 @@ from icalendar import Component
 from icalendar.prop import vBroken, vCategory, vDDDLists, vDDDTypes, vDuration, vGeo
 
 from calendar_hub.ingest.sanitize import clean_url, to_html, to_text
-from calendar_hub.ingest.sources import UNTITLED, EventIn, ParseContext, ParseResult, plausible_point
+from calendar_hub.ingest.sources import plausible_point
 from calendar_hub.ingest.sources._ics_load import note
+from calendar_hub.occurrence import UNTITLED, EventIn, ParseContext, ParseResult
 
 STATUSES = frozenset({"CONFIRMED", "TENTATIVE", "CANCELLED"})
 _LENIENT_DURATION = re.compile(r"^([+-]?)P((?:T?\d+[WDHMS])+)$", re.IGNORECASE)

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from icalendar.timezone import tzp
 
 from calendar_hub.errors import ParseError
-from calendar_hub.ingest.sources import ParseContext, ParseResult
+from calendar_hub.occurrence import ParseContext, ParseResult
 
 _HTML_START = re.compile(r"\A\s*<(?:!doctype\s+html|html|head|body|title|!--|\?xml[^>]*>\s*<!doctype\s+html)",
                          re.IGNORECASE)

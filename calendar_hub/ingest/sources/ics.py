@@ -19,7 +19,6 @@ from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDTypes, vRecur
 from icalendar.timezone import tzp
 
-from calendar_hub.ingest.sources import EventIn, ParseContext, ParseResult
 from calendar_hub.ingest.sources._ics_event import (
     EventReader,
     Unusable,
@@ -32,6 +31,7 @@ from calendar_hub.ingest.sources._ics_event import (
     uid_of,
 )
 from calendar_hub.ingest.sources._ics_load import check_is_calendar, decode, describe, load_calendars, note
+from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 
 MAX_OCCURRENCES_PER_SERIES = 1000
 # Expansion runs on a window widened by a day, then every occurrence is checked exactly in UTC:

@@ -12,8 +12,8 @@ from typing import Any
 
 from calendar_hub.errors import ParseError
 from calendar_hub.ingest.sanitize import clean_html, clean_url, text_to_html, to_text
-from calendar_hub.ingest.sources import UNTITLED, LinkedItem, ParseContext, ParseResult
 from calendar_hub.ingest.sources.kinds import JSON_FEED_VERSIONS
+from calendar_hub.occurrence import UNTITLED, LinkedItem, ParseContext, ParseResult
 
 MAX_ITEMS = 1000
 

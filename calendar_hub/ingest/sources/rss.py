@@ -21,16 +21,8 @@ import feedparser
 
 from calendar_hub.errors import ParseError
 from calendar_hub.ingest.sanitize import clean_html, clean_url, text_to_html, to_text
-from calendar_hub.ingest.sources import (
-    UNTITLED,
-    EventIn,
-    LinkedItem,
-    ParseContext,
-    ParseResult,
-    not_a_feed,
-    plausible_point,
-    time_span,
-)
+from calendar_hub.ingest.sources import not_a_feed, plausible_point, time_span
+from calendar_hub.occurrence import UNTITLED, EventIn, LinkedItem, ParseContext, ParseResult
 
 EVENT_MODULE = "http://purl.org/rss/1.0/modules/event/"
 GDATA = "http://schemas.google.com/g/2005"

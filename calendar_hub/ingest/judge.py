@@ -1,0 +1,72 @@
+"""Judging a fetched body before it may replace a feed's events: its hash, whether it is cut off or empty, and
+the words organisers read about it.
+
+Pure: a body and its parse result in, a hash, a yes or no, or a sentence out; nothing is raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from calendar_hub.occurrence import ParseResult
+from calendar_hub.store import FeedJob
+
+__all__ = ["PARSER_VERSION", "body_hash", "cut_off_notice", "has_items", "judge", "looks_truncated", "size_words"]
+
+# Bump when parsing changes, so that unchanged bodies are parsed again with the new code.
+PARSER_VERSION = "2"
+
+
+def body_hash(body: bytes) -> str:
+    """The content hash that lets an unchanged body skip parsing."""
+    return hashlib.sha256(PARSER_VERSION.encode() + b"\0" + body).hexdigest()
+
+
+def looks_truncated(body: bytes, kind: str) -> bool:
+    """Whether a body stops before its end: an ICS without END:VCALENDAR, a feed without its closing tag."""
+    tail = body[-4096:].rstrip().lower()
+    if kind == "ical":
+        return not tail.endswith(b"end:vcalendar")
+    if kind == "jsonfeed":
+        return not tail.endswith(b"}")
+    return not (tail.endswith(b"</rss>") or tail.endswith(b"</feed>") or tail.endswith(b"</rdf:rdf>"))
+
+
+def has_items(body: bytes, kind: str) -> bool:
+    """Whether a body holds any event or item at all (before any window or parsing)."""
+    lowered = body.lower()
+    if kind == "ical":
+        return b"begin:vevent" in lowered
+    if kind == "jsonfeed":
+        return b'"url"' in lowered
+    return b"<item" in lowered or b"<entry" in lowered
+
+
+def size_words(size: int) -> str:
+    """A body's size for people: "512 KB", "740 bytes"."""
+    return f"{size // 1024} KB" if size >= 1024 else f"{size} bytes"
+
+
+def judge(job: FeedJob, body: bytes, kind: str, result: ParseResult) -> str:
+    """Why a parsed body must not replace the feed's events, or "" when it may.
+
+    A body cut off before its end, or a feed that had events and now parses to none while its
+    body is broken or suspicious (items were skipped, or it holds no item at all), keeps the last
+    good copy.  A calendar whose events all moved out of the window (or that the group emptied on
+    purpose, leaving its items) is taken at its word.  With nothing stored yet, nothing can be lost:
+    the complete events of a cut-off body are better than none.
+    """
+    if looks_truncated(body, kind) and (job.events_stored or not result.events):
+        return f"the file is cut off after {size_words(len(body))}; keeping the last good copy"
+    if not result.events and job.events_stored:
+        if result.skipped:
+            return (f"none of the {result.skipped} items could be read; keeping the last good copy")
+        if not has_items(body, kind):
+            return "the feed came back with no events at all; keeping the last good copy"
+    return ""
+
+
+def cut_off_notice(body: bytes, found: int, notice: str) -> str:
+    """The notice for a cut-off body stored for want of a better one: what was read of it, then `notice` (or "")."""
+    return "; ".join(filter(None, [f"the file is cut off after {size_words(len(body))}; "
+                                   f"only the {found} complete events before the cut were read", notice]))
