@@ -29,6 +29,9 @@ import httpx
 from calendar_hub.errors import FetchError
 from calendar_hub.settings import Settings
 
+# The HTTP client every fetch goes through; other modules name it by this alias, never by httpx.
+Client = httpx.AsyncClient
+
 STATUS_WORDS = {
     401: "the server asks for a password ({status}); the calendar must be public",
     403: "the server refused us ({status})",

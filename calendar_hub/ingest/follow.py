@@ -16,13 +16,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from calendar_hub import store
 from calendar_hub.errors import FeedError
-from calendar_hub.ingest.fetch import Limits, fetch
+from calendar_hub.ingest.fetch import Client, Limits, fetch
 from calendar_hub.occurrence import EventIn, LinkedItem, ParseResult, event_from_dict, event_to_dict
 from calendar_hub.store.models import LinkedPage
 
@@ -38,7 +37,7 @@ ReadPage = Callable[[bytes, str], Awaitable[list[EventIn] | str]]
 class PageFollower:
     """Reads linked event pages for one refresh run; `read` parses a page (in the parse pool)."""
 
-    def __init__(self, engine: Engine, client: httpx.AsyncClient, limits: Limits, *, per_feed: int,
+    def __init__(self, engine: Engine, client: Client, limits: Limits, *, per_feed: int,
                  read: ReadPage) -> None:
         self.engine = engine
         self.client = client

@@ -26,14 +26,13 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from calendar_hub import clock, store
 from calendar_hub.errors import FeedError
 from calendar_hub.identity import content_hash
-from calendar_hub.ingest.fetch import Limits, fetch, make_client
+from calendar_hub.ingest.fetch import Client, Limits, fetch, make_client
 from calendar_hub.ingest.follow import PAGE_KEPT, PageFollower
 from calendar_hub.ingest.geocode import geocode_pending
 from calendar_hub.ingest.judge import body_hash, cut_off_notice, judge, looks_truncated
@@ -93,7 +92,7 @@ def read_page_in_worker(html: bytes, url: str, zone: str, start: datetime, end: 
 class Refresher:
     """One refresh run: holds the client, the parse pool and the batch writer."""
 
-    def __init__(self, engine: Engine, settings: Settings, *, client: httpx.AsyncClient | None = None,
+    def __init__(self, engine: Engine, settings: Settings, *, client: Client | None = None,
                  on_done: Callable[[FeedJob, FeedOutcome], None] | None = None) -> None:
         self.engine = engine
         self.settings = settings
@@ -103,7 +102,7 @@ class Refresher:
         self.limits = Limits.from_settings(settings)
         self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + 120)
         self.pool: concurrent.futures.Executor | None = None
-        self.guarded: httpx.AsyncClient | None = None   # for links found inside feeds: they come from the web
+        self.guarded: Client | None = None   # for links found inside feeds: they come from the web
         self.queue: asyncio.Queue[tuple[FeedJob, FeedOutcome] | None] = asyncio.Queue()
         self.report = RefreshReport()
 
@@ -161,14 +160,14 @@ class Refresher:
             store.prune_fetch_log(session=session, older_than=clock.now() - FETCH_LOG_KEPT)
             store.prune_linked_pages(session=session, older_than=clock.now() - PAGE_KEPT)
 
-    async def _one(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, job: FeedJob) -> None:
+    async def _one(self, client: Client, gate: asyncio.Semaphore, job: FeedJob) -> None:
         if job.origin != "registry":  # an address that arrived through the web: SSRF-guarded on every fetch
             client = self._guarded_client()
         async with gate:
             outcome = await self._outcome(client, job)
         await self.queue.put((job, outcome))
 
-    async def _outcome(self, client: httpx.AsyncClient, job: FeedJob) -> FeedOutcome:
+    async def _outcome(self, client: Client, job: FeedJob) -> FeedOutcome:
         at = clock.now()
         try:
             fetched = await fetch(client, job.url, limits=self.limits, etag=job.etag,
@@ -236,7 +235,7 @@ class Refresher:
                                 read=read)
         return await follower.follow(result, at=at)
 
-    def _guarded_client(self) -> httpx.AsyncClient:
+    def _guarded_client(self) -> Client:
         if self.guarded is None:
             self.guarded = make_client(self.settings, guarded=True)
         return self.guarded
@@ -306,7 +305,7 @@ class Refresher:
 
 
 async def refresh(engine: Engine, settings: Settings, *, due_only: bool = True, feed_ids: list[int] | None = None,
-                  client: httpx.AsyncClient | None = None,
+                  client: Client | None = None,
                   on_done: Callable[[FeedJob, FeedOutcome], None] | None = None) -> RefreshReport:
     """Refresh due feeds (all with `due_only=False`); see `Refresher`."""
     return await Refresher(engine, settings, client=client, on_done=on_done).run(due_only=due_only,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from calendar_hub.errors import FetchError
 from calendar_hub.ingest.discover.classify import feed_title, fingerprint, notes
@@ -26,12 +25,9 @@ from calendar_hub.ingest.discover.model import (
 )
 from calendar_hub.ingest.discover.page import Page, scan
 from calendar_hub.ingest.discover.shapes import GOOGLE_ICS, platform_shapes, url_shapes
-from calendar_hub.ingest.fetch import Fetched, Limits, fetch
+from calendar_hub.ingest.fetch import Client, Fetched, Limits, fetch
 from calendar_hub.ingest.sanitize import clean_url
 from calendar_hub.ingest.sources.kinds import classify, describe_other, returns_instead
-
-if TYPE_CHECKING:
-    import httpx
 
 MAX_FETCHES = 8
 MAX_CANDIDATES = 20
@@ -55,7 +51,7 @@ class _Attempt:
     fingerprint: str = ""
 
 
-async def discover(client: httpx.AsyncClient, url: str, *, limits: Limits, webcal_scheme: str = "https") -> Discovery:
+async def discover(client: Client, url: str, *, limits: Limits, webcal_scheme: str = "https") -> Discovery:
     """The feeds behind an address a group gave, best first and verified by fetching, or why there are none.
 
     `webcal_scheme` is what webcal:// becomes: "https" as real webcal links mean; tests on a plain
@@ -67,7 +63,7 @@ async def discover(client: httpx.AsyncClient, url: str, *, limits: Limits, webca
 class _Search:
     """One discovery's state: its fetch budget and the addresses already tried."""
 
-    def __init__(self, client: httpx.AsyncClient, limits: Limits, webcal_scheme: str) -> None:
+    def __init__(self, client: Client, limits: Limits, webcal_scheme: str) -> None:
         self.client = client
         self.limits = limits
         self.webcal_scheme = webcal_scheme
