@@ -1,3 +1,116 @@
-"""All SQL lives in this package; `calendar_hub.store.outcomes` holds what was here until the split by concept."""
+"""All SQL lives here, one module per concept; this package offers every public function and class by name.
 
-from calendar_hub.store.outcomes import *  # noqa: F403
+    version   the change counter          registry  the registry's groups, feeds and weeks
+    feeds     leases, health, active rows outcomes  what a refresh found, written back
+    events    occurrences for the catalogue  pages  cached linked event pages
+    decisions merge decisions             queue     join requests and sent events awaiting a decision
+    groups    console groups and feeds    weeks     console weeks    hidden  hidden events
+    accounts  accounts, sign-in failures, the audit log     lookups  the geocoder's cache and rate limit
+    engine    engines and migrations      models    the tables
+
+Functions take a keyword-only `session` (a SQLModel Session) and plain objects; callers own the
+transaction unless a function says it commits.
+"""
+
+from __future__ import annotations
+
+from calendar_hub.store.accounts import (
+    add_audit_entry,
+    add_login_failures,
+    audit_entries,
+    forget_login_failures,
+    login_failure_counts,
+    save_user,
+    user_by_email,
+    user_by_id,
+)
+from calendar_hub.store.decisions import (
+    NO_DECISIONS,
+    Decisions,
+    decision_on,
+    decision_rows,
+    delete_decision,
+    merge_decisions,
+    pair,
+    save_decision,
+)
+from calendar_hub.store.engine import make_engine, normalise_url, upgrade
+from calendar_hub.store.events import add_event, occurrence_rows
+from calendar_hub.store.feeds import (
+    FeedHealth,
+    FeedJob,
+    active_groups,
+    active_weeks,
+    claim_feeds,
+    feed_health,
+    feed_names,
+    release_leases,
+)
+from calendar_hub.store.groups import (
+    add_feed,
+    add_group,
+    all_groups,
+    change_feed,
+    change_group,
+    feed_with_group,
+    feeds_of,
+    group_by_id,
+    group_by_slug,
+    group_feed,
+    make_due,
+)
+from calendar_hub.store.hidden import add_hidden, delete_hidden, hidden_event, hidden_events, hidden_uids
+from calendar_hub.store.outcomes import FeedOutcome, prune_fetch_log, record_outcomes
+from calendar_hub.store.pages import linked_pages, prune_linked_pages, save_linked_pages
+from calendar_hub.store.queue import (
+    add_join_request,
+    add_submitted_event,
+    decide_pending,
+    decided_join_requests,
+    decided_submitted_events,
+    forget_sender_addresses,
+    join_request,
+    join_requests_waiting_for,
+    pending_join_requests,
+    pending_submitted_events,
+    sent_from_address,
+    waiting_from_contact,
+)
+from calendar_hub.store.registry import RegistryChanges, apply_registry, current_registry
+from calendar_hub.store.version import bump_version, current_version
+from calendar_hub.store.weeks import add_week, all_weeks, change_week, week_by_slug
+
+__all__ = [
+    # version
+    "bump_version", "current_version",
+    # registry
+    "RegistryChanges", "apply_registry", "current_registry",
+    # feeds
+    "FeedHealth", "FeedJob", "active_groups", "active_weeks", "claim_feeds", "feed_health", "feed_names",
+    "release_leases",
+    # outcomes
+    "FeedOutcome", "prune_fetch_log", "record_outcomes",
+    # events
+    "add_event", "occurrence_rows",
+    # pages
+    "linked_pages", "prune_linked_pages", "save_linked_pages",
+    # decisions
+    "NO_DECISIONS", "Decisions", "decision_on", "decision_rows", "delete_decision", "merge_decisions", "pair",
+    "save_decision",
+    # queue
+    "add_join_request", "add_submitted_event", "decide_pending", "decided_join_requests", "decided_submitted_events",
+    "forget_sender_addresses", "join_request", "join_requests_waiting_for", "pending_join_requests",
+    "pending_submitted_events", "sent_from_address", "waiting_from_contact",
+    # groups
+    "add_feed", "add_group", "all_groups", "change_feed", "change_group", "feed_with_group", "feeds_of",
+    "group_by_id", "group_by_slug", "group_feed", "make_due",
+    # weeks
+    "add_week", "all_weeks", "change_week", "week_by_slug",
+    # hidden
+    "add_hidden", "delete_hidden", "hidden_event", "hidden_events", "hidden_uids",
+    # accounts
+    "add_audit_entry", "add_login_failures", "audit_entries", "forget_login_failures", "login_failure_counts",
+    "save_user", "user_by_email", "user_by_id",
+    # engine
+    "make_engine", "normalise_url", "upgrade",
+]
