@@ -28,7 +28,6 @@ from calendar_hub import store
 from calendar_hub.catalogue.listing import GroupRef, Listing
 from calendar_hub.catalogue.merge import candidate, clusters
 from calendar_hub.catalogue.weeks import WeekRule, local_midnight, selectors, weeks_of
-from calendar_hub.console import moderation
 from calendar_hub.ingest.geocode import geocoded, lookup_key
 from calendar_hub.places import Place, km_between, online, resolver
 
@@ -205,7 +204,7 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     rules = [week_rule(w, zone) for w in weeks]
     rows = store.occurrence_rows(session=session, since=now - timedelta(days=keep_days))
     looked_up = geocoded(session)
-    hidden = moderation.hidden_uids(session=session)
+    hidden = store.hidden_uids(session=session)
     decided = store.merge_decisions(session=session)  # organisers' word on suspected duplicates comes first
     listings = [make_listing([rows[i] for i in members], by_id, rules, looked_up)
                 for members in clusters([candidate(i, row) for i, row in enumerate(rows)], decided)]

@@ -19,6 +19,9 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from calendar_hub.places.data import km_between
+from calendar_hub.store.decisions import NO_DECISIONS as NO_DECISIONS
+from calendar_hub.store.decisions import Decisions as Decisions
+from calendar_hub.store.decisions import pair as pair
 
 TITLE_SIMILARITY = 0.85
 PLACE_SIMILARITY = 0.6
@@ -48,30 +51,6 @@ def candidate(index: int, row: Any) -> Candidate:
     """The candidate for a stored occurrence (a row of `store.occurrence_rows`), keyed by `index`."""
     return Candidate(key=index, feed_id=row.feed_id, source_uid=row.source_uid, start=row.start_at,
                      title=row.title, location=row.location, lat=row.lat, lon=row.lon, uid=row.uid)
-
-
-def pair(uid_a: str, uid_b: str) -> tuple[str, str]:
-    """Two published UIDs in the order decisions keep them (the smaller first)."""
-    return (uid_a, uid_b) if uid_a < uid_b else (uid_b, uid_a)
-
-
-@dataclass(frozen=True, slots=True)
-class Decisions:
-    """Organisers' word on pairs of published UIDs (each pair as `pair` orders it): one event, or two."""
-
-    merge: frozenset[tuple[str, str]] = frozenset()
-    apart: frozenset[tuple[str, str]] = frozenset()
-
-    def partners(self) -> dict[str, set[str]]:
-        """For each UID named in any decision, the UIDs it was decided about."""
-        found: dict[str, set[str]] = defaultdict(set)
-        for a, b in self.merge | self.apart:
-            found[a].add(b)
-            found[b].add(a)
-        return found
-
-
-NO_DECISIONS = Decisions()
 
 
 def fold(text: str) -> str:

@@ -1,7 +1,8 @@
 """Organisers' accounts: roles, argon2 password hashes, sign-in throttling and other limits, the audit log.
 
 Roles: "admin" may do everything, "organiser" everything but accounts, "editor" only their own
-group's feeds.  All SQL for these tables is here, with keyword-only `session` as in `store`.
+group's feeds.  The rules are here; the rows are read and written through `store` (its `accounts`),
+with keyword-only `session` as there.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import argon2
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from calendar_hub import clock
+from calendar_hub import clock, store
 from calendar_hub.errors import ConfigError
-from calendar_hub.store.models import AuditEntry, Group, LoginFailure, User
+from calendar_hub.store.models import AuditEntry, User
 
 ROLES = ("admin", "organiser", "editor")
 MIN_PASSWORD = 10
@@ -58,7 +58,7 @@ def add_user(email: str, password: str, *, role: str, group: str | None, session
         raise ConfigError("an editor needs --group SLUG, and only an editor has a group")
     group_id = None
     if group is not None:
-        found = session.exec(select(Group).where(Group.slug == group)).first()
+        found = store.group_by_slug(group, session=session)
         if found is None:
             raise ConfigError(f"there is no group {group!r}")
         group_id = found.id
@@ -68,7 +68,7 @@ def add_user(email: str, password: str, *, role: str, group: str | None, session
         user = User(email=email, password_hash="", role=role)
     user.password_hash = hash_password(password)
     user.role, user.group_id, user.active = role, group_id, True
-    session.add(user)
+    store.save_user(user, session=session)
     record(session=session, actor=actor, action="user.add" if created else "user.reset", target=email,
            detail={"role": role, "group": group})
     session.commit()
@@ -81,7 +81,7 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(email: str, *, session: Session) -> User | None:
-    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+    return store.user_by_email(normalise_email(email), session=session)
 
 
 def authenticate(email: str, password: str, *, address: str, session: Session, now: datetime | None = None,
@@ -104,15 +104,14 @@ def authenticate(email: str, password: str, *, address: str, session: Session, n
     except argon2.exceptions.InvalidHashError:
         ok = False
     if not ok or user is None:
-        for key in keys:
-            session.add(LoginFailure(key=key, at=now))
+        store.add_login_failures(keys, session=session, at=now)
         session.commit()
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now
-    session.add(user)
-    session.execute(sa.delete(LoginFailure).where(col(LoginFailure.key) == keys[0]))
+    store.save_user(user, session=session)
+    store.forget_login_failures(keys[0], session=session)
     session.commit()
     session.refresh(user)
     return user
@@ -120,12 +119,8 @@ def authenticate(email: str, password: str, *, address: str, session: Session, n
 
 def throttled(keys: list[str], *, session: Session, now: datetime) -> bool:
     """Whether any of `keys` has had too many failed sign-ins lately."""
-    since = now - FAILURE_WINDOW
-    counts = session.execute(
-        sa.select(col(LoginFailure.key), sa.func.count()).where(col(LoginFailure.key).in_(keys),
-                                                                 col(LoginFailure.at) >= since)
-        .group_by(col(LoginFailure.key))).all()
-    return any(count >= FAILURES_ALLOWED for _key, count in counts)
+    counts = store.login_failure_counts(keys, session=session, since=now - FAILURE_WINDOW)
+    return any(count >= FAILURES_ALLOWED for count in counts.values())
 
 
 def within_limit(key: str, *, limit: int, window: timedelta, session: Session, now: datetime | None = None) -> bool:
@@ -137,12 +132,11 @@ def within_limit(key: str, *, limit: int, window: timedelta, session: Session, n
     """
     now = now or clock.now()
     since = now - window
-    session.execute(sa.delete(LoginFailure).where(col(LoginFailure.key) == key, col(LoginFailure.at) < since))
-    count: int = session.execute(sa.select(sa.func.count()).where(col(LoginFailure.key) == key,
-                                                                   col(LoginFailure.at) >= since)).scalar_one()
+    store.forget_login_failures(key, session=session, before=since)
+    count = store.login_failure_counts([key], session=session, since=since).get(key, 0)
     allowed = count < limit
     if allowed:
-        session.add(LoginFailure(key=key, at=now))
+        store.add_login_failures([key], session=session, at=now)
     session.commit()
     return allowed
 
@@ -150,15 +144,14 @@ def within_limit(key: str, *, limit: int, window: timedelta, session: Session, n
 def record(*, session: Session, actor: str, action: str, target: str = "", detail: Mapping[str, Any] | None = None,
            ) -> None:
     """Add an audit entry to the session (committed with the change it records)."""
-    session.add(AuditEntry(actor=actor, action=action, target=target[:2000], detail=dict(detail or {})))
+    store.add_audit_entry(session=session, actor=actor, action=action, target=target[:2000], detail=detail or {})
 
 
 def audit_entries(*, session: Session, limit: int = 200) -> list[AuditEntry]:
     """The newest audit entries first."""
-    return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
-                             .limit(limit)).all())
+    return store.audit_entries(session=session, limit=limit)
 
 
 def user_by_id(user_id: int, *, session: Session) -> User | None:
-    user = session.get(User, user_id)
+    user = store.user_by_id(user_id, session=session)
     return user if user is not None and user.active else None

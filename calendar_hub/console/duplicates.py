@@ -5,8 +5,8 @@
 the automatic merge, or the same start at the same place under different titles), each with its
 reason in words.  Organisers decide each pair: "merge" (one listing crediting every group, under the
 UID of the occurrence seen first; the other UID leaves the feeds) or "apart" (never joined, which also
-splits a wrong automatic merge).  Decisions are kept by published UID in `merge_decision`; SQL for it
-is here, with keyword-only `session` as in `store`; each change is audited, bumps the data version and commits.
+splits a wrong automatic merge).  Decisions are kept by published UID in `merge_decision`, read and written
+through `store` (its `decisions`); each change here is audited, bumps the data version and commits.
 """
 
 from __future__ import annotations
@@ -20,25 +20,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from calendar_hub import clock, store
 from calendar_hub.catalogue.listing import Listing
-from calendar_hub.catalogue.merge import (
-    PLACE_SIMILARITY,
-    SAME_PLACE_KM,
-    Decisions,
-    candidate,
-    clusters,
-    fold,
-    likeness,
-    pair,
-    similar,
-)
+from calendar_hub.catalogue.merge import PLACE_SIMILARITY, SAME_PLACE_KM, candidate, clusters, fold, likeness, similar
 from calendar_hub.console import accounts
 from calendar_hub.errors import ConfigError
 from calendar_hub.places.data import km_between
-from calendar_hub.store.models import Feed, Group, MergeDecision
+from calendar_hub.store.decisions import Decisions, pair
+from calendar_hub.store.models import MergeDecision
 
 SUSPECT_TITLE_SIMILARITY = 0.6   # below merge.TITLE_SIMILARITY: a person looks before anything is joined
 NEAR_KM = 2.0                    # exact places this close may be one venue geocoded twice
@@ -258,7 +249,7 @@ def entries_of(listings: Sequence[Listing], rows: Sequence[Any], feeds: Mapping[
     return sorted(found, key=lambda e: (e.listing.start, e.listing.uid))
 
 
-# ---------------------------------------------------------------- decisions (SQL)
+# ---------------------------------------------------------------- decisions
 
 def decide(uid_a: str, uid_b: str, decision: str, *, session: Session, actor: str, title_a: str = "",
            title_b: str = "") -> None:
@@ -274,14 +265,11 @@ def decide(uid_a: str, uid_b: str, decision: str, *, session: Session, actor: st
         raise ConfigError("A decision is about two different events.")
     if (uid_a, uid_b) != pair(uid_a, uid_b):
         uid_a, uid_b, title_a, title_b = uid_b, uid_a, title_b, title_a
-    found = _decision(uid_a, uid_b, session=session)
+    found = store.decision_on(uid_a, uid_b, session=session)
     if found is not None and found.decision == decision:
         return
-    if found is None:
-        found = MergeDecision(uid_a=uid_a, uid_b=uid_b, decision=decision, actor=actor)
-    found.decision, found.actor, found.at = decision, actor, clock.now()
-    found.title_a, found.title_b = title_a[:300], title_b[:300]
-    session.add(found)
+    store.save_decision(uid_a, uid_b, decision, actor=actor, at=clock.now(), title_a=title_a, title_b=title_b,
+                        session=session)
     accounts.record(session=session, actor=actor, action=f"duplicates.{decision}", target=f"{uid_a} {uid_b}",
                     detail={"titles": [title_a[:200], title_b[:200]]})
     store.bump_version(session=session)
@@ -294,32 +282,25 @@ def decide(uid_a: str, uid_b: str, decision: str, *, session: Session, actor: st
 def undo(uid_a: str, uid_b: str, *, session: Session, actor: str) -> bool:
     """Forget the decision on the pair, so the hub judges it by itself again; returns whether there was one."""
     uid_a, uid_b = pair(uid_a.strip()[:100], uid_b.strip()[:100])
-    found = _decision(uid_a, uid_b, session=session)
+    found = store.decision_on(uid_a, uid_b, session=session)
     if found is None:
         return False
     accounts.record(session=session, actor=actor, action="duplicates.undo", target=f"{uid_a} {uid_b}",
                     detail={"decision": found.decision, "titles": [found.title_a[:200], found.title_b[:200]]})
-    session.delete(found)
+    store.delete_decision(found, session=session)
     store.bump_version(session=session)
     session.commit()
     return True
 
 
-def _decision(uid_a: str, uid_b: str, *, session: Session) -> MergeDecision | None:
-    return session.exec(select(MergeDecision).where(MergeDecision.uid_a == uid_a, MergeDecision.uid_b == uid_b)).first()
-
-
 def decision_rows(*, session: Session) -> list[MergeDecision]:
     """Every decision, newest first."""
-    return list(session.exec(select(MergeDecision).order_by(col(MergeDecision.at).desc(),
-                                                            col(MergeDecision.id).desc())).all())
+    return store.decision_rows(session=session)
 
 
 def feed_names(*, session: Session) -> dict[int, tuple[str, str]]:
     """Each feed's id -> (its URL, its group's name)."""
-    rows = session.execute(sa.select(col(Feed.id), col(Feed.url), col(Group.name))
-                           .join(Group, col(Group.id) == Feed.group_id))
-    return {feed_id: (url, name) for feed_id, url, name in rows}
+    return store.feed_names(session=session)
 
 
 def review(listings: Sequence[Listing], *, session: Session, zone: ZoneInfo, now: datetime | None = None) -> Review:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
@@ -28,16 +27,18 @@ class ConsoleError(ConfigError):
 
 
 def group_by_slug(slug: str, *, session: Session) -> Group | None:
-    return session.exec(select(Group).where(Group.slug == slug)).first()
+    """The group with the short name `slug`, active or not."""
+    return store.group_by_slug(slug, session=session)
 
 
 def all_groups(*, session: Session) -> list[Group]:
     """Every group, active first, by name."""
-    return list(session.exec(select(Group).order_by(col(Group.active).desc(), Group.name)).all())
+    return store.all_groups(session=session)
 
 
 def feeds_of(group_id: int, *, session: Session) -> list[Feed]:
-    return list(session.exec(select(Feed).where(Feed.group_id == group_id).order_by(col(Feed.id))).all())
+    """The group's feeds, in the order they were added."""
+    return store.feeds_of(group_id, session=session)
 
 
 def add_group(values: Mapping[str, str], *, session: Session, actor: str, commit: bool = True) -> Group:
@@ -52,7 +53,7 @@ def add_group(values: Mapping[str, str], *, session: Session, actor: str, commit
     fields = _group_fields(values)
     now = clock.now()
     group = Group(slug=slug, created_at=now, updated_at=now, origin="console", **fields)
-    session.add(group)
+    store.add_group(group, session=session)
     accounts.record(session=session, actor=actor, action="group.add", target=slug, detail=fields)
     store.bump_version(session=session)
     _done(group, session=session, commit=commit)
@@ -66,11 +67,8 @@ def edit_group(group: Group, values: Mapping[str, str], *, session: Session, act
     changed = {name: value for name, value in fields.items() if before[name] != value}
     if not changed:
         return False
-    for name, value in changed.items():
-        setattr(group, name, value)
-    group.origin = "console"  # the registry's copy is now older: `load` keeps this one
-    group.updated_at = clock.now()
-    session.add(group)
+    # origin "console": the registry's copy is now older, so `load` keeps this one
+    store.change_group(group, {**changed, "origin": "console", "updated_at": clock.now()}, session=session)
     accounts.record(session=session, actor=actor, action="group.edit", target=group.slug,
                     detail={name: [before[name], value] for name, value in changed.items()})
     store.bump_version(session=session)
@@ -82,10 +80,7 @@ def set_group_active(group: Group, active: bool, *, session: Session, actor: str
     """Pause (its events leave every output, nothing is deleted) or resume a group."""
     if group.active == active:
         return
-    group.active = active
-    group.origin = "console"
-    group.updated_at = clock.now()
-    session.add(group)
+    store.change_group(group, {"active": active, "origin": "console", "updated_at": clock.now()}, session=session)
     accounts.record(session=session, actor=actor, action="group.resume" if active else "group.pause",
                     target=group.slug)
     store.bump_version(session=session)
@@ -99,12 +94,11 @@ def add_feed(group: Group, url: str, kind: str, *, session: Session, actor: str,
     the feed is only flushed, for the caller to commit with its other changes.
     """
     assert group.id is not None
-    existing = session.exec(select(Feed).where(Feed.group_id == group.id, Feed.url == url)).first()
-    if existing is not None:
+    if store.group_feed(group.id, url, session=session) is not None:
         raise ConsoleError("This group already has that feed.")
     now = clock.now()
     feed = Feed(group_id=group.id, url=url, kind=kind, origin="web", next_attempt_at=now, created_at=now)
-    session.add(feed)
+    store.add_feed(feed, session=session)
     accounts.record(session=session, actor=actor, action="feed.add", target=url,
                     detail={"group": group.slug, "kind": kind})
     _done(feed, session=session, commit=commit)
@@ -115,10 +109,8 @@ def set_feed_active(feed: Feed, active: bool, *, session: Session, actor: str, g
     """Pause a feed (its events leave the outputs, and are kept) or resume it (fetched on the next refresh)."""
     if feed.active == active:
         return
-    feed.active = active
-    if active:
-        feed.next_attempt_at = clock.now()
-    session.add(feed)
+    store.change_feed(feed, {"active": active, "next_attempt_at": clock.now()} if active else {"active": active},
+                      session=session)
     accounts.record(session=session, actor=actor, action="feed.resume" if active else "feed.pause",
                     target=feed.url, detail={"group": group.slug})
     store.bump_version(session=session)
@@ -127,16 +119,15 @@ def set_feed_active(feed: Feed, active: bool, *, session: Session, actor: str, g
 
 def refresh_soon(feed: Feed, *, session: Session, actor: str, group: Group) -> None:
     """Make the feed due now, so the next refresh (the background one within a minute) fetches it."""
-    session.execute(sa.update(Feed).where(col(Feed.id) == feed.id).values(next_attempt_at=clock.now()))
+    store.make_due(feed, session=session, at=clock.now())
     accounts.record(session=session, actor=actor, action="feed.refresh", target=feed.url,
                     detail={"group": group.slug})
     session.commit()
 
 
 def feed_with_group(feed_id: int, *, session: Session) -> tuple[Feed, Group] | None:
-    row = session.execute(sa.select(Feed, Group).join(Group, col(Group.id) == Feed.group_id)
-                          .where(col(Feed.id) == feed_id)).first()
-    return (row[0], row[1]) if row is not None else None
+    """The feed `feed_id` with its group, or None when there is no such feed."""
+    return store.feed_with_group(feed_id, session=session)
 
 
 def _done(row: Group | Feed, *, session: Session, commit: bool) -> None:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
@@ -49,13 +49,11 @@ def within_join_limit(client: str, *, session: Session) -> bool:
 
 def submit(values: dict[str, str], *, feed_url: str, feed_kind: str, found_how: str, session: Session) -> JoinRequest:
     """Store a pending request; raises ConfigError when this calendar already waits or already belongs to a group."""
-    waiting = session.exec(select(JoinRequest).where(JoinRequest.feed_url == feed_url,
-                                                     JoinRequest.status == "pending")).all()
-    if len(waiting) >= PENDING_PER_ADDRESS:
+    if store.join_requests_waiting_for(feed_url, session=session) >= PENDING_PER_ADDRESS:
         raise ConfigError("This calendar is already waiting for an organiser's approval.")
     request = JoinRequest(group_name=values["name"], home=values["home"], contact=values["contact"],
                           address=values["address"], feed_url=feed_url, feed_kind=feed_kind, found_how=found_how)
-    session.add(request)
+    store.add_join_request(request, session=session)
     accounts.record(session=session, actor=values["contact"], action="join.request", target=feed_url,
                     detail={"group": values["name"]})
     session.commit()
@@ -64,8 +62,8 @@ def submit(values: dict[str, str], *, feed_url: str, feed_kind: str, found_how: 
 
 
 def pending(*, session: Session) -> list[JoinRequest]:
-    return list(session.exec(select(JoinRequest).where(JoinRequest.status == "pending")
-                             .order_by(col(JoinRequest.created_at))).all())
+    """Requests waiting for an organiser, oldest first."""
+    return store.pending_join_requests(session=session)
 
 
 def pending_request(request_id: int, *, session: Session) -> JoinRequest:
@@ -74,10 +72,8 @@ def pending_request(request_id: int, *, session: Session) -> JoinRequest:
 
 
 def recent_decisions(*, session: Session, days: int = 30) -> list[JoinRequest]:
-    since = clock.now() - timedelta(days=days)
-    return list(session.exec(select(JoinRequest).where(JoinRequest.status != "pending",
-                                                       col(JoinRequest.decided_at) >= since)
-                             .order_by(col(JoinRequest.decided_at).desc())).all())
+    """Requests approved or rejected in the last `days` days, newest first."""
+    return store.decided_join_requests(session=session, since=clock.now() - timedelta(days=days))
 
 
 def approve(request_id: int, *, session: Session, actor: str) -> str:
@@ -93,8 +89,7 @@ def approve(request_id: int, *, session: Session, actor: str) -> str:
                                    "contact": request.contact, "website": _website(request.address)},
                                   session=session, actor=actor, commit=False)
         console.add_feed(group, request.feed_url, request.feed_kind, session=session, actor=actor, commit=False)
-        request.group_slug = slug
-        session.add(request)
+        request.group_slug = slug  # the row `_decide` read into this session: saved with the commit
         accounts.record(session=session, actor=actor, action="join.approve", target=slug,
                         detail={"feed": request.feed_url})
         session.commit()
@@ -107,7 +102,6 @@ def approve(request_id: int, *, session: Session, actor: str) -> str:
 def reject(request_id: int, note: str, *, session: Session, actor: str) -> None:
     request = _decide(request_id, "rejected", actor=actor, session=session)
     request.note = " ".join(note.split())[:1000]
-    session.add(request)
     accounts.record(session=session, actor=actor, action="join.reject", target=request.feed_url,
                     detail={"group": request.group_name, "note": request.note})
     session.commit()
@@ -125,7 +119,7 @@ def free_slug(name: str, *, session: Session) -> str:
 
 
 def _pending(request_id: int, session: Session) -> JoinRequest:
-    request = session.get(JoinRequest, request_id)
+    request = store.join_request(request_id, session=session)
     if request is None or request.status != "pending":
         raise ConfigError("That request has already been dealt with.")
     return request

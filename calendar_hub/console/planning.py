@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue, WeekInfo
@@ -84,12 +84,13 @@ def _day(value: Any, what: str) -> date:
 
 
 def week_by_slug(slug: str, *, session: Session) -> Week | None:
-    return session.exec(select(Week).where(Week.slug == slug)).first()
+    """The week with the short name `slug`, active or archived."""
+    return store.week_by_slug(slug, session=session)
 
 
 def all_weeks(*, session: Session) -> list[Week]:
     """Every week, active first, by first day."""
-    return list(session.exec(select(Week).order_by(col(Week.active).desc(), col(Week.start_date), Week.slug)).all())
+    return store.all_weeks(session=session)
 
 
 def add_week(draft: WeekInfo, *, session: Session, actor: str) -> Week:
@@ -98,7 +99,7 @@ def add_week(draft: WeekInfo, *, session: Session, actor: str) -> Week:
         raise PlanningError(f"There is already a week called {draft.slug}.")
     now = clock.now()
     week = Week(slug=draft.slug, origin="console", created_at=now, updated_at=now, **_fields(draft))
-    session.add(week)
+    store.add_week(week, session=session)
     accounts.record(session=session, actor=actor, action="week.add", target=draft.slug,
                     detail={k: _plain(v) for k, v in _fields(draft).items()})
     store.bump_version(session=session)
@@ -114,9 +115,7 @@ def edit_week(week: Week, draft: WeekInfo, *, session: Session, actor: str) -> b
     if not changed:
         return False
     detail = {name: [_plain(getattr(week, name)), _plain(value)] for name, value in changed.items()}
-    for name, value in changed.items():
-        setattr(week, name, value)
-    _touched(week, session)
+    _touched(week, changed, session)
     accounts.record(session=session, actor=actor, action="week.edit", target=week.slug, detail=detail)
     store.bump_version(session=session)
     session.commit()
@@ -127,8 +126,7 @@ def set_week_active(week: Week, active: bool, *, session: Session, actor: str) -
     """Archive a week (its page and calendar go; nothing is lost) or bring it back."""
     if week.active == active:
         return
-    week.active = active
-    _touched(week, session)
+    _touched(week, {"active": active}, session)
     accounts.record(session=session, actor=actor, action="week.restore" if active else "week.archive",
                     target=week.slug)
     store.bump_version(session=session)
@@ -158,18 +156,16 @@ def choose(week: Week, uid: str, choice: str, *, session: Session, actor: str, t
     if (included, excluded, featured) == (week.included, week.excluded, week.featured):
         return
     # New lists, not changed ones: a JSON column is saved only when the attribute is assigned.
-    week.included, week.excluded, week.featured = included, excluded, featured
-    _touched(week, session)
+    _touched(week, {"included": included, "excluded": excluded, "featured": featured}, session)
     accounts.record(session=session, actor=actor, action=f"week.{choice}", target=week.slug,
                     detail={"event": uid, "title": title[:300]})
     store.bump_version(session=session)
     session.commit()
 
 
-def _touched(week: Week, session: Session) -> None:
-    week.origin = "console"  # the registry's copy is now older: `load` keeps this one
-    week.updated_at = clock.now()
-    session.add(week)
+def _touched(week: Week, values: Mapping[str, Any], session: Session) -> None:
+    """Save `values` on the week, which becomes the console's: the registry's copy is now older, `load` keeps this."""
+    store.change_week(week, {**values, "origin": "console", "updated_at": clock.now()}, session=session)
 
 
 def _fields(draft: WeekInfo) -> dict[str, Any]:

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from calendar_hub import store
 from calendar_hub.store.models import Event, HubState, PlaceLookup
+from calendar_hub.store.version import bump_version
 
 SLOT_KEY = "geocoder_next_at"
 _CHUNK = 500   # ids or keys per IN (...): well inside SQLite's and PostgreSQL's limits on bound parameters
@@ -64,7 +64,7 @@ def record_lookup(key: str, *, session: Session, at: datetime, lat: float | None
     statement = _insert(session, PlaceLookup).values(query=key, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["query"], set_=values))
     if lat is not None and lon is not None:
-        store.bump_version(session=session)
+        bump_version(session=session)
     session.commit()
 
 

@@ -2,8 +2,9 @@
 
 Sessions live in a signed cookie (Starlette's SessionMiddleware, keyed by `CALENDAR_HUB_SECRET_KEY`):
 HttpOnly, SameSite=Lax, and Secure whenever the hub is served over https.  The cookie holds only the
-account id and the CSRF token; the account is read from the database on every console request, so
-a deactivated account loses access at once.
+account id and the CSRF token; the account is read from the database on every request that carries one,
+so a deactivated account loses access at once.  That read runs in a worker thread before the handler
+(`SignedSessions`), so `require` and `signed_in` never wait on the database on the event loop.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from calendar_hub.console import accounts
 from calendar_hub.settings import Settings
@@ -64,25 +69,53 @@ def with_secret(settings: Settings) -> Settings:
 
 
 def session_middleware(settings: Settings) -> Middleware:
-    """The session cookie middleware, keyed by `settings.secret_key` (see `with_secret`)."""
+    """The session cookie middleware, keyed by `settings.secret_key` (see `with_secret`), reading who is signed in."""
     assert settings.secret_key, "call with_secret first"
-    return Middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
+    return Middleware(SignedSessions, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                       max_age=SESSION_SECONDS, same_site="lax", https_only=settings.base_url.startswith("https://"))
 
 
+class SignedSessions:
+    """Starlette's SessionMiddleware (given `options`), then the signed-in account read into the request's state.
+
+    The account is read in a worker thread, from the engine of the app serving the request
+    (`app.state.hub.engine`), before the handler runs: handlers then find it with `signed_in`.
+    """
+
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
+        self.app = SessionMiddleware(_read_signed(app), **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def _read_signed(app: ASGIApp) -> ASGIApp:
+    """`app`, after putting the account the session names (or None) in the request's state as "signed"."""
+
+    async def reading(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            user_id = scope.get("session", {}).get("user_id")
+            found = None
+            if isinstance(user_id, int):
+                found = await run_in_threadpool(account_of, scope["app"].state.hub.engine, user_id)
+            scope.setdefault("state", {})["signed"] = found
+        await app(scope, receive, send)
+
+    return reading
+
+
+def account_of(engine: Engine, user_id: int) -> Signed | None:
+    """The account `user_id` when it still exists and is active, else None.  Blocks: run it in a worker thread."""
+    with Session(engine) as session:
+        user = accounts.user_by_id(user_id, session=session)
+        if user is not None and user.id is not None:
+            return Signed(user.id, user.email, user.role, user.group_id)
+    return None
+
+
 def signed_in(request: Request) -> Signed | None:
-    """The account signed in on this request, if it still exists and is active."""
-    if "signed" in request.state._state:
-        cached: Signed | None = request.state.signed
-        return cached
-    found: Signed | None = None
-    user_id = request.session.get("user_id")
-    if isinstance(user_id, int):
-        with Session(request.app.state.hub.engine) as session:
-            user = accounts.user_by_id(user_id, session=session)
-            if user is not None and user.id is not None:
-                found = Signed(user.id, user.email, user.role, user.group_id)
-    request.state.signed = found
+    """The account signed in on this request, if it still exists and is active (read by `SignedSessions`)."""
+    found: Signed | None = request.state._state.get("signed")
     return found
 
 

@@ -1,0 +1,119 @@
+"""Feeds for the refresh and for organisers: leases (so two processes never fetch one feed at once), health reads.
+
+Also the active groups and weeks the catalogue is built from.  Functions take a keyword-only `session`
+(a SQLModel Session); those that commit say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from calendar_hub.store.models import Event, Feed, Group, Week
+
+
+@dataclass(frozen=True, slots=True)
+class FeedJob:
+    """A feed leased to one refresh process, with what a conditional fetch needs."""
+
+    id: int
+    url: str
+    kind: str
+    origin: str
+    etag: str
+    last_modified: str
+    content_hash: str
+    parsed_at: datetime | None
+    group_slug: str
+    events_stored: int
+
+
+def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timedelta,
+                due_only: bool = True, feed_ids: Sequence[int] | None = None) -> list[FeedJob]:
+    """Lease active feeds to `owner` so that no other process refreshes them at the same time.
+
+    A lease that was not released (its process died) expires after `lease_for`.  Commits.
+    """
+    def claimable(query: Any) -> Any:
+        query = query.where(col(Feed.active), sa.or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now))
+        query = query.where(col(Feed.origin) != "submitted")  # events sent through /submit: nothing to fetch
+        if due_only:
+            query = query.where(sa.or_(col(Feed.next_attempt_at).is_(None), col(Feed.next_attempt_at) <= now))
+        if feed_ids is not None:
+            query = query.where(col(Feed.id).in_(list(feed_ids)))
+        return query
+
+    candidates = claimable(sa.select(col(Feed.id)).join(Group, col(Group.id) == Feed.group_id)
+                           .where(col(Group.active)))
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(of=Feed, skip_locked=True)
+    ids = list(session.scalars(candidates))
+    if not ids:
+        session.commit()
+        return []
+    # The conditions are repeated on the UPDATE so a concurrent claimer that won the race is seen.
+    session.execute(claimable(sa.update(Feed).where(col(Feed.id).in_(ids)))
+                    .values(lease_owner=owner, lease_until=now + lease_for))
+    counts: dict[int, int] = dict(session.execute(
+        sa.select(col(Event.feed_id), sa.func.count()).where(col(Event.feed_id).in_(ids)).group_by(col(Event.feed_id))
+    ).all())
+    rows = session.execute(
+        sa.select(Feed, col(Group.slug)).join(Group, col(Group.id) == Feed.group_id)
+        .where(col(Feed.lease_owner) == owner, col(Feed.id).in_(ids)).order_by(col(Feed.id))
+    ).all()
+    jobs = [FeedJob(id=f.id, url=f.url, kind=f.kind, origin=f.origin, etag=f.etag,
+                    last_modified=f.last_modified, content_hash=f.content_hash, parsed_at=f.parsed_at,
+                    group_slug=slug, events_stored=counts.get(f.id, 0)) for f, slug in rows]
+    session.commit()
+    return jobs
+
+
+def release_leases(*, session: Session, owner: str) -> None:
+    """Give back every lease `owner` still holds (after an interrupted refresh).  Commits."""
+    session.execute(sa.update(Feed).where(col(Feed.lease_owner) == owner).values(lease_owner="", lease_until=None))
+    session.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """A feed's state as organisers see it."""
+
+    feed: Feed
+    group_slug: str
+    group_name: str
+    events_stored: int
+
+
+def feed_health(*, session: Session) -> list[FeedHealth]:
+    """Every feed with its group and stored event count, failing feeds first."""
+    counts: dict[int, int] = dict(session.execute(
+        sa.select(col(Event.feed_id), sa.func.count()).group_by(col(Event.feed_id))).all())
+    rows = session.execute(
+        sa.select(Feed, col(Group.slug), col(Group.name)).join(Group, col(Group.id) == Feed.group_id)
+        .order_by(col(Feed.consecutive_failures).desc(), Group.slug, Feed.url)
+    ).all()
+    return [FeedHealth(feed=f, group_slug=slug, group_name=name, events_stored=counts.get(f.id, 0))
+            for f, slug, name in rows]
+
+
+def active_groups(*, session: Session) -> list[Group]:
+    """Active groups, by name."""
+    return list(session.exec(select(Group).where(col(Group.active)).order_by(Group.name)).all())
+
+
+def active_weeks(*, session: Session) -> list[Week]:
+    """Active weeks of action, by start date."""
+    return list(session.exec(select(Week).where(col(Week.active)).order_by(col(Week.start_date), col(Week.slug))).all())
+
+
+
+def feed_names(*, session: Session) -> dict[int, tuple[str, str]]:
+    """Each feed's id -> (its URL, its group's name)."""
+    rows = session.execute(sa.select(col(Feed.id), col(Feed.url), col(Group.name))
+                           .join(Group, col(Group.id) == Feed.group_id))
+    return {feed_id: (url, name) for feed_id, url, name in rows}

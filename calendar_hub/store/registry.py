@@ -1,0 +1,139 @@
+"""The registry in the database: groups, feeds and weeks upserted from the TOML files, and read back as a registry.
+
+Functions take a keyword-only `session` (a SQLModel Session); `apply_registry` commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from calendar_hub import clock
+from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
+from calendar_hub.store.models import Feed, Group, Week
+from calendar_hub.store.version import bump_version
+
+
+@dataclass(slots=True)
+class RegistryChanges:
+    """What loading a registry changed (all zero when it was loaded before unchanged)."""
+
+    added: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    kept: list[str] = field(default_factory=list)  # "group x", "week y": changed in the console, left as they are
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deactivated)
+
+
+def _assign(row: Any, values: dict[str, Any]) -> bool:
+    """Set attributes that differ; True when anything changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def apply_registry(registry: Registry, *, session: Session, now: datetime | None = None,
+                   overwrite_console: bool = False) -> RegistryChanges:
+    """Upsert the registry's groups, feeds and weeks; rows it no longer names are deactivated, not deleted.
+
+    A group or week made or changed in the console (origin "console") is the console's: it is left as it
+    is and listed in `kept`, unless `overwrite_console`, which hands it back to the files.
+    Idempotent: applying the same registry twice changes nothing and does not move the version.
+    Commits.
+    """
+    now = now or clock.now()
+    changes = RegistryChanges()
+    groups = {g.slug: g for g in session.exec(select(Group)).all()}
+    named: set[str] = set()
+    for spec in registry.groups:
+        named.add(spec.slug)
+        values: dict[str, Any] = {"name": spec.name, "website": spec.website, "home": spec.home, "region": spec.region,
+                  "lat": spec.lat, "lon": spec.lon, "contact": spec.contact, "active": True, "origin": "registry"}
+        group = groups.get(spec.slug)
+        if group is not None and group.origin == "console" and not overwrite_console:
+            changes.kept.append(f"group {spec.slug}")
+            continue
+        if group is None:
+            group = Group(slug=spec.slug, created_at=now, updated_at=now, **values)
+            session.add(group)
+            session.flush()
+            groups[spec.slug] = group
+            changes.added += 1
+        elif _assign(group, values):
+            group.updated_at = now
+            changes.updated += 1
+        assert group.id is not None
+        feeds = {f.url: f for f in session.exec(select(Feed).where(Feed.group_id == group.id)).all()}
+        listed = set()
+        for feed_spec in spec.feeds:
+            listed.add(feed_spec.url)
+            feed = feeds.get(feed_spec.url)
+            if feed is None:
+                session.add(Feed(group_id=group.id, url=feed_spec.url, kind=feed_spec.kind,
+                                 origin="registry", next_attempt_at=now, created_at=now))
+                changes.added += 1
+            elif _assign(feed, {"kind": feed_spec.kind, "active": True, "origin": "registry"}):
+                feed.next_attempt_at = now
+                changes.updated += 1
+        for url, feed in feeds.items():
+            if url not in listed and feed.origin == "registry" and feed.active:
+                feed.active = False
+                changes.deactivated += 1
+    for slug, group in groups.items():
+        if slug not in named and group.active and group.origin == "registry":
+            group.active = False
+            group.updated_at = now
+            changes.deactivated += 1
+
+    weeks = {w.slug: w for w in session.exec(select(Week)).all()}
+    for week_spec in registry.weeks:
+        week_values: dict[str, Any] = {"name": week_spec.name, "start_date": week_spec.start, "end_date": week_spec.end,
+                  "tags": list(week_spec.tags), "description": week_spec.description,
+                  "groups": list(week_spec.groups), "featured": list(week_spec.featured),
+                  "included": list(week_spec.include), "excluded": list(week_spec.exclude), "active": True,
+                  "origin": "registry"}
+        week = weeks.get(week_spec.slug)
+        if week is not None and week.origin == "console" and not overwrite_console:
+            changes.kept.append(f"week {week_spec.slug}")
+            continue
+        if week is None:
+            session.add(Week(slug=week_spec.slug, created_at=now, updated_at=now, **week_values))
+            changes.added += 1
+        elif _assign(week, week_values):
+            week.updated_at = now
+            changes.updated += 1
+    if changes.changed:
+        bump_version(session=session)
+    session.commit()
+    return changes
+
+
+def current_registry(*, session: Session) -> Registry:
+    """Everything the hub now holds as a registry: active groups with their fetched feeds, and every week.
+
+    Feeds paused or made from /submit are left out; a week naming a group that is not active drops that name.
+    """
+    feeds: dict[int, list[FeedSpec]] = {}
+    for feed in session.exec(select(Feed).where(col(Feed.active), col(Feed.origin).in_(["registry", "web"]))
+                             .order_by(col(Feed.id))).all():
+        feeds.setdefault(feed.group_id, []).append(FeedSpec(url=feed.url, kind=feed.kind))
+    groups = [GroupSpec(slug=g.slug, name=g.name, website=g.website, home=g.home, region=g.region, lat=g.lat,
+                        lon=g.lon, contact=g.contact, feeds=tuple(feeds.get(g.id or 0, ())))
+              for g in session.exec(select(Group).where(col(Group.active)).order_by(Group.slug)).all()]
+    active = {g.slug for g in groups}
+    weeks = [WeekSpec(slug=w.slug, name=w.name, start=w.start_date, end=w.end_date, tags=tuple(w.tags),
+                      description=w.description, groups=tuple(s for s in w.groups if s in active),
+                      featured=tuple(w.featured), include=tuple(w.included), exclude=tuple(w.excluded))
+             for w in session.exec(select(Week).where(col(Week.active))
+                                   .order_by(col(Week.start_date), col(Week.slug))).all()]
+    return Registry(groups=tuple(groups), weeks=tuple(weeks))
+
