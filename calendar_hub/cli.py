@@ -14,14 +14,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from calendar_hub import __version__, clock, store
 from calendar_hub.errors import ConfigError, HubError
 from calendar_hub.registry import REGISTRY_FILE, export_registry, read_registry
 from calendar_hub.settings import Settings, demo_registry_dir
-from calendar_hub.store import FeedJob, FeedOutcome
+from calendar_hub.store import Engine, FeedJob, FeedOutcome, Session
 from calendar_hub.store import engine as db
 
 if TYPE_CHECKING:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import inspect
 from pathlib import Path
 from types import ModuleType
 
@@ -25,13 +24,23 @@ def dotted(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def defined_names(source: str) -> set[str]:
+    """The public names a module's own top level defines: functions, classes and assigned constants (not imports)."""
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return {name for name in names if not name.startswith("_")}
+
+
 def unlisted(package: ModuleType) -> list[str]:
-    """Public names a package defines itself (functions, classes, constants) that its `__all__` leaves out."""
-    name = package.__name__
-    defined = {key for key, value in vars(package).items()
-               if not key.startswith("_") and not inspect.ismodule(value) and key != "annotations"
-               and (getattr(value, "__module__", name) == name or not callable(value))}
-    return sorted(defined - set(getattr(package, "__all__", ())))
+    """Public names a package defines itself that its `__all__` leaves out."""
+    source = Path(package.__file__ or "").read_text(encoding="utf-8")
+    return sorted(defined_names(source) - set(getattr(package, "__all__", ())))
 
 
 @pytest.mark.parametrize("folder", PACKAGES, ids=lambda p: dotted(p / "__init__.py"))

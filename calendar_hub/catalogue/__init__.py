@@ -22,14 +22,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
 from calendar_hub import store
 from calendar_hub.catalogue.listing import GroupRef, Listing
 from calendar_hub.catalogue.merge import candidate, clusters
 from calendar_hub.catalogue.weeks import WeekRule, local_midnight, selectors, weeks_of
 from calendar_hub.ingest.geocode import geocoded, lookup_key
 from calendar_hub.places import Place, km_between, online, resolver
+from calendar_hub.store import Session
+
+__all__ = [
+    "Catalogue", "GroupInfo", "Near", "OUTPUTS_KEPT", "Output", "WeekInfo", "build_catalogue", "home_place", "make_listing", "place_of", "week_info", "week_rule",
+    "hub", "listing", "merge", "weeks",
+]
 
 OUTPUTS_KEPT = 512
 

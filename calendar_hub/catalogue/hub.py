@@ -5,12 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue, build_catalogue
 from calendar_hub.settings import Settings
+from calendar_hub.store import Engine, Session
 from calendar_hub.store.engine import make_engine
 
 

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import argon2
-from sqlmodel import Session
 
 from calendar_hub import clock, store
 from calendar_hub.errors import ConfigError
+from calendar_hub.store import Session
 from calendar_hub.store.models import AuditEntry, User
 
 ROLES = ("admin", "organiser", "editor")

@@ -19,15 +19,13 @@ from difflib import SequenceMatcher
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from sqlmodel import Session
-
 from calendar_hub import clock, store
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.catalogue.merge import PLACE_SIMILARITY, SAME_PLACE_KM, candidate, clusters, fold, likeness, similar
 from calendar_hub.console import accounts
 from calendar_hub.errors import ConfigError
 from calendar_hub.places.data import km_between
+from calendar_hub.store import Session
 from calendar_hub.store.decisions import Decisions, pair
 from calendar_hub.store.models import MergeDecision
 
@@ -273,10 +271,7 @@ def decide(uid_a: str, uid_b: str, decision: str, *, session: Session, actor: st
     accounts.record(session=session, actor=actor, action=f"duplicates.{decision}", target=f"{uid_a} {uid_b}",
                     detail={"titles": [title_a[:200], title_b[:200]]})
     store.bump_version(session=session)
-    try:
-        session.commit()
-    except sa.exc.IntegrityError:  # another organiser decided the same pair at the same moment: theirs stands
-        session.rollback()
+    store.commit_unless_taken(session)  # another organiser deciding the same pair at the same moment: theirs stands
 
 
 def undo(uid_a: str, uid_b: str, *, session: Session, actor: str) -> bool:

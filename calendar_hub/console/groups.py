@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session
-
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.errors import ConfigError
 from calendar_hub.registry import SLUG_RE
+from calendar_hub.store import Session
 from calendar_hub.store.models import Feed, Group
 
 GROUP_FIELDS = ("name", "website", "home", "contact")

@@ -13,12 +13,11 @@ import re
 import unicodedata
 from datetime import timedelta
 
-from sqlmodel import Session
-
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.console import groups as console
 from calendar_hub.errors import ConfigError
+from calendar_hub.store import Session
 from calendar_hub.store.models import JoinRequest
 
 PENDING_PER_ADDRESS = 3          # pending requests for one calendar address: enough for a retry, not a flood

@@ -8,11 +8,10 @@ version.  Commits.
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from calendar_hub import store
 from calendar_hub.console import accounts
 from calendar_hub.errors import ConfigError
+from calendar_hub.store import Session
 from calendar_hub.store.models import HiddenEvent
 
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session
-
 from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue, WeekInfo
 from calendar_hub.catalogue.listing import Listing
@@ -24,6 +22,7 @@ from calendar_hub.catalogue.weeks import Verdict, WeekRule, explain, normalise_t
 from calendar_hub.console import accounts
 from calendar_hub.errors import ConfigError
 from calendar_hub.registry import SLUG_RE
+from calendar_hub.store import Session
 from calendar_hub.store.models import Week
 
 LONGEST_WEEK = timedelta(days=92)   # a "week" of action runs to a season at most: longer is a typing slip

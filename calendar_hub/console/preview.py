@@ -16,14 +16,13 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from calendar_hub import clock
 from calendar_hub.catalogue import GroupInfo, place_of
 from calendar_hub.errors import FeedError, FetchError, ParseError
 from calendar_hub.ingest.discover import FoundFeed, discover
-from calendar_hub.ingest.fetch import Limits, fetch
+from calendar_hub.ingest.fetch import Client, Limits, fetch
 from calendar_hub.ingest.judge import looks_truncated, size_words
 from calendar_hub.ingest.refresh import parse_in_worker
 from calendar_hub.ingest.sources import not_a_feed, summary
@@ -31,9 +30,6 @@ from calendar_hub.ingest.sources.kinds import classify
 from calendar_hub.occurrence import KINDS, EventIn, ParseResult
 from calendar_hub.places import Place, online
 from calendar_hub.settings import Settings
-
-if TYPE_CHECKING:
-    import httpx
 
 MAX_FEEDS = 4       # calendars fetched and parsed for one preview; discovery may find more, listed unread
 NEXT_EVENTS = 15    # upcoming events shown for each
@@ -94,7 +90,7 @@ class Preview:
         return ""
 
 
-async def preview(client: httpx.AsyncClient, address: str, *, settings: Settings, home: Place | None = None,
+async def preview(client: Client, address: str, *, settings: Settings, home: Place | None = None,
                   now: datetime | None = None) -> Preview:
     """The calendars discovery finds behind `address`, each fetched and parsed; `home` is the group's home place."""
     found = await discover(client, address, limits=Limits.from_settings(settings))
@@ -103,7 +99,7 @@ async def preview(client: httpx.AsyncClient, address: str, *, settings: Settings
     return await preview_feeds(client, found.feeds, requested=address, settings=settings, home=home, now=now)
 
 
-async def preview_feeds(client: httpx.AsyncClient, feeds: Sequence[FoundFeed], *, requested: str,
+async def preview_feeds(client: Client, feeds: Sequence[FoundFeed], *, requested: str,
                         settings: Settings, home: Place | None = None, now: datetime | None = None) -> Preview:
     """The first `MAX_FEEDS` of `feeds` fetched and parsed side by side; the rest listed, unread."""
     now = now or clock.now()
@@ -112,7 +108,7 @@ async def preview_feeds(client: httpx.AsyncClient, feeds: Sequence[FoundFeed], *
     return Preview(requested, (*read, *unread))
 
 
-async def check_feed(client: httpx.AsyncClient, url: str, *, limits: Limits) -> FoundFeed:
+async def check_feed(client: Client, url: str, *, limits: Limits) -> FoundFeed:
     """The calendar or feed at exactly `url` (http or https), fetched again through `client`.
 
     Its kind is what the body is now, whatever a form said.  Raises FetchError when it cannot be
@@ -128,7 +124,7 @@ async def check_feed(client: httpx.AsyncClient, url: str, *, limits: Limits) -> 
     return FoundFeed(url=url, kind=kind, title="", how="checked again on adding")
 
 
-async def _read(client: httpx.AsyncClient, feed: FoundFeed, settings: Settings, home: Place | None,
+async def _read(client: Client, feed: FoundFeed, settings: Settings, home: Place | None,
                 now: datetime) -> FeedPreview:
     try:
         fetched = await fetch(client, feed.url, limits=Limits.from_settings(settings))

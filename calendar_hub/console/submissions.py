@@ -16,8 +16,6 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session
-
 from calendar_hub import clock, store
 from calendar_hub.catalogue.weeks import normalise_tag
 from calendar_hub.console import accounts
@@ -38,6 +36,7 @@ from calendar_hub.errors import ConfigError
 from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.ingest import sanitize
 from calendar_hub.occurrence import EventIn
+from calendar_hub.store import Session
 from calendar_hub.store.models import Feed, Group, SubmittedEvent, Week
 
 __all__ = [

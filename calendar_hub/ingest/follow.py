@@ -16,13 +16,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from calendar_hub import store
 from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Client, Limits, fetch
 from calendar_hub.occurrence import EventIn, LinkedItem, ParseResult, event_from_dict, event_to_dict
+from calendar_hub.store import Engine, Session
 from calendar_hub.store.models import LinkedPage
 
 log = logging.getLogger(__name__)

@@ -22,15 +22,12 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from calendar_hub import clock
 from calendar_hub.errors import ConfigError
 from calendar_hub.places import Place, online, resolver
 from calendar_hub.places.resolve import UNKNOWN
 from calendar_hub.settings import Settings
-from calendar_hub.store import lookups
+from calendar_hub.store import Engine, Session, lookups
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,6 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from calendar_hub import clock, store
 from calendar_hub.errors import FeedError
 from calendar_hub.identity import content_hash
@@ -39,7 +36,7 @@ from calendar_hub.ingest.judge import body_hash, cut_off_notice, judge, looks_tr
 from calendar_hub.ingest.sources import parse_body, sniff, summary
 from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from calendar_hub.settings import Settings
-from calendar_hub.store import FeedJob, FeedOutcome, lookups
+from calendar_hub.store import Engine, FeedJob, FeedOutcome, Session, lookups
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")

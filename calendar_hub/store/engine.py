@@ -13,8 +13,11 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from calendar_hub.errors import ConfigError
+
+__all__ = ["Engine", "Session", "commit_unless_taken", "make_engine", "normalise_url", "ping", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -62,3 +65,19 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine) -> None:
     """Bring the database's schema to the newest migration (idempotent)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def ping(engine: Engine) -> int:
+    """1 when the database answers a trivial query; raises the driver's error when it does not."""
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT 1")).scalar_one())
+
+
+def commit_unless_taken(session: Session) -> bool:
+    """Commit; False (rolled back) when a unique constraint says another process wrote the same row first."""
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        return False
+    return True

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from calendar_hub.catalogue import Catalogue, Output
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.console import groups as console
+from calendar_hub.store import Session
 from calendar_hub.store.models import Group
 from calendar_hub.web.console.auth import Signed
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -29,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from calendar_hub.console import accounts
 from calendar_hub.settings import Settings
+from calendar_hub.store import Engine, Session
 from calendar_hub.store.models import User
 
 log = logging.getLogger(__name__)

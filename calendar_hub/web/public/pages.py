@@ -9,13 +9,12 @@ import dataclasses
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from calendar_hub import clock
+from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.web.common import cached_output, current_catalogue
@@ -210,12 +209,8 @@ async def healthz(request: Request) -> Response:
     """GET /healthz: 200 when the database answers, with the data version and counts."""
     hub = request.app.state.hub
 
-    def check() -> int:
-        with hub.engine.connect() as connection:
-            return int(connection.execute(text("SELECT 1")).scalar_one())
-
     try:
-        await run_in_threadpool(check)
+        await run_in_threadpool(store.ping, hub.engine)
     except Exception as e:  # noqa: BLE001  (any database failure makes the hub unhealthy)
         return JSONResponse({"status": "error", "database": type(e).__name__}, status_code=503)
     catalogue = await current_catalogue(request)
