@@ -1,5 +1,5 @@
 """Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured), feed servers, the refreshed
-end-to-end hub and its people, test clients of the app, and a headless browser.
+end-to-end hub and its people, test clients of the app, a headless browser, and rows in both orders.
 
 Set CALENDAR_HUB_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run every
 database test against PostgreSQL as well; each test gets its own schema there.
@@ -30,6 +30,7 @@ from calendar_hub.settings import Settings
 from calendar_hub.store.engine import make_engine, normalise_url, upgrade
 from calendar_hub.web.app import create_app
 from tests.browsers import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import ORDERS, Ordered
 from tests.feedserver import FeedServer, running
 from tests.hubdata import HubData, moved_hub, run_refresh, served
 from tests.pages import PASSWORD
@@ -230,3 +231,10 @@ def browser() -> Iterator[Any]:
         yield chromium
         chromium.close()
 
+
+# ---------------------------------------------------------------- input order
+
+@pytest.fixture(params=ORDERS)
+def ordered(request: pytest.FixtureRequest) -> Ordered:
+    """Runs the test on its rows as given and again reversed: answers that must not depend on input order."""
+    return Ordered(request.param)

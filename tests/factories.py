@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from calendar_hub.catalogue import Catalogue, WeekInfo
@@ -137,3 +137,20 @@ def hostile_listings() -> list[Listing]:
                           lat=None, lon=None, place_precision="none")
     return [placed, online]
 
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Ordered:
+    """Puts rows in one of the `ORDERS`: "as given" or "reversed" (the `ordered` fixture runs a test in each)."""
+
+    order: str
+
+    def __call__(self, rows: Iterable[T]) -> list[T]:
+        """The rows, as a new list, in this order."""
+        items = list(rows)
+        return items[::-1] if self.order == "reversed" else items
+
+
+ORDERS = ["as given", "reversed"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -21,7 +22,7 @@ from calendar_hub.console.duplicates import Entry, Source, suspected
 from calendar_hub.errors import ConfigError
 from calendar_hub.settings import Settings
 from calendar_hub.store.models import AuditEntry, MergeDecision
-from tests.factories import LONDON, london, make_listing, many_listings
+from tests.factories import LONDON, Ordered, london, make_listing, many_listings
 from tests.feedserver import FeedServer
 from tests.hubdata import WEEK, HubData, run_refresh
 from tests.pages import calendar_events, post, sign_in, token
@@ -37,13 +38,16 @@ def entry(uid: str, feed: int, **fields: Any) -> Entry:
     return Entry(item, (Source(uid, feed, f"https://feed-{feed}.example.org/calendar.ics", f"Group {feed}"),))
 
 
-def found(*entries: Entry, decisions: Decisions = NO_DECISIONS) -> list[tuple[str, str, str]]:
-    """(uid, uid, reason) of each suspected pair; the answer must not depend on the order of the entries."""
-    forwards = suspected(list(entries), zone=LONDON, decisions=decisions)
-    backwards = suspected(list(reversed(entries)), zone=LONDON, decisions=decisions)
-    assert [(s.a.listing.uid, s.b.listing.uid, s.reason) for s in backwards] == \
-        [(s.a.listing.uid, s.b.listing.uid, s.reason) for s in forwards]
-    return [(s.a.listing.uid, s.b.listing.uid, s.reason) for s in forwards]
+Find = Callable[..., list[tuple[str, str, str]]]
+
+
+@pytest.fixture
+def found(ordered: Ordered) -> Find:
+    """(uid, uid, reason) of each suspected pair among the entries, run as given and reversed: order must not matter."""
+    def find(*entries: Entry, decisions: Decisions = NO_DECISIONS) -> list[tuple[str, str, str]]:
+        pairs = suspected(ordered(entries), zone=LONDON, decisions=decisions)
+        return [(s.a.listing.uid, s.b.listing.uid, s.reason) for s in pairs]
+    return find
 
 
 @pytest.mark.parametrize(("other", "reason"), [
@@ -57,7 +61,8 @@ def found(*entries: Entry, decisions: Decisions = NO_DECISIONS) -> list[tuple[st
       "place_precision": "none", "start": london(2026, 6, 13, 11, 0)},
      "times overlap, titles 97% alike, a place given by one only"),
 ])
-def test_a_pair_that_looks_like_one_event_is_suspected_with_its_reason(other: dict[str, Any], reason: str) -> None:
+def test_a_pair_that_looks_like_one_event_is_suspected_with_its_reason(other: dict[str, Any], reason: str,
+                                                                       found: Find) -> None:
     assert found(entry("a@hub", 1), entry("b@hub", 2, **other)) == [("a@hub", "b@hub", reason)]
 
 
@@ -74,15 +79,15 @@ def test_a_pair_that_looks_like_one_event_is_suspected_with_its_reason(other: di
     pytest.param({"location": "Lock 7, Northtown", "lat": 51.52, "lon": -0.10},
                  id="same title, exact places 3 km apart"),
 ])
-def test_clear_non_duplicates_are_not_suggested(other: dict[str, Any]) -> None:
+def test_clear_non_duplicates_are_not_suggested(other: dict[str, Any], found: Find) -> None:
     assert found(entry("a@hub", 1), entry("b@hub", 2, **other)) == []
 
 
-def test_a_feed_that_lists_both_means_two_events() -> None:
+def test_a_feed_that_lists_both_means_two_events(found: Find) -> None:
     assert found(entry("a@hub", 1), entry("b@hub", 1, title="Litter pick on the towpath (2nd session)")) == []
 
 
-def test_days_are_the_hubs_local_days() -> None:
+def test_days_are_the_hubs_local_days(found: Find) -> None:
     # Past midnight in British Summer Time: both on 14 June in London, on 13 and 14 June in UTC.
     first = entry("a@hub", 1, start=london(2026, 6, 14, 0, 30), end=london(2026, 6, 14, 2, 0))
     second = entry("b@hub", 2, start=london(2026, 6, 14, 1, 15), end=london(2026, 6, 14, 2, 0))
@@ -90,7 +95,7 @@ def test_days_are_the_hubs_local_days() -> None:
     assert found(first, second) == [("a@hub", "b@hub", "times overlap, same title, same place")]
 
 
-def test_a_pair_an_organiser_decided_is_not_suggested_again() -> None:
+def test_a_pair_an_organiser_decided_is_not_suggested_again(found: Find) -> None:
     a, b = entry("a@hub", 1), entry("b@hub", 2, title="Towpath tidy-up")
     assert len(found(a, b)) == 1
     assert found(a, b, decisions=Decisions(apart=frozenset({pair("b@hub", "a@hub")}))) == []
@@ -100,12 +105,12 @@ def test_a_pair_an_organiser_decided_is_not_suggested_again() -> None:
     assert len(found(merged, b, decisions=Decisions(apart=frozenset({pair("c@hub", "x@hub")})))) == 1
 
 
-def test_every_overlapping_alike_pair_from_different_feeds_is_found_among_many() -> None:
+def test_every_overlapping_alike_pair_from_different_feeds_is_found_among_many(ordered: Ordered) -> None:
     # many_listings: events over a year, all with titles alike ("Event 12: repair café, talk; walk"), so every
     # pair overlapping in time from different feeds is a suspect.  (Its speed is in benchmarks/console.py.)
     items = many_listings(5_000)
     entries = [Entry(item, (Source(item.uid, i % 7, "", ""),)) for i, item in enumerate(items)]
-    pairs = suspected(entries, zone=LONDON, decisions=Decisions())
+    pairs = suspected(ordered(entries), zone=LONDON, decisions=Decisions())
     by_day: dict[Any, list[Entry]] = {}
     for e in entries:
         by_day.setdefault(e.listing.start.astimezone(LONDON).date(), []).append(e)
