@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured), the app, feed servers.
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured), feed servers, the refreshed
+end-to-end hub and its people, test clients of the app, a headless browser, and rows in both orders.
 
 Set CALENDAR_HUB_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run every
 database test against PostgreSQL as well; each test gets its own schema there.
@@ -20,12 +21,19 @@ import argon2
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+from starlette.testclient import TestClient
 
-from calendar_hub import clock
+from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.settings import Settings
 from calendar_hub.store.engine import make_engine, normalise_url, upgrade
+from calendar_hub.web.app import create_app
+from tests.browsers import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import ORDERS, Ordered
 from tests.feedserver import FeedServer, running
+from tests.hubdata import HubData, moved_hub, run_refresh, served
+from tests.pages import PASSWORD
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("CALENDAR_HUB_TEST_DATABASE_URL", "")
@@ -165,3 +173,68 @@ def settings(database_url: str) -> Settings:
 def feed_server() -> Iterator[FeedServer]:
     with running() as server:
         yield server
+
+
+# ---------------------------------------------------------------- the end-to-end hub and its people
+
+@pytest.fixture
+def hub(tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedServer) -> HubData:
+    """tests/data/hub moved to upcoming dates, its feeds served by `feed_server`, stored and refreshed once."""
+    data = moved_hub(tmp_path)
+    with Session(engine) as session:
+        store.apply_registry(served(data, feed_server), session=session)
+    report = run_refresh(engine, settings)
+    assert [o.kind for _j, o in report.outcomes] == ["stored"] * 3, [o.error for _j, o in report.outcomes]
+    return data
+
+
+@pytest.fixture
+def people(hub: HubData, engine: Engine) -> dict[str, str]:
+    """An admin, an organiser and an editor of the Manchester group (their e-mail addresses by role)."""
+    made = {"admin": "ada@hub.test", "organiser": "olu@hub.test", "editor": "eve@manchester.test"}
+    with Session(engine) as session:
+        for role, email in made.items():
+            group = "sanctuary-manchester" if role == "editor" else None
+            accounts.add_user(email, PASSWORD, role=role, group=group, session=session, actor="test")
+    return made
+
+
+# ---------------------------------------------------------------- clients of the app
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """A visitor's client of the app on the test settings; it follows redirects, as a browser does."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def console_client(settings: Settings) -> Iterator[TestClient]:
+    """An organiser's client: redirects are not followed, so a test sees each 303 and where it points.
+
+    Feeds and groups' sites added through the console are fetched with the SSRF guard, and here they
+    live on 127.0.0.1: this app is told to allow private addresses.
+    """
+    with TestClient(create_app(settings.replace(fetch_private_addresses=True)), follow_redirects=False) as made:
+        yield made
+
+
+# ---------------------------------------------------------------- a browser
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium through Playwright (imported here: only the browser tests need it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+# ---------------------------------------------------------------- input order
+
+@pytest.fixture(params=ORDERS)
+def ordered(request: pytest.FixtureRequest) -> Ordered:
+    """Runs the test on its rows as given and again reversed: answers that must not depend on input order."""
+    return Ordered(request.param)

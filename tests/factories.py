@@ -1,15 +1,21 @@
-"""Deterministic test data: `make_listing(**overrides) -> Listing`, parse contexts, UTC instants."""
+"""Deterministic test data: `make_listing(**overrides) -> Listing`, parse contexts, UTC instants, fixed catalogues."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from calendar_hub.catalogue import Catalogue, WeekInfo
+from calendar_hub.catalogue.hub import Hub
 from calendar_hub.catalogue.listing import GroupRef, Listing
 from calendar_hub.occurrence import ParseContext
+from calendar_hub.settings import Settings
 
 LONDON = ZoneInfo("Europe/London")
+HOSTILE = '<script>alert("feed")</script><img src=x onerror=alert(2)>'
 
 
 def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -97,3 +103,54 @@ def many_listings(n: int) -> list[Listing]:
             place_precision="none" if i % 5 == 0 else ("exact" if i % 2 else "approximate"),
         ))
     return out
+
+
+class FixedHub(Hub):
+    """A hub that serves a catalogue made in the test instead of one read from the database."""
+
+    def __init__(self, settings: Settings, catalogue: Catalogue) -> None:
+        super().__init__(settings)
+        self.fixed = catalogue
+
+    def fresh(self) -> Catalogue:
+        return self.fixed
+
+    def catalogue(self) -> Catalogue:
+        return self.fixed
+
+
+def fixed_catalogue(listings: Sequence[Listing], *, week: str = "great-green-week-2026") -> Catalogue:
+    """A catalogue of `listings` with one week of action, `week`, in June 2026 (the factories' default)."""
+    weeks = [WeekInfo(slug=week, name="Great Green Week", start=date(2026, 6, 6), end=date(2026, 6, 14),
+                      tags=(), description="", groups=())]
+    return Catalogue(version=1, built_at=datetime(2026, 6, 1, tzinfo=UTC), zone=LONDON, listings=listings,
+                     groups=[], weeks=weeks)
+
+
+def hostile_listings() -> list[Listing]:
+    """Feed text that is markup in every field a map page or popup shows, on a placed and an online event."""
+    group = make_group("riverside-greens", "<em>Riverside</em> Greens")
+    placed = dataclasses.replace(
+        make_listing(title=HOSTILE, location=f"Hall {HOSTILE}", groups=(group,)),
+        place_note=f"Placed by {HOSTILE}", place_precision="approximate", placed_by="group")
+    online = make_listing(uid="online@hub.example.org", title=f"Online {HOSTILE}", location="Online",
+                          lat=None, lon=None, place_precision="none")
+    return [placed, online]
+
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Ordered:
+    """Puts rows in one of the `ORDERS`: "as given" or "reversed" (the `ordered` fixture runs a test in each)."""
+
+    order: str
+
+    def __call__(self, rows: Iterable[T]) -> list[T]:
+        """The rows, as a new list, in this order."""
+        items = list(rows)
+        return items[::-1] if self.order == "reversed" else items
+
+
+ORDERS = ["as given", "reversed"]

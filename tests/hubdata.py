@@ -1,19 +1,25 @@
-"""The end-to-end registry in tests/data/hub, moved to upcoming dates and optionally served over HTTP."""
+"""The end-to-end registry in tests/data/hub, moved to upcoming dates, optionally served over HTTP, and refreshed."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Engine
+
 from calendar_hub import clock
 from calendar_hub.demo import prepare_demo
+from calendar_hub.ingest.refresh import RefreshReport, refresh
 from calendar_hub.registry import Registry, read_registry
+from calendar_hub.settings import Settings
 from tests.feedserver import FeedServer
 
 HUB = Path(__file__).parent / "data" / "hub"
+WEEK = "communities-together"  # the registry's week of action
 REFERENCE_WEEK = date(2026, 12, 5)
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")
@@ -65,3 +71,8 @@ def served(data: HubData, server: FeedServer) -> Registry:
             feeds.append(dataclasses.replace(feed, url=url))
         groups.append(dataclasses.replace(group, feeds=tuple(feeds)))
     return dataclasses.replace(data.registry, groups=tuple(groups))
+
+
+def run_refresh(engine: Engine, settings: Settings) -> RefreshReport:
+    """Refresh every feed now, due or not; returns the refresh's report."""
+    return asyncio.run(refresh(engine, settings, due_only=False))

@@ -25,33 +25,16 @@ from calendar_hub import store
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
-from tests.factories import many_listings
+from tests.browsers import AXE, CHROMIUM, serious_violations
+from tests.factories import HOSTILE, FixedHub, fixed_catalogue, hostile_listings, many_listings
 from tests.hubdata import moved_hub
 from tests.liveserver import live
-from tests.test_map_pages import HOSTILE, FixedHub, fixed_catalogue, hostile_listings
 
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 WEEK = "communities-together"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
 ]
-# No background traffic: this machine reaches nothing but loopback.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture
 def site(tmp_path: Path, engine: Engine, settings: Settings) -> Iterator[str]:
@@ -165,13 +148,6 @@ def test_show_on_map_opens_the_popup_of_its_list_item(browser: Any, site: str) -
     page.close()
 
 
-def _serious_violations(page: Any) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
-            for v in results["violations"] if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: run `npm ci` in tests/js")
 @pytest.mark.parametrize("path", [f"/weeks/{WEEK}", f"/weeks/{WEEK}?near=Nowhere+in+particular", f"/weeks/{WEEK}/map",
                                   "/map?near=Manchester", f"/embed/weeks/{WEEK}/map"])
@@ -181,7 +157,7 @@ def test_axe_finds_no_serious_accessibility_problem(browser: Any, site: str, pat
         page.goto(site + path)
         if "map" in path:
             page.wait_for_selector("#map[data-markers]", timeout=15_000)
-        assert _serious_violations(page) == [], viewport
+        assert serious_violations(page) == [], viewport
         page.close()
 
 

@@ -23,11 +23,11 @@ from calendar_hub.console import accounts
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
+from tests.browsers import AXE, CHROMIUM, serious_violations
 from tests.feedserver import FeedServer
-from tests.hubdata import HubData, moved_hub, served
+from tests.hubdata import WEEK, HubData, moved_hub, served
 from tests.liveserver import live
-from tests.test_browser import AXE, CHROMIUM, _serious_violations, browser  # noqa: F401  (fixture)
-from tests.test_end_to_end import WEEK, calendar_events
+from tests.pages import calendar_events
 
 PASSWORD = "correct horse battery"
 ORGANISER = "olu@hub.test"
@@ -65,7 +65,7 @@ def site(hub_data: HubData, console_settings: Settings) -> Iterator[str]:
         yield base
 
 
-def signed_in_page(browser: Any, site: str, **options: Any) -> Any:  # noqa: F811
+def signed_in_page(browser: Any, site: str, **options: Any) -> Any:
     page = browser.new_page(**options)
     page.goto(site + "/admin/weeks")
     assert "/admin/login" in page.url  # sent to sign in, and back afterwards
@@ -80,7 +80,7 @@ def ics_titles(site: str, path: str) -> set[str]:
     return set(calendar_events(httpx.get(site + path).content))
 
 
-def test_an_organiser_plans_a_week_and_it_is_published(browser: Any, site: str,  # noqa: F811
+def test_an_organiser_plans_a_week_and_it_is_published(browser: Any, site: str,
                                                       hub_data: HubData) -> None:
     page = signed_in_page(browser, site)
     page.get_by_role("link", name="Plan a new week").click()
@@ -113,7 +113,7 @@ def test_an_organiser_plans_a_week_and_it_is_published(browser: Any, site: str, 
     page.close()
 
 
-def test_a_group_joins_is_approved_and_its_events_appear(browser: Any, site: str, engine: Engine,  # noqa: F811
+def test_a_group_joins_is_approved_and_its_events_appear(browser: Any, site: str, engine: Engine,
                                                          console_settings: Settings, feed_server: FeedServer,
                                                          hub_data: HubData) -> None:
     body = hub_data.feed_file("cardiff_events.rss").read_bytes().replace(b"Cardiff", b"Leeds")
@@ -145,7 +145,7 @@ def test_a_group_joins_is_approved_and_its_events_appear(browser: Any, site: str
     page.close()
 
 
-def test_an_organiser_hides_an_event_and_it_leaves_every_output(browser: Any, site: str) -> None:  # noqa: F811
+def test_an_organiser_hides_an_event_and_it_leaves_every_output(browser: Any, site: str) -> None:
     title = "Film night: Flee"
 
     def public() -> dict[str, bool]:
@@ -176,17 +176,17 @@ def test_an_organiser_hides_an_event_and_it_leaves_every_output(browser: Any, si
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: run `npm ci` in tests/js")
-def test_axe_finds_no_serious_accessibility_problem_in_the_console(browser: Any, site: str) -> None:  # noqa: F811
+def test_axe_finds_no_serious_accessibility_problem_in_the_console(browser: Any, site: str) -> None:
     for viewport in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):  # a desktop and a phone
         page = browser.new_page(viewport=viewport)
         page.goto(site + "/admin/login")
-        assert _serious_violations(page) == [], ("login", viewport)
+        assert serious_violations(page) == [], ("login", viewport)
         page.goto(site + "/join/")
-        assert _serious_violations(page) == [], ("join", viewport)
+        assert serious_violations(page) == [], ("join", viewport)
         page.close()
         page = signed_in_page(browser, site, viewport=viewport)
         for path in ("/admin/", "/admin/groups", "/admin/weeks", f"/admin/weeks/{WEEK}/edit", "/admin/weeks/new",
                      f"/admin/weeks/{WEEK}/coverage", "/admin/events", "/admin/requests", "/admin/audit"):
             page.goto(site + path)
-            assert _serious_violations(page) == [], (path, viewport)
+            assert serious_violations(page) == [], (path, viewport)
         page.close()

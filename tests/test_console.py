@@ -6,7 +6,6 @@ import asyncio
 import html
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,10 +28,9 @@ from calendar_hub.store.models import AuditEntry, Feed, Group
 from calendar_hub.web.app import create_app
 from calendar_hub.web.present import when
 from tests.feedserver import FeedServer
-from tests.hubdata import HubData
-from tests.test_end_to_end import WEEK, calendar_events, hub  # noqa: F401  (fixture)
+from tests.hubdata import WEEK, HubData
+from tests.pages import PASSWORD, calendar_events, post, sign_in, token
 
-PASSWORD = "correct horse battery"
 STAFF_PAGES = ["/admin/", "/admin/groups", "/admin/groups/sanctuary-manchester", "/admin/audit", "/admin/events",
                "/admin/hidden"]
 ACTIONS = ["/admin/groups", "/admin/groups/sanctuary-manchester",
@@ -41,49 +39,13 @@ ACTIONS = ["/admin/groups", "/admin/groups/sanctuary-manchester",
            "/admin/feeds/1/pause", "/admin/feeds/1/refresh", "/admin/events/hide", "/admin/events/unhide"]
 
 
-@pytest.fixture
-def people(hub: HubData, engine: Engine) -> dict[str, str]:  # noqa: F811
-    """An admin, an organiser and an editor of the Manchester group."""
-    made = {"admin": "ada@hub.test", "organiser": "olu@hub.test", "editor": "eve@manchester.test"}
-    with Session(engine) as session:
-        for role, email in made.items():
-            group = "sanctuary-manchester" if role == "editor" else None
-            accounts.add_user(email, PASSWORD, role=role, group=group, session=session, actor="test")
-    return made
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    # Feeds added through the console are fetched with the SSRF guard: here they live on 127.0.0.1.
-    with TestClient(create_app(settings.replace(fetch_private_addresses=True)), follow_redirects=False) as made:
-        yield made
-
-
-def token(client: TestClient, path: str = "/admin/login") -> str:
-    page = client.get(path, follow_redirects=True).text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found, page[:500]
-    return found.group(1)
-
-
-def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> int:
-    response = client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token(client)})
-    return response.status_code
-
-
-def post(client: TestClient, path: str, **data: str) -> str:
-    """POST a console form with this session's token; returns where it sent us (its ?done= message)."""
-    response = client.post(path, data={**data, "csrf_token": token(client, "/admin/")})
-    assert response.status_code == 303, (response.status_code, response.text[:500])
-    return response.headers["location"]
-
-
-def test_every_console_route_refuses_a_visitor_without_a_session(people: dict[str, str], client: TestClient) -> None:
+def test_every_console_route_refuses_a_visitor_without_a_session(people: dict[str, str],
+                                                                  console_client: TestClient) -> None:
     """Walks the console's own routing table, so a page or action added later is covered without listing it here."""
-    console = next(r for r in client.app.routes if getattr(r, "path", "") == "/admin")  # type: ignore[attr-defined]
+    console = next(r for r in console_client.app.routes if getattr(r, "path", "") == "/admin")  # type: ignore[attr-defined]
     values = {"slug": "sanctuary-manchester", "action": "pause", "feed_id": "1", "request_id": "1",
               "submission_id": "1"}
-    csrf = token(client)  # even with a valid token from the sign-in form
+    csrf = token(console_client)  # even with a valid token from the sign-in form
     checked = 0
     for route in console.app.routes:
         if route.path == "/login":
@@ -94,54 +56,55 @@ def test_every_console_route_refuses_a_visitor_without_a_session(people: dict[st
             path = path.replace("{" + name + ":str}", value)
         assert "{" not in path, route.path
         if "GET" in route.methods:
-            response = client.get(path)
+            response = console_client.get(path)
             assert response.status_code == 303 and response.headers["location"].startswith("/admin/login"), path
         if "POST" in route.methods and route.path != "/logout":
-            assert client.post(path, data={"csrf_token": csrf, "uid": "x", "name": "x"}).status_code == 403, path
+            response = console_client.post(path, data={"csrf_token": csrf, "uid": "x", "name": "x"})
+            assert response.status_code == 403, path
         checked += 1
     assert checked >= 25
 
 
-def test_without_a_session_every_page_and_action_is_refused(people: dict[str, str], client: TestClient) -> None:
+def test_without_a_session_every_page_and_action_is_refused(people: dict[str, str], console_client: TestClient) -> None:
     for path in STAFF_PAGES:
-        response = client.get(path)
+        response = console_client.get(path)
         assert response.status_code == 303 and response.headers["location"].startswith("/admin/login?next="), path
-    csrf = token(client)  # even with a valid token from the sign-in form
+    csrf = token(console_client)  # even with a valid token from the sign-in form
     for path in ACTIONS:
-        response = client.post(path, data={"csrf_token": csrf, "name": "x", "url": "https://example.org/"})
+        response = console_client.post(path, data={"csrf_token": csrf, "name": "x", "url": "https://example.org/"})
         assert response.status_code == 403, path
-    with Session(client.app.state.hub.engine) as session:  # type: ignore[attr-defined]
+    with Session(console_client.app.state.hub.engine) as session:  # type: ignore[attr-defined]
         assert session.exec(select(AuditEntry).where(AuditEntry.actor != "test")).all() == []
 
 
-def test_a_form_without_its_csrf_token_is_rejected(people: dict[str, str], client: TestClient) -> None:
-    assert client.post("/admin/login", data={"email": people["admin"], "password": PASSWORD}).status_code == 403
-    assert sign_in(client, people["admin"]) == 303
+def test_a_form_without_its_csrf_token_is_rejected(people: dict[str, str], console_client: TestClient) -> None:
+    assert console_client.post("/admin/login", data={"email": people["admin"], "password": PASSWORD}).status_code == 403
+    assert sign_in(console_client, people["admin"]) == 303
     for data in ({}, {"csrf_token": "forged"}):
-        response = client.post("/admin/groups/sanctuary-manchester/pause", data=data)
+        response = console_client.post("/admin/groups/sanctuary-manchester/pause", data=data)
         assert response.status_code == 403
-    assert "Pause this group" in client.get("/admin/groups/sanctuary-manchester").text  # still active
+    assert "Pause this group" in console_client.get("/admin/groups/sanctuary-manchester").text  # still active
 
 
-def test_sign_in_and_out(people: dict[str, str], client: TestClient) -> None:
-    assert sign_in(client, people["organiser"], "wrong password!") == 400
-    assert sign_in(client, people["organiser"]) == 303
-    page = client.get("/admin/").text
+def test_sign_in_and_out(people: dict[str, str], console_client: TestClient) -> None:
+    assert sign_in(console_client, people["organiser"], "wrong password!") == 400
+    assert sign_in(console_client, people["organiser"]) == 303
+    page = console_client.get("/admin/").text
     assert "Feed health" in page and people["organiser"] in page
-    post(client, "/admin/logout")
-    assert client.get("/admin/").status_code == 303
+    post(console_client, "/admin/logout")
+    assert console_client.get("/admin/").status_code == 303
 
 
-def test_sign_in_is_throttled_after_repeated_failures(people: dict[str, str], client: TestClient) -> None:
+def test_sign_in_is_throttled_after_repeated_failures(people: dict[str, str], console_client: TestClient) -> None:
     for _ in range(accounts.FAILURES_ALLOWED):
-        assert sign_in(client, people["admin"], "not the password") == 400
-    assert sign_in(client, people["admin"]) == 400  # the right password, refused for now
-    assert client.get("/admin/").status_code == 303
+        assert sign_in(console_client, people["admin"], "not the password") == 400
+    assert sign_in(console_client, people["admin"]) == 400  # the right password, refused for now
+    assert console_client.get("/admin/").status_code == 303
 
 
-def test_the_session_cookie_is_httponly_and_samesite(people: dict[str, str], client: TestClient,
+def test_the_session_cookie_is_httponly_and_samesite(people: dict[str, str], console_client: TestClient,
                                                      settings: Settings) -> None:
-    response = client.get("/admin/login")
+    response = console_client.get("/admin/login")
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie  # http://hub.test
     https = "https://hub.example.org"
@@ -149,38 +112,40 @@ def test_the_session_cookie_is_httponly_and_samesite(people: dict[str, str], cli
         assert "; secure" in secure.get("/admin/login").headers["set-cookie"].lower()
     # public pages never set a cookie: they stay cacheable
     for path in ("/", f"/weeks/{WEEK}", f"/weeks/{WEEK}.ics"):
-        assert "set-cookie" not in client.get(path).headers
+        assert "set-cookie" not in console_client.get(path).headers
 
 
-def test_an_editor_manages_only_their_own_group(people: dict[str, str], client: TestClient, engine: Engine) -> None:
-    assert sign_in(client, people["editor"]) == 303
+def test_an_editor_manages_only_their_own_group(people: dict[str, str], console_client: TestClient,
+                                                engine: Engine) -> None:
+    assert sign_in(console_client, people["editor"]) == 303
     with Session(engine) as session:
         liverpool = session.exec(select(Group).where(Group.slug == "liverpool-welcome")).one()
         theirs = session.exec(select(Feed).where(Feed.group_id == liverpool.id)).one()
-    assert client.get("/admin/groups/liverpool-welcome").status_code == 403
-    assert client.get("/admin/groups").status_code == 403          # the list of every group is for organisers
-    assert client.get("/admin/audit").status_code == 403
-    csrf = token(client, "/admin/")
-    assert client.post(f"/admin/feeds/{theirs.id}/pause", data={"csrf_token": csrf}).status_code == 403
-    assert client.post("/admin/groups/liverpool-welcome",
-                       data={"csrf_token": csrf, "name": "Taken over"}).status_code == 403
+    assert console_client.get("/admin/groups/liverpool-welcome").status_code == 403
+    assert console_client.get("/admin/groups").status_code == 403          # the list of every group is for organisers
+    assert console_client.get("/admin/audit").status_code == 403
+    csrf = token(console_client, "/admin/")
+    assert console_client.post(f"/admin/feeds/{theirs.id}/pause", data={"csrf_token": csrf}).status_code == 403
+    assert console_client.post("/admin/groups/liverpool-welcome",
+                               data={"csrf_token": csrf, "name": "Taken over"}).status_code == 403
     # their own group: yes
-    assert "done=Saved" in post(client, "/admin/groups/sanctuary-manchester",
+    assert "done=Saved" in post(console_client, "/admin/groups/sanctuary-manchester",
                                 name="Sanctuary Manchester", home="Manchester M2", website="", contact="")
-    dashboard = client.get("/admin/").text
+    dashboard = console_client.get("/admin/").text
     assert "Sanctuary Manchester" in dashboard and "Liverpool Welcome" not in dashboard
 
 
-def test_pausing_a_group_takes_its_events_out_and_is_audited(people: dict[str, str], client: TestClient) -> None:
-    before = set(calendar_events(client.get(f"/weeks/{WEEK}.ics").content))
+def test_pausing_a_group_takes_its_events_out_and_is_audited(people: dict[str, str],
+                                                              console_client: TestClient) -> None:
+    before = set(calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content))
     assert "Solidarity vigil #CT4R" in before
-    assert sign_in(client, people["organiser"]) == 303
-    post(client, "/admin/groups/liverpool-welcome/pause")
-    during = set(calendar_events(client.get(f"/weeks/{WEEK}.ics").content))
+    assert sign_in(console_client, people["organiser"]) == 303
+    post(console_client, "/admin/groups/liverpool-welcome/pause")
+    during = set(calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content))
     assert "Solidarity vigil #CT4R" not in during and during < before
-    post(client, "/admin/groups/liverpool-welcome/resume")
-    assert set(calendar_events(client.get(f"/weeks/{WEEK}.ics").content)) == before
-    log = client.get("/admin/audit").text
+    post(console_client, "/admin/groups/liverpool-welcome/resume")
+    assert set(calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)) == before
+    log = console_client.get("/admin/audit").text
     assert log.count(f"<td>{people['organiser']}</td>") == 2 and "group.pause" in log and "group.resume" in log
 
 
@@ -205,7 +170,7 @@ def web_feeds(engine: Engine) -> list[Feed]:
         return list(session.exec(select(Feed).where(Feed.origin == "web")).all())
 
 
-def events_site(feed_server: FeedServer, hub: HubData, path: str = "/manchester") -> str:  # noqa: F811
+def events_site(feed_server: FeedServer, hub: HubData, path: str = "/manchester") -> str:
     """A group's page linking to two calendars: its (moved) Google ICS and an RSS feed with a dateless item."""
     past = (clock.now() - timedelta(days=10)).strftime("%Y%m%dT100000Z")
     calendar = hub.feed_file("manchester_google.ics").read_bytes().replace(
@@ -221,10 +186,10 @@ def events_site(feed_server: FeedServer, hub: HubData, path: str = "/manchester"
 
 
 def test_an_organiser_adds_a_group_and_its_calendar_which_a_refresh_brings_in(
-        people: dict[str, str], client: TestClient, engine: Engine, settings: Settings, feed_server: FeedServer,
-        hub: HubData) -> None:  # noqa: F811
-    assert sign_in(client, people["organiser"]) == 303
-    where = post(client, "/admin/groups", name="Leeds Welcome", slug="leeds-welcome", home="Leeds",
+        people: dict[str, str], console_client: TestClient, engine: Engine, settings: Settings, feed_server: FeedServer,
+        hub: HubData) -> None:
+    assert sign_in(console_client, people["organiser"]) == 303
+    where = post(console_client, "/admin/groups", name="Leeds Welcome", slug="leeds-welcome", home="Leeds",
                  website="https://leeds-welcome.example.org", contact="hi@leeds-welcome.example.org")
     assert where.startswith("/admin/groups/leeds-welcome")
     body = hub.feed_file("cardiff_events.rss").read_bytes().replace(b"Cardiff Migrant Welcome", b"Leeds Welcome")
@@ -233,34 +198,34 @@ def test_an_organiser_adds_a_group_and_its_calendar_which_a_refresh_brings_in(
                              content_type="text/html")
     feed_server.serve("/leeds/feed", body, content_type="application/rss+xml")
     form = re.search(r'<form method="post" action="([^"]+)"[^>]*\s+aria-labelledby="add-feed-heading">',
-                     client.get("/admin/groups/leeds-welcome").text)
+                     console_client.get("/admin/groups/leeds-welcome").text)
     assert form and form.group(1) == "/admin/groups/leeds-welcome/feeds/preview"   # the form previews first
-    seen = preview(client, "leeds-welcome", page)
+    seen = preview(console_client, "leeds-welcome", page)
     assert seen.status_code == 200 and "Supper club &amp; stories" in seen.text
     assert choices(seen.text) == [feed_server.url("/leeds/feed")] and web_feeds(engine) == []
-    message = post(client, "/admin/groups/leeds-welcome/feeds", url=choices(seen.text)[0])
+    message = post(console_client, "/admin/groups/leeds-welcome/feeds", url=choices(seen.text)[0])
     assert "Added" in message and "leeds%2Ffeed" in message.replace("/", "%2F")
     [feed] = web_feeds(engine)
     assert (feed.url, feed.origin, feed.kind) == (feed_server.url("/leeds/feed"), "web", "rss")
     assert audit_actions(engine)[-1] == "feed.add"
     asyncio.run(refresh(engine, settings.replace(fetch_private_addresses=True), due_only=True))
-    assert "Leeds Welcome" in client.get("/groups/leeds-welcome").text
-    assert calendar_events(client.get("/groups/leeds-welcome.ics").content)
+    assert "Leeds Welcome" in console_client.get("/groups/leeds-welcome").text
+    assert calendar_events(console_client.get("/groups/leeds-welcome.ics").content)
     # a console feed is fetched through the SSRF guard: with private addresses refused, it fails, nothing stored
     feed_server.serve("/leeds/feed", body.replace(b"Supper", b"Dinner"), content_type="application/rss+xml")
-    post(client, f"/admin/feeds/{feed.id}/refresh")
+    post(console_client, f"/admin/feeds/{feed.id}/refresh")
     report = asyncio.run(refresh(engine, settings, due_only=True))
     assert [o.kind for _job, o in report.outcomes] == ["failed"]
     assert "private" in report.outcomes[0][1].error or "refused" in report.outcomes[0][1].error
 
 
 def test_the_preview_shows_the_events_with_times_and_places_and_stores_nothing(
-        people: dict[str, str], client: TestClient, engine: Engine, feed_server: FeedServer,
-        hub: HubData) -> None:  # noqa: F811
-    assert sign_in(client, people["editor"]) == 303          # an editor previews for their own group
+        people: dict[str, str], console_client: TestClient, engine: Engine, feed_server: FeedServer,
+        hub: HubData) -> None:
+    assert sign_in(console_client, people["editor"]) == 303          # an editor previews for their own group
     site = events_site(feed_server, hub)
     before = audit_actions(engine)
-    response = preview(client, "sanctuary-manchester", site)
+    response = preview(console_client, "sanctuary-manchester", site)
     assert response.status_code == 200, response.text[:2000]
     page = html.unescape(response.text)
     assert feed_server.hits("/manchester/calendar.ics") >= 2   # found by discovery, then read for the preview
@@ -296,12 +261,12 @@ def test_the_preview_shows_the_events_with_times_and_places_and_stores_nothing(
 
 
 def test_picking_the_second_calendar_found_adds_that_one_and_audits_it(
-        people: dict[str, str], client: TestClient, engine: Engine, feed_server: FeedServer,
-        hub: HubData) -> None:  # noqa: F811
-    assert sign_in(client, people["organiser"]) == 303
-    offered = choices(preview(client, "sanctuary-manchester", events_site(feed_server, hub)).text)
+        people: dict[str, str], console_client: TestClient, engine: Engine, feed_server: FeedServer,
+        hub: HubData) -> None:
+    assert sign_in(console_client, people["organiser"]) == 303
+    offered = choices(preview(console_client, "sanctuary-manchester", events_site(feed_server, hub)).text)
     assert len(offered) == 2
-    message = post(client, "/admin/groups/sanctuary-manchester/feeds", url=offered[1], kind="ical")
+    message = post(console_client, "/admin/groups/sanctuary-manchester/feeds", url=offered[1], kind="ical")
     assert "Added" in message
     [feed] = web_feeds(engine)
     assert (feed.url, feed.kind) == (feed_server.url("/manchester/feed"), "rss")   # the body's kind, not the form's
@@ -311,20 +276,20 @@ def test_picking_the_second_calendar_found_adds_that_one_and_audits_it(
                                                              {"group": "sanctuary-manchester", "kind": "rss"})
 
 
-def test_adding_checks_the_chosen_address_again(people: dict[str, str], client: TestClient, engine: Engine,
-                                                feed_server: FeedServer, hub: HubData) -> None:  # noqa: F811
-    assert sign_in(client, people["admin"]) == 303
+def test_adding_checks_the_chosen_address_again(people: dict[str, str], console_client: TestClient, engine: Engine,
+                                                feed_server: FeedServer, hub: HubData) -> None:
+    assert sign_in(console_client, people["admin"]) == 303
     site = events_site(feed_server, hub)
     for address, why in [(site, "returns a web page"), (feed_server.url("/gone.ics"), "not found"),
                          ("file:///etc/passwd", "starts with https://"), ("", "starts with https://")]:
-        message = unquote(post(client, "/admin/groups/sanctuary-manchester/feeds", url=address))
+        message = unquote(post(console_client, "/admin/groups/sanctuary-manchester/feeds", url=address))
         assert "No calendar was added" in message and why in message, (address, message)
     assert web_feeds(engine) == []
 
 
 def test_a_preview_of_a_private_address_is_refused_before_connecting(
         people: dict[str, str], settings: Settings, engine: Engine, feed_server: FeedServer,
-        hub: HubData) -> None:  # noqa: F811
+        hub: HubData) -> None:
     site = events_site(feed_server, hub)
     before = len(feed_server.requests)
     with TestClient(create_app(settings), follow_redirects=False) as guarded:   # the SSRF guard on
@@ -340,25 +305,25 @@ def test_a_preview_of_a_private_address_is_refused_before_connecting(
     assert web_feeds(engine) == []
 
 
-def test_a_preview_of_an_address_with_no_calendar_says_why(people: dict[str, str], client: TestClient,
+def test_a_preview_of_an_address_with_no_calendar_says_why(people: dict[str, str], console_client: TestClient,
                                                          feed_server: FeedServer, engine: Engine) -> None:
-    assert sign_in(client, people["admin"]) == 303
+    assert sign_in(console_client, people["admin"]) == 303
     page = feed_server.serve("/nothing", b"<html><head><title>Our news</title></head><body>Hi</body></html>",
                              content_type="text/html")
     before = audit_actions(engine)
-    response = preview(client, "sanctuary-manchester", page)
+    response = preview(console_client, "sanctuary-manchester", page)
     assert response.status_code == 400
     assert "No calendar was found there" in response.text and "Our news" in html.unescape(response.text)
     assert choices(response.text) == [] and "Add this calendar" not in response.text
     assert "Try another address" in response.text
     broken = feed_server.serve("/broken.ics", b"", status=500)
-    response = preview(client, "sanctuary-manchester", broken)
+    response = preview(console_client, "sanctuary-manchester", broken)
     assert response.status_code == 400 and "the server had an error (500)" in response.text
-    assert preview(client, "sanctuary-manchester", "not an address").status_code == 400
+    assert preview(console_client, "sanctuary-manchester", "not an address").status_code == 400
     assert web_feeds(engine) == [] and audit_actions(engine) == before
 
 
-def test_the_dashboard_puts_broken_feeds_first(people: dict[str, str], client: TestClient, engine: Engine,
+def test_the_dashboard_puts_broken_feeds_first(people: dict[str, str], console_client: TestClient, engine: Engine,
                                                settings: Settings, feed_server: FeedServer) -> None:
     feed_server.serve("/cardiff_events.rss", b"", status=500)
     with Session(engine) as session:
@@ -367,8 +332,8 @@ def test_the_dashboard_puts_broken_feeds_first(people: dict[str, str], client: T
             session.add(feed)
         session.commit()
     asyncio.run(refresh(engine, settings, due_only=False))
-    assert sign_in(client, people["admin"]) == 303
-    page = client.get("/admin/").text
+    assert sign_in(console_client, people["admin"]) == 303
+    page = console_client.get("/admin/").text
     rows = re.findall(r'<tr class="([a-z]*)">\s*<th scope="row"><a href="/admin/groups/([a-z-]+)"', page)
     assert rows[0] == ("broken", "cardiff-migrant-welcome"), rows
     assert [slug for kind, slug in rows if kind == "broken"] == ["cardiff-migrant-welcome"]
@@ -377,7 +342,7 @@ def test_the_dashboard_puts_broken_feeds_first(people: dict[str, str], client: T
 
 # ---------------------------------------------------------------- the command line
 
-def test_user_add_reads_the_password_from_standard_input(hub: HubData, settings: Settings,  # noqa: F811
+def test_user_add_reads_the_password_from_standard_input(hub: HubData, settings: Settings,
                                                          engine: Engine) -> None:
     args = cli._parser().parse_args(["user", "add", "Nia@Hub.Test", "--role", "editor", "--group",
                                      "cardiff-migrant-welcome"])
@@ -412,37 +377,37 @@ def published(client: TestClient) -> dict[str, set[str]]:
     return {"ics": ics, "map": geojson, "page": {title for title in ics if title.replace("&", "&amp;") in page}}
 
 
-def test_a_hidden_event_leaves_every_output_and_comes_back(people: dict[str, str], client: TestClient,
+def test_a_hidden_event_leaves_every_output_and_comes_back(people: dict[str, str], console_client: TestClient,
                                                            engine: Engine, settings: Settings) -> None:
-    before = published(client)
+    before = published(console_client)
     assert "Solidarity vigil #CT4R" in before["ics"] & before["map"] & before["page"]
-    assert sign_in(client, people["organiser"]) == 303
-    page = client.get("/admin/events", params={"week": WEEK, "q": "vigil"}).text
+    assert sign_in(console_client, people["organiser"]) == 303
+    page = console_client.get("/admin/events", params={"week": WEEK, "q": "vigil"}).text
     uid = re.search(r'name="uid" value="([^"]+)"', page)
     assert uid and page.count('name="uid"') == 1
-    csrf = token(client, "/admin/")
-    refused = client.post("/admin/events/hide", data={"csrf_token": csrf, "uid": uid.group(1),
-                                                      "title": "Solidarity vigil #CT4R", "reason": "  "})
+    csrf = token(console_client, "/admin/")
+    refused = console_client.post("/admin/events/hide", data={"csrf_token": csrf, "uid": uid.group(1),
+                                                              "title": "Solidarity vigil #CT4R", "reason": "  "})
     assert "Say+why" in refused.headers["location"] or "Say%20why" in refused.headers["location"]
-    assert published(client) == before
-    post(client, "/admin/events/hide", uid=uid.group(1), title="Solidarity vigil #CT4R", reason="posted twice")
-    during = published(client)
+    assert published(console_client) == before
+    post(console_client, "/admin/events/hide", uid=uid.group(1), title="Solidarity vigil #CT4R", reason="posted twice")
+    during = published(console_client)
     for output in ("ics", "map", "page"):
         assert during[output] == before[output] - {"Solidarity vigil #CT4R"}, output
     # a refresh brings the same event (same UID) back from its feed: it stays hidden
     asyncio.run(refresh(engine, settings, due_only=False))
-    assert published(client) == during
-    hidden = client.get("/admin/hidden").text
+    assert published(console_client) == during
+    hidden = console_client.get("/admin/hidden").text
     assert "posted twice" in hidden and people["organiser"] in hidden
-    post(client, "/admin/events/unhide", uid=uid.group(1))
-    assert published(client) == before
-    log = client.get("/admin/audit").text
+    post(console_client, "/admin/events/unhide", uid=uid.group(1))
+    assert published(console_client) == before
+    log = console_client.get("/admin/audit").text
     assert "event.hide" in log and "event.unhide" in log
 
 
-def test_editors_cannot_hide_events(people: dict[str, str], client: TestClient) -> None:
-    assert sign_in(client, people["editor"]) == 303
-    assert client.get("/admin/events").status_code == 403
-    response = client.post("/admin/events/hide", data={"csrf_token": token(client, "/admin/"), "uid": "x",
-                                                       "title": "x", "reason": "x"})
+def test_editors_cannot_hide_events(people: dict[str, str], console_client: TestClient) -> None:
+    assert sign_in(console_client, people["editor"]) == 303
+    assert console_client.get("/admin/events").status_code == 403
+    response = console_client.post("/admin/events/hide", data={"csrf_token": token(console_client, "/admin/"),
+                                                               "uid": "x", "title": "x", "reason": "x"})
     assert response.status_code == 403

@@ -20,9 +20,8 @@ from calendar_hub.console import groups as console
 from calendar_hub.publish.api import listing_to_dict
 from calendar_hub.web.console.coverage import bar_chart, contact_link
 from tests.factories import LONDON, london, make_group, make_listing, utc
-from tests.hubdata import HubData
-from tests.test_console import client, people, sign_in  # noqa: F401  (fixtures)
-from tests.test_end_to_end import WEEK, hub  # noqa: F401  (fixture)
+from tests.hubdata import WEEK, HubData
+from tests.pages import sign_in
 
 # Saturday 13 to Friday 19 June 2026.
 JUNE = WeekInfo(slug="june-week", name="June week", start=date(2026, 6, 13), end=date(2026, 6, 19), tags=(),
@@ -194,13 +193,13 @@ def test_a_contact_links_to_mail_or_a_web_page_when_it_is_one() -> None:
 # ---------------------------------------------------------------- the console
 
 
-def test_coverage_pages_and_exports_need_an_organiser(people: dict[str, str], client: TestClient) -> None:  # noqa: F811
+def test_coverage_pages_and_exports_need_an_organiser(people: dict[str, str], console_client: TestClient) -> None:
     for path in PAGES:
-        response = client.get(path)
+        response = console_client.get(path)
         assert response.status_code == 303 and response.headers["location"] == f"/admin/login?next={path}", path
-    assert sign_in(client, people["editor"]) == 303
+    assert sign_in(console_client, people["editor"]) == 303
     for path in PAGES:
-        assert client.get(path).status_code == 403, path
+        assert console_client.get(path).status_code == 403, path
 
 
 def _figures(page: str, chart: str) -> dict[str, int]:
@@ -211,14 +210,14 @@ def _figures(page: str, chart: str) -> dict[str, int]:
             re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', table)}
 
 
-def test_the_coverage_page_shows_the_weeks_real_figures(people: dict[str, str], client: TestClient,  # noqa: F811
+def test_the_coverage_page_shows_the_weeks_real_figures(people: dict[str, str], console_client: TestClient,
                                                         engine: Engine) -> None:
     with Session(engine) as session:
         console.add_group({"slug": "leeds-network", "name": "Leeds Network", "home": "Leeds",
                            "contact": "Jo Brown <jo@leeds.example.org>"}, session=session, actor="test")
-    assert sign_in(client, people["organiser"]) == 303
-    assert f'href="/admin/weeks/{WEEK}/coverage"' in client.get("/admin/weeks").text
-    response = client.get(f"/admin/weeks/{WEEK}/coverage")
+    assert sign_in(console_client, people["organiser"]) == 303
+    assert f'href="/admin/weeks/{WEEK}/coverage"' in console_client.get("/admin/weeks").text
+    response = console_client.get(f"/admin/weeks/{WEEK}/coverage")
     assert response.status_code == 200
     page = response.text
     # seven listings, one cancelled (the film night)
@@ -241,10 +240,10 @@ def test_the_coverage_page_shows_the_weeks_real_figures(people: dict[str, str], 
     assert f'href="/weeks/{WEEK}.ics"' in page and f'href="/admin/weeks/{WEEK}/export.csv"' in page
 
 
-def test_the_exports_download_the_weeks_listings(people: dict[str, str], client: TestClient,  # noqa: F811
-                                                 hub: HubData) -> None:  # noqa: F811
-    assert sign_in(client, people["admin"]) == 303
-    response = client.get(f"/admin/weeks/{WEEK}/export.csv")
+def test_the_exports_download_the_weeks_listings(people: dict[str, str], console_client: TestClient,
+                                                 hub: HubData) -> None:
+    assert sign_in(console_client, people["admin"]) == 303
+    response = console_client.get(f"/admin/weeks/{WEEK}/export.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv; charset=utf-8")
     assert response.headers["content-disposition"] == f'attachment; filename="{WEEK}.csv"'
     assert response.headers["cache-control"] == "no-store"
@@ -253,14 +252,14 @@ def test_the_exports_download_the_weeks_listings(people: dict[str, str], client:
     walk = next(dict(zip(coverage.CSV_COLUMNS, row, strict=True)) for row in rows if row[3] == "Welcome Walk")
     assert (walk["date"], walk["start"], walk["end"], walk["town"]) == (
         hub.day("2026-12-05").isoformat(), "10:00", "12:00", "Manchester")
-    data = client.get(f"/admin/weeks/{WEEK}/export.json").json()
+    data = console_client.get(f"/admin/weeks/{WEEK}/export.json").json()
     assert data["week"]["slug"] == WEEK and data["count"] == 7 and len(data["events"]) == 7
-    public = client.get("/api/events.json", params={"week": WEEK}).json()["events"]
+    public = console_client.get("/api/events.json", params={"week": WEEK}).json()["events"]
     assert sorted(e["uid"] for e in data["events"]) == sorted(e["uid"] for e in public)
 
 
-def test_an_unknown_week_is_not_found(people: dict[str, str], client: TestClient) -> None:  # noqa: F811
-    assert sign_in(client, people["organiser"]) == 303
+def test_an_unknown_week_is_not_found(people: dict[str, str], console_client: TestClient) -> None:
+    assert sign_in(console_client, people["organiser"]) == 303
     for path in ("/admin/weeks/no-such-week/coverage", "/admin/weeks/no-such-week/export.csv"):
-        assert client.get(path).status_code == 404
+        assert console_client.get(path).status_code == 404
 

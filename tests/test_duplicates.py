@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -21,11 +22,10 @@ from calendar_hub.console.duplicates import Entry, Source, suspected
 from calendar_hub.errors import ConfigError
 from calendar_hub.settings import Settings
 from calendar_hub.store.models import AuditEntry, MergeDecision
-from tests.factories import LONDON, london, make_listing, many_listings
+from tests.factories import LONDON, Ordered, london, make_listing, many_listings
 from tests.feedserver import FeedServer
-from tests.hubdata import HubData
-from tests.test_console import client, people, post, sign_in, token  # noqa: F401  (fixtures)
-from tests.test_end_to_end import WEEK, calendar_events, hub, run_refresh  # noqa: F401  (fixture)
+from tests.hubdata import WEEK, HubData, run_refresh
+from tests.pages import calendar_events, post, sign_in, token
 
 # ---------------------------------------------------------------- finding suspected pairs
 
@@ -38,13 +38,16 @@ def entry(uid: str, feed: int, **fields: Any) -> Entry:
     return Entry(item, (Source(uid, feed, f"https://feed-{feed}.example.org/calendar.ics", f"Group {feed}"),))
 
 
-def found(*entries: Entry, decisions: Decisions = NO_DECISIONS) -> list[tuple[str, str, str]]:
-    """(uid, uid, reason) of each suspected pair; the answer must not depend on the order of the entries."""
-    forwards = suspected(list(entries), zone=LONDON, decisions=decisions)
-    backwards = suspected(list(reversed(entries)), zone=LONDON, decisions=decisions)
-    assert [(s.a.listing.uid, s.b.listing.uid, s.reason) for s in backwards] == \
-        [(s.a.listing.uid, s.b.listing.uid, s.reason) for s in forwards]
-    return [(s.a.listing.uid, s.b.listing.uid, s.reason) for s in forwards]
+Find = Callable[..., list[tuple[str, str, str]]]
+
+
+@pytest.fixture
+def found(ordered: Ordered) -> Find:
+    """(uid, uid, reason) of each suspected pair among the entries, run as given and reversed: order must not matter."""
+    def find(*entries: Entry, decisions: Decisions = NO_DECISIONS) -> list[tuple[str, str, str]]:
+        pairs = suspected(ordered(entries), zone=LONDON, decisions=decisions)
+        return [(s.a.listing.uid, s.b.listing.uid, s.reason) for s in pairs]
+    return find
 
 
 @pytest.mark.parametrize(("other", "reason"), [
@@ -58,7 +61,8 @@ def found(*entries: Entry, decisions: Decisions = NO_DECISIONS) -> list[tuple[st
       "place_precision": "none", "start": london(2026, 6, 13, 11, 0)},
      "times overlap, titles 97% alike, a place given by one only"),
 ])
-def test_a_pair_that_looks_like_one_event_is_suspected_with_its_reason(other: dict[str, Any], reason: str) -> None:
+def test_a_pair_that_looks_like_one_event_is_suspected_with_its_reason(other: dict[str, Any], reason: str,
+                                                                       found: Find) -> None:
     assert found(entry("a@hub", 1), entry("b@hub", 2, **other)) == [("a@hub", "b@hub", reason)]
 
 
@@ -75,15 +79,15 @@ def test_a_pair_that_looks_like_one_event_is_suspected_with_its_reason(other: di
     pytest.param({"location": "Lock 7, Northtown", "lat": 51.52, "lon": -0.10},
                  id="same title, exact places 3 km apart"),
 ])
-def test_clear_non_duplicates_are_not_suggested(other: dict[str, Any]) -> None:
+def test_clear_non_duplicates_are_not_suggested(other: dict[str, Any], found: Find) -> None:
     assert found(entry("a@hub", 1), entry("b@hub", 2, **other)) == []
 
 
-def test_a_feed_that_lists_both_means_two_events() -> None:
+def test_a_feed_that_lists_both_means_two_events(found: Find) -> None:
     assert found(entry("a@hub", 1), entry("b@hub", 1, title="Litter pick on the towpath (2nd session)")) == []
 
 
-def test_days_are_the_hubs_local_days() -> None:
+def test_days_are_the_hubs_local_days(found: Find) -> None:
     # Past midnight in British Summer Time: both on 14 June in London, on 13 and 14 June in UTC.
     first = entry("a@hub", 1, start=london(2026, 6, 14, 0, 30), end=london(2026, 6, 14, 2, 0))
     second = entry("b@hub", 2, start=london(2026, 6, 14, 1, 15), end=london(2026, 6, 14, 2, 0))
@@ -91,7 +95,7 @@ def test_days_are_the_hubs_local_days() -> None:
     assert found(first, second) == [("a@hub", "b@hub", "times overlap, same title, same place")]
 
 
-def test_a_pair_an_organiser_decided_is_not_suggested_again() -> None:
+def test_a_pair_an_organiser_decided_is_not_suggested_again(found: Find) -> None:
     a, b = entry("a@hub", 1), entry("b@hub", 2, title="Towpath tidy-up")
     assert len(found(a, b)) == 1
     assert found(a, b, decisions=Decisions(apart=frozenset({pair("b@hub", "a@hub")}))) == []
@@ -101,12 +105,12 @@ def test_a_pair_an_organiser_decided_is_not_suggested_again() -> None:
     assert len(found(merged, b, decisions=Decisions(apart=frozenset({pair("c@hub", "x@hub")})))) == 1
 
 
-def test_every_overlapping_alike_pair_from_different_feeds_is_found_among_many() -> None:
+def test_every_overlapping_alike_pair_from_different_feeds_is_found_among_many(ordered: Ordered) -> None:
     # many_listings: events over a year, all with titles alike ("Event 12: repair café, talk; walk"), so every
     # pair overlapping in time from different feeds is a suspect.  (Its speed is in benchmarks/console.py.)
     items = many_listings(5_000)
     entries = [Entry(item, (Source(item.uid, i % 7, "", ""),)) for i, item in enumerate(items)]
-    pairs = suspected(entries, zone=LONDON, decisions=Decisions())
+    pairs = suspected(ordered(entries), zone=LONDON, decisions=Decisions())
     by_day: dict[Any, list[Entry]] = {}
     for e in entries:
         by_day.setdefault(e.listing.start.astimezone(LONDON).date(), []).append(e)
@@ -154,18 +158,18 @@ def vevent(uid: str, summary: str, start: datetime, end: datetime, location: str
     return "\r\n".join(lines).encode() + b"\r\n"
 
 
-def serve_liverpool(hub: HubData, feed_server: FeedServer, *events: bytes) -> None:  # noqa: F811
+def serve_liverpool(hub: HubData, feed_server: FeedServer, *events: bytes) -> None:
     body = hub.feed_file("liverpool_outlook.ics").read_bytes()
     feed_server.serve("/liverpool_outlook.ics", body.replace(b"END:VCALENDAR", b"".join(events) + b"END:VCALENDAR"))
 
 
-def liverpool_walk(hub: HubData, title: str = LIVERPOOL_WALK, description: str = "Joint walk. #CT4R") -> bytes:  # noqa: F811
+def liverpool_walk(hub: HubData, title: str = LIVERPOOL_WALK, description: str = "Joint walk. #CT4R") -> bytes:
     """Liverpool's listing of Manchester's Welcome Walk: same start and place, a longer title."""
     return vevent("walk-with-manchester@liverpool", title, hub.local("2026-12-05 10:00"), hub.local("2026-12-05 12:00"),
                   "Central Library\\, St Peter's Square\\, Manchester M2 5PD", description)
 
 
-def with_liverpool_walk(hub: HubData, feed_server: FeedServer, engine: Engine, settings: Settings,  # noqa: F811
+def with_liverpool_walk(hub: HubData, feed_server: FeedServer, engine: Engine, settings: Settings,
                         **changes: str) -> None:
     serve_liverpool(hub, feed_server, liverpool_walk(hub, **changes))
     run_refresh(engine, settings)
@@ -178,17 +182,17 @@ def section(page: str, anchor: str) -> str:
     return page[start:end if end > 0 else len(page)]
 
 
-def week_events(client: TestClient, prefix: str) -> list[dict[str, Any]]:  # noqa: F811
+def week_events(client: TestClient, prefix: str) -> list[dict[str, Any]]:
     data = client.get("/api/events.json", params={"week": WEEK}).json()
     return [e for e in data["events"] if e["title"].lower().startswith(prefix.lower())]
 
 
 def test_an_organiser_sees_a_suspected_pair_side_by_side_with_why(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine,  # noqa: F811
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine,
         settings: Settings, feed_server: FeedServer) -> None:
     with_liverpool_walk(hub, feed_server, engine, settings)
-    assert sign_in(client, people["organiser"]) == 303
-    page = client.get("/admin/duplicates").text
+    assert sign_in(console_client, people["organiser"]) == 303
+    page = console_client.get("/admin/duplicates").text
     suspects = section(page, "suspected")
     assert suspects.count('<li class="pair">') == 1
     assert suspects.count('class="pair-side"') == 2
@@ -210,7 +214,7 @@ def test_an_organiser_sees_a_suspected_pair_side_by_side_with_why(
 
 
 def test_the_week_filter_shows_only_that_weeks_pairs(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine,  # noqa: F811
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine,
         settings: Settings, feed_server: FeedServer) -> None:
     # Liverpool's March advice session, listed by Manchester too under a longer title: a pair outside the week
     advice = vevent("advice@manchester", "Drop-in advice session at Toxteth Town Hall", hub.local("2027-03-01 10:00"),
@@ -218,33 +222,33 @@ def test_the_week_filter_shows_only_that_weeks_pairs(
     body = hub.feed_file("manchester_google.ics").read_bytes()
     feed_server.serve("/manchester_google.ics", body.replace(b"END:VCALENDAR", advice + b"END:VCALENDAR"))
     with_liverpool_walk(hub, feed_server, engine, settings)
-    assert sign_in(client, people["admin"]) == 303
-    everything = section(client.get("/admin/duplicates").text, "suspected")
+    assert sign_in(console_client, people["admin"]) == 303
+    everything = section(console_client.get("/admin/duplicates").text, "suspected")
     assert LIVERPOOL_WALK in everything and "Drop-in advice session at Toxteth Town Hall" in everything
-    week = client.get("/admin/duplicates", params={"week": WEEK}).text
+    week = console_client.get("/admin/duplicates", params={"week": WEEK}).text
     assert f'<option value="{WEEK}" selected>' in week
     assert LIVERPOOL_WALK in section(week, "suspected")
     assert "Drop-in advice session" not in section(week, "suspected")
 
 
 def test_merging_a_pair_lists_one_event_crediting_both_under_the_first_uid_through_a_refresh(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine,  # noqa: F811
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine,
         settings: Settings, feed_server: FeedServer) -> None:
     with_liverpool_walk(hub, feed_server, engine, settings)
-    before = calendar_events(client.get(f"/weeks/{WEEK}.ics").content)
+    before = calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)
     manchester_uid, liverpool_uid = str(before["Welcome Walk"]["UID"]), str(before[LIVERPOOL_WALK]["UID"])
-    assert sign_in(client, people["organiser"]) == 303
-    done = post(client, "/admin/duplicates/merge", uid_a=liverpool_uid, uid_b=manchester_uid,
+    assert sign_in(console_client, people["organiser"]) == 303
+    done = post(console_client, "/admin/duplicates/merge", uid_a=liverpool_uid, uid_b=manchester_uid,
                 title_a=LIVERPOOL_WALK, title_b="Welcome Walk")
     assert unquote(done).startswith("/admin/duplicates?done=Merged")
 
     def one_walk_crediting_both() -> None:
-        events = calendar_events(client.get(f"/weeks/{WEEK}.ics").content)
+        events = calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)
         assert LIVERPOOL_WALK not in events
         walk = events["Welcome Walk"]
         assert str(walk["UID"]) == manchester_uid  # the one seen first: subscribers see no duplicate
         assert "Sanctuary Manchester" in str(walk["DESCRIPTION"]) and "Liverpool Welcome" in str(walk["DESCRIPTION"])
-        (listed,) = week_events(client, "Welcome Walk")
+        (listed,) = week_events(console_client, "Welcome Walk")
         assert listed["uid"] == manchester_uid
         assert sorted(g["slug"] for g in listed["groups"]) == ["liverpool-welcome", "sanctuary-manchester"]
 
@@ -252,7 +256,7 @@ def test_merging_a_pair_lists_one_event_crediting_both_under_the_first_uid_throu
     # Liverpool changes its description: its event is stored again, and stays merged
     with_liverpool_walk(hub, feed_server, engine, settings, description="Joint walk: meet at the steps. #CT4R")
     one_walk_crediting_both()
-    page = client.get("/admin/duplicates").text
+    page = console_client.get("/admin/duplicates").text
     assert LIVERPOOL_WALK not in section(page, "suspected")
     decisions = section(page, "decisions")
     assert "Merged: one event" in decisions and people["organiser"] in decisions and LIVERPOOL_WALK in decisions
@@ -263,20 +267,21 @@ def test_merging_a_pair_lists_one_event_crediting_both_under_the_first_uid_throu
 
 
 def test_keeping_an_automatic_merge_apart_lists_two_events_through_a_refresh_and_undo_joins_them(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine,  # noqa: F811
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine,
         settings: Settings, feed_server: FeedServer) -> None:
-    (social,) = week_events(client, "Refugee week social")
+    (social,) = week_events(console_client, "Refugee week social")
     assert len(social["groups"]) == 2
-    assert sign_in(client, people["admin"]) == 303
-    merged = section(client.get("/admin/duplicates").text, "merged")
+    assert sign_in(console_client, people["admin"]) == 303
+    merged = section(console_client.get("/admin/duplicates").text, "merged")
     form = merged[merged.index('action="/admin/duplicates/apart"'):]
     uid_a, uid_b = (re.findall(f'name="{name}" value="([^"]+)"', form)[0] for name in ("uid_a", "uid_b"))
     assert uid_a == social["uid"] and uid_b != uid_a
-    assert unquote(post(client, "/admin/duplicates/apart", uid_a=uid_a, uid_b=uid_b, title_a="Refugee Week Social",
-                        title_b="Refugee week social!")).startswith("/admin/duplicates?done=Kept apart")
+    assert unquote(post(console_client, "/admin/duplicates/apart", uid_a=uid_a, uid_b=uid_b,
+                        title_a="Refugee Week Social", title_b="Refugee week social!")).startswith(
+        "/admin/duplicates?done=Kept apart")
 
     def two_socials() -> None:
-        socials = sorted(week_events(client, "Refugee week social"), key=lambda e: e["title"])
+        socials = sorted(week_events(console_client, "Refugee week social"), key=lambda e: e["title"])
         assert [(e["title"], [g["slug"] for g in e["groups"]]) for e in socials] == [
             ("Refugee Week Social", ["sanctuary-manchester"]), ("Refugee week social!", ["liverpool-welcome"])]
         assert {e["uid"] for e in socials} == {uid_a, uid_b}
@@ -286,15 +291,15 @@ def test_keeping_an_automatic_merge_apart_lists_two_events_through_a_refresh_and
                                              hub.local("2026-12-08 21:00"), "Toxteth Town Hall"))
     run_refresh(engine, settings)  # the Liverpool feed is stored again
     two_socials()
-    page = client.get("/admin/duplicates").text
+    page = console_client.get("/admin/duplicates").text
     assert "Refugee" not in section(page, "suspected")  # decided: not suggested again
     assert "Refugee" not in section(page, "merged")
     assert "Kept apart" in section(page, "decisions")
-    assert unquote(post(client, "/admin/duplicates/undo", uid_a=uid_b, uid_b=uid_a)).startswith(
+    assert unquote(post(console_client, "/admin/duplicates/undo", uid_a=uid_b, uid_b=uid_a)).startswith(
         "/admin/duplicates?done=Undone")
-    (social_again,) = week_events(client, "Refugee week social")
+    (social_again,) = week_events(console_client, "Refugee week social")
     assert social_again["uid"] == uid_a and len(social_again["groups"]) == 2
-    assert "No decisions yet." in section(client.get("/admin/duplicates").text, "decisions")
+    assert "No decisions yet." in section(console_client.get("/admin/duplicates").text, "decisions")
     with Session(engine) as session:
         assert session.exec(select(MergeDecision)).all() == []
         actions = [e.action for e in session.exec(select(AuditEntry).where(
@@ -303,68 +308,71 @@ def test_keeping_an_automatic_merge_apart_lists_two_events_through_a_refresh_and
 
 
 def test_keeping_a_suspected_pair_apart_takes_it_out_of_the_suggestions(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine,  # noqa: F811
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine,
         settings: Settings, feed_server: FeedServer) -> None:
     with_liverpool_walk(hub, feed_server, engine, settings)
-    events = calendar_events(client.get(f"/weeks/{WEEK}.ics").content)
-    assert sign_in(client, people["organiser"]) == 303
-    post(client, "/admin/duplicates/apart", uid_a=str(events["Welcome Walk"]["UID"]),
+    events = calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)
+    assert sign_in(console_client, people["organiser"]) == 303
+    post(console_client, "/admin/duplicates/apart", uid_a=str(events["Welcome Walk"]["UID"]),
          uid_b=str(events[LIVERPOOL_WALK]["UID"]), title_a="Welcome Walk", title_b=LIVERPOOL_WALK)
-    page = client.get("/admin/duplicates").text
+    page = console_client.get("/admin/duplicates").text
     assert "No suspected duplicates." in section(page, "suspected")
     assert "Kept apart" in section(page, "decisions")
-    assert {"Welcome Walk", LIVERPOOL_WALK} <= set(calendar_events(client.get(f"/weeks/{WEEK}.ics").content))
+    assert {"Welcome Walk", LIVERPOOL_WALK} <= set(calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content))
 
 
 def test_the_duplicates_page_and_its_actions_are_for_organisers_and_admins(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine) -> None:  # noqa: F811
-    response = client.get("/admin/duplicates")
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine) -> None:
+    response = console_client.get("/admin/duplicates")
     assert response.status_code == 303 and response.headers["location"].startswith("/admin/login?next=")
-    csrf = token(client)
+    csrf = token(console_client)
     pair_fields = {"uid_a": "a@calendar-hub", "uid_b": "b@calendar-hub"}
     for action in ("merge", "apart", "undo"):
-        assert client.post(f"/admin/duplicates/{action}", data={**pair_fields, "csrf_token": csrf}).status_code == 403
-    assert sign_in(client, people["editor"]) == 303
-    assert client.get("/admin/duplicates").status_code == 403
-    csrf = token(client, "/admin/")
+        response = console_client.post(f"/admin/duplicates/{action}", data={**pair_fields, "csrf_token": csrf})
+        assert response.status_code == 403
+    assert sign_in(console_client, people["editor"]) == 303
+    assert console_client.get("/admin/duplicates").status_code == 403
+    csrf = token(console_client, "/admin/")
     for action in ("merge", "apart", "undo"):
-        assert client.post(f"/admin/duplicates/{action}", data={**pair_fields, "csrf_token": csrf}).status_code == 403
+        response = console_client.post(f"/admin/duplicates/{action}", data={**pair_fields, "csrf_token": csrf})
+        assert response.status_code == 403
     with Session(engine) as session:
         assert session.exec(select(MergeDecision)).all() == []
-    post(client, "/admin/logout")
-    assert sign_in(client, people["admin"]) == 303
-    assert client.get("/admin/duplicates").status_code == 200
+    post(console_client, "/admin/logout")
+    assert sign_in(console_client, people["admin"]) == 303
+    assert console_client.get("/admin/duplicates").status_code == 200
 
 
 def test_a_decision_without_its_csrf_token_is_refused(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine) -> None:  # noqa: F811
-    assert sign_in(client, people["organiser"]) == 303
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine) -> None:
+    assert sign_in(console_client, people["organiser"]) == 303
     for data in ({}, {"csrf_token": "forged"}):
-        response = client.post("/admin/duplicates/merge", data={"uid_a": "a@calendar-hub", "uid_b": "b@calendar-hub",
-                                                                 **data})
+        response = console_client.post("/admin/duplicates/merge",
+                                       data={"uid_a": "a@calendar-hub", "uid_b": "b@calendar-hub", **data})
         assert response.status_code == 403
     with Session(engine) as session:
         assert session.exec(select(MergeDecision)).all() == []
     # and with it, nonsense is refused in words, not stored
-    assert "two different events" in unquote(post(client, "/admin/duplicates/merge", uid_a="a@x", uid_b="a@x"))
-    assert client.post("/admin/duplicates/delete", data={"csrf_token": token(client, "/admin/")}).status_code == 404
+    assert "two different events" in unquote(post(console_client, "/admin/duplicates/merge", uid_a="a@x", uid_b="a@x"))
+    response = console_client.post("/admin/duplicates/delete", data={"csrf_token": token(console_client, "/admin/")})
+    assert response.status_code == 404
 
 
 def test_hostile_titles_and_descriptions_are_shown_as_text(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine,  # noqa: F811
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine,
         settings: Settings, feed_server: FeedServer) -> None:
     hostile = "Welcome Walk <script>alert('walk')</script>"
     with_liverpool_walk(hub, feed_server, engine, settings, title=hostile,
                         description="<img src=x onerror=alert(1)>Bring <b>boots</b> #CT4R")
-    assert sign_in(client, people["organiser"]) == 303
-    page = client.get("/admin/duplicates").text
+    assert sign_in(console_client, people["organiser"]) == 303
+    page = console_client.get("/admin/duplicates").text
     suspects = section(page, "suspected")
     assert "Welcome Walk &lt;script&gt;alert(&#39;walk&#39;)&lt;/script&gt;" in suspects
     assert "<script>alert" not in page and "onerror" not in page and "<img src=x" not in page
-    events = calendar_events(client.get(f"/weeks/{WEEK}.ics").content)
-    done = post(client, "/admin/duplicates/merge", uid_a=str(events["Welcome Walk"]["UID"]),
+    events = calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)
+    done = post(console_client, "/admin/duplicates/merge", uid_a=str(events["Welcome Walk"]["UID"]),
                 uid_b=str(events[hostile]["UID"]), title_a="Welcome Walk", title_b=hostile)
-    after = client.get(done).text
+    after = console_client.get(done).text
     assert "<script>alert" not in after
     assert "&lt;script&gt;alert(&#39;walk&#39;)&lt;/script&gt;" in section(after, "decisions")
     assert "&lt;script&gt;" in after.split('role="status"')[1][:400]  # the one-line message too

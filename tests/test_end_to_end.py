@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import icalendar
 import pytest
@@ -14,40 +11,13 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from calendar_hub import store
-from calendar_hub.ingest.refresh import RefreshReport, refresh
 from calendar_hub.places import km_between
 from calendar_hub.settings import Settings
 from calendar_hub.store.models import Feed
-from calendar_hub.web.app import create_app
 from tests.feedserver import FeedServer
-from tests.hubdata import HubData, moved_hub, served
-
-WEEK = "communities-together"
-
-
-def run_refresh(engine: Engine, settings: Settings) -> RefreshReport:
-    return asyncio.run(refresh(engine, settings, due_only=False))
-
-
-@pytest.fixture
-def hub(tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedServer) -> HubData:
-    data = moved_hub(tmp_path)
-    with Session(engine) as session:
-        store.apply_registry(served(data, feed_server), session=session)
-    report = run_refresh(engine, settings)
-    assert [o.kind for _j, o in report.outcomes] == ["stored"] * 3, [o.error for _j, o in report.outcomes]
-    return data
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
-def calendar_events(body: bytes) -> dict[str, icalendar.Event]:
-    calendar = icalendar.Calendar.from_ical(body)
-    return {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+from tests.hubdata import WEEK, HubData, run_refresh
+from tests.icaljs import JS, NODE, icalendar_view, icaljs
+from tests.pages import calendar_events
 
 
 def test_week_calendar_has_the_weeks_actions_at_the_right_times(hub: HubData, client: TestClient) -> None:
@@ -201,8 +171,6 @@ def test_feed_health_records_skipped_items(hub: HubData, engine: Engine) -> None
 @pytest.mark.node
 def test_thunderbirds_parser_reads_the_published_calendar_as_icalendar_does(hub: HubData,
                                                                               client: TestClient) -> None:
-    from tests.test_publish_icaljs import JS, NODE, icalendar_view, icaljs
-
     if NODE is None or not (JS / "node_modules" / "ical.js").is_dir():
         pytest.skip("ical.js is not installed: run `npm ci` in tests/js")
     body = client.get("/calendar.ics").content

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,51 +12,14 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from calendar_hub import store
-from calendar_hub.catalogue import Catalogue, WeekInfo
-from calendar_hub.catalogue.hub import Hub
-from calendar_hub.catalogue.listing import Listing
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
-from tests.factories import LONDON, make_group, make_listing
+from tests.factories import FixedHub, fixed_catalogue, hostile_listings
 from tests.hubdata import moved_hub
 
 WEEK = "communities-together"
 STATIC = Path(__file__).parent.parent / "static"
-HOSTILE = '<script>alert("feed")</script><img src=x onerror=alert(2)>'
-
-
-class FixedHub(Hub):
-    """A hub that serves a catalogue made in the test instead of one read from the database."""
-
-    def __init__(self, settings: Settings, catalogue: Catalogue) -> None:
-        super().__init__(settings)
-        self.fixed = catalogue
-
-    def fresh(self) -> Catalogue:
-        return self.fixed
-
-    def catalogue(self) -> Catalogue:
-        return self.fixed
-
-
-def fixed_catalogue(listings: Sequence[Listing], *, week: str = "great-green-week-2026") -> Catalogue:
-    """A catalogue of `listings` with one week of action, `week`, in June 2026 (the factories' default)."""
-    weeks = [WeekInfo(slug=week, name="Great Green Week", start=date(2026, 6, 6), end=date(2026, 6, 14),
-                      tags=(), description="", groups=())]
-    return Catalogue(version=1, built_at=datetime(2026, 6, 1, tzinfo=UTC), zone=LONDON, listings=listings,
-                     groups=[], weeks=weeks)
-
-
-def hostile_listings() -> list[Listing]:
-    """Feed text that is markup in every field a map page or popup shows, on a placed and an online event."""
-    group = make_group("riverside-greens", "<em>Riverside</em> Greens")
-    placed = dataclasses.replace(
-        make_listing(title=HOSTILE, location=f"Hall {HOSTILE}", groups=(group,)),
-        place_note=f"Placed by {HOSTILE}", place_precision="approximate", placed_by="group")
-    online = make_listing(uid="online@hub.example.org", title=f"Online {HOSTILE}", location="Online",
-                          lat=None, lon=None, place_precision="none")
-    return [placed, online]
 
 
 @pytest.fixture
@@ -68,12 +28,6 @@ def loaded(tmp_path: Path, engine: Engine, settings: Settings) -> None:
     with Session(engine) as session:
         store.apply_registry(moved_hub(tmp_path).registry, session=session)
     asyncio.run(refresh(engine, settings, due_only=False))
-
-
-@pytest.fixture
-def client(loaded: None, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def _list_uids(page: str) -> list[str]:
@@ -93,6 +47,7 @@ def _geojson_ids(client: TestClient, page: str) -> list[str]:
 # ---------------------------------------------------------------- framing
 
 
+@pytest.mark.usefixtures("loaded")
 def test_the_embed_page_may_be_framed_by_any_site(client: TestClient) -> None:
     response = client.get(f"/embed/weeks/{WEEK}/map")
     assert response.status_code == 200
@@ -100,6 +55,7 @@ def test_the_embed_page_may_be_framed_by_any_site(client: TestClient) -> None:
     assert "x-frame-options" not in response.headers
 
 
+@pytest.mark.usefixtures("loaded")
 @pytest.mark.parametrize("path", ["/", f"/weeks/{WEEK}", f"/weeks/{WEEK}/map", "/map", "/groups", "/about",
                                   "/weeks/no-such-week", "/api/events.geojson", f"/weeks/{WEEK}.ics"])
 def test_every_other_response_refuses_to_be_framed(client: TestClient, path: str) -> None:
@@ -108,6 +64,7 @@ def test_every_other_response_refuses_to_be_framed(client: TestClient, path: str
     assert response.headers["content-security-policy"] == "frame-ancestors 'none'", path
 
 
+@pytest.mark.usefixtures("loaded")
 def test_an_unknown_week_in_an_embed_is_404(client: TestClient) -> None:
     assert client.get("/embed/weeks/no-such-week/map").status_code == 404
 
@@ -115,6 +72,7 @@ def test_an_unknown_week_in_an_embed_is_404(client: TestClient) -> None:
 # ---------------------------------------------------------------- the embed page
 
 
+@pytest.mark.usefixtures("loaded")
 def test_the_embed_page_has_the_map_a_compact_list_and_no_site_chrome(client: TestClient) -> None:
     page = client.get(f"/embed/weeks/{WEEK}/map").text
     assert '<header class="site">' not in page and '<footer class="site">' not in page
@@ -127,6 +85,7 @@ def test_the_embed_page_has_the_map_a_compact_list_and_no_site_chrome(client: Te
         assert 'target="_blank"' in link and "noopener" in link, link
 
 
+@pytest.mark.usefixtures("loaded")
 def test_the_embed_page_takes_the_same_filters(client: TestClient) -> None:
     page = client.get(f"/embed/weeks/{WEEK}/map", params={"near": "Manchester", "km": "10"}).text
     uids = _list_uids(page)
@@ -139,6 +98,7 @@ def test_the_embed_page_takes_the_same_filters(client: TestClient) -> None:
 # ---------------------------------------------------------------- the map page and its list
 
 
+@pytest.mark.usefixtures("loaded")
 @pytest.mark.parametrize(("path", "params"), [
     (f"/weeks/{WEEK}/map", {}),
     (f"/weeks/{WEEK}/map", {"region": "North West"}),
@@ -155,6 +115,7 @@ def test_the_list_beside_the_map_is_the_geojsons_events_in_order(client: TestCli
     assert f"<strong>{len(uids)}</strong> of " in page.text
 
 
+@pytest.mark.usefixtures("loaded")
 def test_the_map_page_offers_filters_that_reload_it(client: TestClient) -> None:
     page = client.get("/map", params={"week": WEEK, "region": "wales", "km": "25", "near": "Cardiff"}).text
     form = page.split('<form class="filters"', 1)[1].split("</form>", 1)[0]
@@ -180,6 +141,7 @@ def test_the_summary_counts_events_off_the_map(settings: Settings) -> None:
 # ---------------------------------------------------------------- near me
 
 
+@pytest.mark.usefixtures("loaded")
 @pytest.mark.parametrize("path", [f"/weeks/{WEEK}", f"/weeks/{WEEK}/map", "/map", f"/embed/weeks/{WEEK}/map"])
 def test_an_unknown_place_shows_why_beside_the_box_and_every_listing(client: TestClient, path: str) -> None:
     everything = client.get(path).text
@@ -193,6 +155,7 @@ def test_an_unknown_place_shows_why_beside_the_box_and_every_listing(client: Tes
     assert page.count('<li class="event') == everything.count('<li class="event') > 0
 
 
+@pytest.mark.usefixtures("loaded")
 def test_a_known_place_narrows_the_week_page_and_its_map_link(client: TestClient) -> None:
     everything = client.get(f"/weeks/{WEEK}").text
     page = client.get(f"/weeks/{WEEK}", params={"near": "Cardiff", "km": "10"}).text
@@ -202,6 +165,7 @@ def test_a_known_place_narrows_the_week_page_and_its_map_link(client: TestClient
     assert "Show every local action" in page
 
 
+@pytest.mark.usefixtures("loaded")
 def test_the_week_page_has_a_labelled_near_me_box(client: TestClient) -> None:
     page = client.get(f"/weeks/{WEEK}").text
     assert '<label for="near-place">Near a postcode or town</label>' in page

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from calendar_hub.catalogue.merge import NO_DECISIONS, Candidate, Decisions, clusters, fold, likeness, pair, similar
+from tests.factories import Ordered
 
 SIX_PM = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
 
@@ -20,10 +22,15 @@ def make(key: int, feed: int, title: str, *, uid: str = "", start: datetime = SI
                      location=location, lat=lat, lon=lon, uid=published or f"p{key}@hub")
 
 
-def merged(candidates: list[Candidate], decisions: Decisions = NO_DECISIONS) -> list[list[int]]:
-    forwards = clusters(candidates, decisions)
-    assert clusters(list(reversed(candidates)), decisions) == forwards  # order never changes the answer
-    return forwards
+Merge = Callable[..., list[list[int]]]
+
+
+@pytest.fixture
+def merged(ordered: Ordered) -> Merge:
+    """The clusters of the candidates (and decisions), run as given and reversed: order must not change them."""
+    def merge(candidates: list[Candidate], decisions: Decisions = NO_DECISIONS) -> list[list[int]]:
+        return clusters(ordered(candidates), decisions)
+    return merge
 
 
 def decided(*, merge: tuple[tuple[int, int], ...] = (), apart: tuple[tuple[int, int], ...] = ()) -> Decisions:
@@ -32,17 +39,17 @@ def decided(*, merge: tuple[tuple[int, int], ...] = (), apart: tuple[tuple[int, 
                      apart=frozenset(pair(f"p{a}@hub", f"p{b}@hub") for a, b in apart))
 
 
-def test_the_same_uid_and_start_in_two_feeds_is_one_event() -> None:
+def test_the_same_uid_and_start_in_two_feeds_is_one_event(merged: Merge) -> None:
     assert merged([make(1, 10, "Picnic", uid="x@g"), make(2, 11, "Picnic in the park", uid="x@g")]) == [[1, 2]]
 
 
-def test_near_identical_titles_at_the_same_venue_are_one_event() -> None:
+def test_near_identical_titles_at_the_same_venue_are_one_event(merged: Merge) -> None:
     a = make(1, 10, "Welcome Walk, Sefton Park", location="Palm House, Sefton Park, Liverpool L17 1AP")
     b = make(2, 11, "Welcome walk – Sefton Park", location="Palm House, Sefton Park, Liverpool")
     assert merged([a, b]) == [[1, 2]]
 
 
-def test_a_chain_of_three_cohosts_is_one_event() -> None:
+def test_a_chain_of_three_cohosts_is_one_event(merged: Merge) -> None:
     events = [make(1, 10, "Refugee Week Social", lat=53.478, lon=-2.246),
               make(2, 11, "Refugee week social!", lat=53.4781, lon=-2.2461),
               make(3, 12, "Refugee Week Socials", lat=53.4779, lon=-2.2459)]
@@ -56,7 +63,7 @@ def test_a_chain_of_three_cohosts_is_one_event() -> None:
     make(2, 11, "Choir practice", lat=53.478, lon=-2.246),                          # other event, same venue
     make(2, 10, "Welcome walk", lat=53.478, lon=-2.246),                            # the same feed twice
 ])
-def test_different_events_stay_apart(other: Candidate) -> None:
+def test_different_events_stay_apart(other: Candidate, merged: Merge) -> None:
     assert merged([make(1, 10, "Welcome walk", lat=53.478, lon=-2.246), other]) == [[1], [2]]
 
 
@@ -76,14 +83,14 @@ def test_likeness_gives_up_early_below_the_bar_and_is_exact_above_it() -> None:
 
 # ---------------------------------------------------------------- organisers' decisions
 
-def test_a_merge_decision_joins_events_that_look_different() -> None:
+def test_a_merge_decision_joins_events_that_look_different(merged: Merge) -> None:
     film = make(1, 10, "Film night: Flee", location="HOME, Manchester")
     screening = make(2, 11, "Screening of Flee", start=SIX_PM + timedelta(minutes=30), location="HOME cinema")
     assert merged([film, screening]) == [[1], [2]]
     assert merged([film, screening], decided(merge=((1, 2),))) == [[1, 2]]
 
 
-def test_a_merge_decision_joins_every_stored_occurrence_under_its_uids() -> None:
+def test_a_merge_decision_joins_every_stored_occurrence_under_its_uids(merged: Merge) -> None:
     # the same calendar entry in two feeds (one published UID), and a third event an organiser says is the same
     events = [make(1, 10, "Vigil", uid="v@x", published="v@hub"), make(2, 11, "Vigil", uid="v@x", published="v@hub"),
               make(3, 12, "Candlelit gathering", start=SIX_PM + timedelta(hours=1), published="c@hub")]
@@ -91,7 +98,7 @@ def test_a_merge_decision_joins_every_stored_occurrence_under_its_uids() -> None
     assert merged(events, Decisions(merge=frozenset({pair("v@hub", "c@hub")}))) == [[1, 2, 3]]
 
 
-def test_an_apart_decision_splits_an_automatic_merge() -> None:
+def test_an_apart_decision_splits_an_automatic_merge(merged: Merge) -> None:
     a = make(1, 10, "Welcome Walk, Sefton Park", location="Palm House, Sefton Park, Liverpool L17 1AP")
     b = make(2, 11, "Welcome walk – Sefton Park", location="Palm House, Sefton Park, Liverpool")
     assert merged([a, b]) == [[1, 2]]

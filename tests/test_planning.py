@@ -17,15 +17,14 @@ from calendar_hub.registry import read_registry
 from calendar_hub.settings import Settings
 from calendar_hub.store.models import AuditEntry, Group, Week
 from tests.feedserver import FeedServer
-from tests.hubdata import HubData, moved_hub, served
-from tests.test_console import client, people, post, sign_in, token  # noqa: F401  (fixtures)
-from tests.test_end_to_end import WEEK, calendar_events, hub  # noqa: F401  (fixture)
+from tests.hubdata import WEEK, HubData, moved_hub, served
+from tests.pages import calendar_events, post, sign_in, token
 
 TAKEN_IN_CT4R = {"Welcome Walk", "Refugee Week Social", "Film night: Flee", "Solidarity vigil #CT4R",
                  "Supper club & stories #CT4R"}
 
 
-def week_form(hub: HubData, **changes: str) -> dict[str, str]:  # noqa: F811
+def week_form(hub: HubData, **changes: str) -> dict[str, str]:
     form = {"name": "Winter of Welcome", "slug": "winter-welcome", "start": hub.day("2026-12-05").isoformat(),
             "end": hub.day("2026-12-13").isoformat(), "tags": "#CT4R", "description": "Local actions all winter."}
     return {**form, **changes}
@@ -42,11 +41,11 @@ def refresh_all(engine: Engine, settings: Settings) -> None:
 
 
 def test_an_organiser_previews_a_week_then_makes_it_and_it_is_published(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine) -> None:  # noqa: F811
-    assert sign_in(client, people["organiser"]) == 303
-    assert client.get("/admin/weeks/new").status_code == 200
-    response = client.post("/admin/weeks/new", data={**week_form(hub), "preview": "1",
-                                                     "csrf_token": token(client, "/admin/")})
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine) -> None:
+    assert sign_in(console_client, people["organiser"]) == 303
+    assert console_client.get("/admin/weeks/new").status_code == 200
+    response = console_client.post("/admin/weeks/new", data={**week_form(hub), "preview": "1",
+                                                             "csrf_token": token(console_client, "/admin/")})
     assert response.status_code == 200
     shown = sections(response.text)
     for title in TAKEN_IN_CT4R:
@@ -57,10 +56,11 @@ def test_an_organiser_previews_a_week_then_makes_it_and_it_is_published(
     with Session(engine) as session:  # a preview saves nothing
         assert session.exec(select(Week).where(Week.slug == "winter-welcome")).first() is None
 
-    assert post(client, "/admin/weeks/new", **week_form(hub)).startswith("/admin/weeks/winter-welcome/edit?done=")
-    page = client.get("/weeks/winter-welcome")
+    assert post(console_client, "/admin/weeks/new", **week_form(hub)).startswith(
+        "/admin/weeks/winter-welcome/edit?done=")
+    page = console_client.get("/weeks/winter-welcome")
     assert page.status_code == 200 and "Local actions all winter." in page.text
-    assert set(calendar_events(client.get("/weeks/winter-welcome.ics").content)) == TAKEN_IN_CT4R
+    assert set(calendar_events(console_client.get("/weeks/winter-welcome.ics").content)) == TAKEN_IN_CT4R
     with Session(engine) as session:
         week = session.exec(select(Week).where(Week.slug == "winter-welcome")).one()
         assert week.origin == "console" and week.tags == ["CT4R"]
@@ -68,60 +68,60 @@ def test_an_organiser_previews_a_week_then_makes_it_and_it_is_published(
         assert entry.actor == people["organiser"] and entry.target == "winter-welcome"
 
 
-def test_a_week_that_names_groups_takes_only_their_events(hub: HubData, people: dict[str, str],  # noqa: F811
-                                                          client: TestClient) -> None:  # noqa: F811
-    sign_in(client, people["organiser"])
-    client.post("/admin/weeks/new", data={**week_form(hub), "groups": ["liverpool-welcome"],
-                                          "csrf_token": token(client, "/admin/")})
-    titles = set(calendar_events(client.get("/weeks/winter-welcome.ics").content))
+def test_a_week_that_names_groups_takes_only_their_events(hub: HubData, people: dict[str, str],
+                                                          console_client: TestClient) -> None:
+    sign_in(console_client, people["organiser"])
+    console_client.post("/admin/weeks/new", data={**week_form(hub), "groups": ["liverpool-welcome"],
+                                                  "csrf_token": token(console_client, "/admin/")})
+    titles = set(calendar_events(console_client.get("/weeks/winter-welcome.ics").content))
     assert titles and titles < TAKEN_IN_CT4R
     assert "Solidarity vigil #CT4R" in titles and "Film night: Flee" not in titles
-    page = client.get("/admin/weeks/winter-welcome/edit").text
+    page = console_client.get("/admin/weeks/winter-welcome/edit").text
     assert "not by a group taking part" in sections(page)["left"]
 
 
-def test_the_live_preview_answers_for_the_week_as_typed(hub: HubData, people: dict[str, str],  # noqa: F811
-                                                        client: TestClient) -> None:  # noqa: F811
-    csrf = token(client)
-    assert client.post("/admin/weeks/preview", data={**week_form(hub), "csrf_token": csrf}).status_code == 403
-    sign_in(client, people["organiser"])
-    csrf = token(client, "/admin/")
-    fragment = client.post("/admin/weeks/preview", data={**week_form(hub, tags="TogetherWithRefugees"),
+def test_the_live_preview_answers_for_the_week_as_typed(hub: HubData, people: dict[str, str],
+                                                        console_client: TestClient) -> None:
+    csrf = token(console_client)
+    assert console_client.post("/admin/weeks/preview", data={**week_form(hub), "csrf_token": csrf}).status_code == 403
+    sign_in(console_client, people["organiser"])
+    csrf = token(console_client, "/admin/")
+    fragment = console_client.post("/admin/weeks/preview", data={**week_form(hub, tags="TogetherWithRefugees"),
                                                           "csrf_token": csrf})
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert "Craft fair #TogetherWithRefugees" in sections(fragment.text)["taken"]
     assert "Film night" in sections(fragment.text)["left"]
-    everything = client.post("/admin/weeks/preview", data={**week_form(hub, tags=""), "csrf_token": csrf}).text
+    everything = console_client.post("/admin/weeks/preview", data={**week_form(hub, tags=""), "csrf_token": csrf}).text
     assert "the week takes every event in its days (no tags set)" in everything
     assert "Craft fair" in sections(everything)["taken"] and "Film night" in sections(everything)["taken"]
-    assert client.post("/admin/weeks/preview", data={**week_form(hub)}).status_code == 403  # no token
+    assert console_client.post("/admin/weeks/preview", data={**week_form(hub)}).status_code == 403  # no token
 
 
-def test_events_are_taken_in_left_out_and_featured_by_hand(hub: HubData, people: dict[str, str],  # noqa: F811
-                                                           client: TestClient, engine: Engine,  # noqa: F811
+def test_events_are_taken_in_left_out_and_featured_by_hand(hub: HubData, people: dict[str, str],
+                                                           console_client: TestClient, engine: Engine,
                                                            settings: Settings) -> None:
-    sign_in(client, people["organiser"])
-    uids = {e["title"]: e["uid"] for e in client.get("/api/events.json").json()["events"]}
+    sign_in(console_client, people["organiser"])
+    uids = {e["title"]: e["uid"] for e in console_client.get("/api/events.json").json()["events"]}
 
     def choose(title: str, choice: str) -> None:
-        post(client, f"/admin/weeks/{WEEK}/events", uid=uids[title], choice=choice, title=title)
+        post(console_client, f"/admin/weeks/{WEEK}/events", uid=uids[title], choice=choice, title=title)
 
     choose("Welcome Walk", "exclude")
     choose("English conversation class", "include")
     choose("Film night: Flee", "feature")
     refresh_all(engine, settings)  # choices are kept by published UID, so a refresh keeps them
-    titles = set(calendar_events(client.get(f"/weeks/{WEEK}.ics").content))
+    titles = set(calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content))
     assert "Welcome Walk" not in titles and "English conversation class" in titles
-    page = client.get(f"/weeks/{WEEK}").text
+    page = console_client.get(f"/weeks/{WEEK}").text
     featured = page.split('id="featured-heading"', 1)[1].split("</section>", 1)[0]
     assert "Film night: Flee" in featured and "Solidarity vigil" not in featured
-    edit = client.get(f"/admin/weeks/{WEEK}/edit").text
+    edit = console_client.get(f"/admin/weeks/{WEEK}/edit").text
     assert "left out by hand" in sections(edit)["left"] and "taken in by hand" in sections(edit)["taken"]
 
     choose("Welcome Walk", "clear")
     choose("Film night: Flee", "unfeature")
-    assert "Welcome Walk" in set(calendar_events(client.get(f"/weeks/{WEEK}.ics").content))
-    assert 'id="featured-heading"' not in client.get(f"/weeks/{WEEK}").text
+    assert "Welcome Walk" in set(calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content))
+    assert 'id="featured-heading"' not in console_client.get(f"/weeks/{WEEK}").text
     with Session(engine) as session:
         week = session.exec(select(Week).where(Week.slug == WEEK)).one()
         assert week.origin == "console" and week.excluded == [] and week.featured == []
@@ -129,10 +129,10 @@ def test_events_are_taken_in_left_out_and_featured_by_hand(hub: HubData, people:
         assert actions == ["week.exclude", "week.include", "week.feature", "week.clear", "week.unfeature"]
 
 
-def test_a_week_form_with_mistakes_comes_back_with_what_was_typed(hub: HubData, people: dict[str, str],  # noqa: F811
-                                                                  client: TestClient, engine: Engine) -> None:  # noqa: F811
-    sign_in(client, people["organiser"])
-    csrf = token(client, "/admin/")
+def test_a_week_form_with_mistakes_comes_back_with_what_was_typed(hub: HubData, people: dict[str, str],
+                                                                  console_client: TestClient, engine: Engine) -> None:
+    sign_in(console_client, people["organiser"])
+    csrf = token(console_client, "/admin/")
     for changes, problem in [
         ({"end": hub.day("2026-12-01").isoformat()}, "The last day is before the first day."),
         ({"start": "5th December"}, "Please give the first day as a date"),
@@ -140,7 +140,7 @@ def test_a_week_form_with_mistakes_comes_back_with_what_was_typed(hub: HubData, 
         ({"slug": WEEK}, f"There is already a week called {WEEK}."),
         ({"name": " "}, "A week needs a name."),
     ]:
-        response = client.post("/admin/weeks/new", data={**week_form(hub, **changes), "csrf_token": csrf})
+        response = console_client.post("/admin/weeks/new", data={**week_form(hub, **changes), "csrf_token": csrf})
         assert response.status_code == 400 and problem in response.text, changes
         assert "Local actions all winter." in response.text
     with Session(engine) as session:
@@ -148,60 +148,62 @@ def test_a_week_form_with_mistakes_comes_back_with_what_was_typed(hub: HubData, 
 
 
 def test_editing_a_registry_week_makes_it_the_consoles_and_load_keeps_it(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine,  # noqa: F811
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine,
         feed_server: FeedServer) -> None:
     registry = served(hub, feed_server)  # the registry as the hub fixture loaded it
-    sign_in(client, people["organiser"])
+    sign_in(console_client, people["organiser"])
     form = {**week_form(hub), "name": "Communities Together (winter)", "tags": "CT4R"}
-    assert post(client, f"/admin/weeks/{WEEK}/edit", **form).startswith(f"/admin/weeks/{WEEK}/edit?done=")
-    post(client, "/admin/groups", slug="new-welcome", name="New Welcome", home="Leeds")
+    assert post(console_client, f"/admin/weeks/{WEEK}/edit", **form).startswith(f"/admin/weeks/{WEEK}/edit?done=")
+    post(console_client, "/admin/groups", slug="new-welcome", name="New Welcome", home="Leeds")
     with Session(engine) as session:
         changes = store.apply_registry(registry, session=session)
         assert sorted(changes.kept) == [f"week {WEEK}"]
         assert not changes.deactivated  # the console's group is not paused for missing from the files
-    assert "Communities Together (winter)" in client.get(f"/weeks/{WEEK}").text
-    assert "New Welcome" in client.get("/groups").text
-    assert "Craft fair #TogetherWithRefugees" not in calendar_events(client.get(f"/weeks/{WEEK}.ics").content)
+    assert "Communities Together (winter)" in console_client.get(f"/weeks/{WEEK}").text
+    assert "New Welcome" in console_client.get("/groups").text
+    assert "Craft fair #TogetherWithRefugees" not in calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)
 
     with Session(engine) as session:
         store.apply_registry(registry, session=session, overwrite_console=True)
         assert session.exec(select(Week).where(Week.slug == WEEK)).one().origin == "registry"
-    assert "Communities Together for Refugees" in client.get(f"/weeks/{WEEK}").text
+    assert "Communities Together for Refugees" in console_client.get(f"/weeks/{WEEK}").text
 
 
-def test_archiving_a_week_takes_its_page_away_until_it_comes_back(hub: HubData, people: dict[str, str],  # noqa: F811
-                                                                  client: TestClient) -> None:  # noqa: F811
-    sign_in(client, people["organiser"])
-    post(client, f"/admin/weeks/{WEEK}/archive")
-    assert client.get(f"/weeks/{WEEK}").status_code == 404
-    assert "(archived)" in client.get("/admin/weeks").text
-    post(client, f"/admin/weeks/{WEEK}/restore")
-    assert client.get(f"/weeks/{WEEK}").status_code == 200
+def test_archiving_a_week_takes_its_page_away_until_it_comes_back(hub: HubData, people: dict[str, str],
+                                                                  console_client: TestClient) -> None:
+    sign_in(console_client, people["organiser"])
+    post(console_client, f"/admin/weeks/{WEEK}/archive")
+    assert console_client.get(f"/weeks/{WEEK}").status_code == 404
+    assert "(archived)" in console_client.get("/admin/weeks").text
+    post(console_client, f"/admin/weeks/{WEEK}/restore")
+    assert console_client.get(f"/weeks/{WEEK}").status_code == 200
 
 
-def test_only_organisers_plan_weeks(hub: HubData, people: dict[str, str], client: TestClient) -> None:  # noqa: F811
-    assert client.get("/admin/weeks/new").headers["location"].startswith("/admin/login?next=")
-    csrf = token(client)
+def test_only_organisers_plan_weeks(hub: HubData, people: dict[str, str], console_client: TestClient) -> None:
+    assert console_client.get("/admin/weeks/new").headers["location"].startswith("/admin/login?next=")
+    csrf = token(console_client)
     for path in ("/admin/weeks/new", f"/admin/weeks/{WEEK}/edit", f"/admin/weeks/{WEEK}/events",
                  f"/admin/weeks/{WEEK}/archive"):
-        assert client.post(path, data={**week_form(hub), "uid": "x", "choice": "exclude",
-                                       "csrf_token": csrf}).status_code == 403, path
-    sign_in(client, people["editor"])
-    assert client.get("/admin/weeks/new").status_code == 403
-    assert client.get(f"/admin/weeks/{WEEK}/edit").status_code == 403
-    assert client.post(f"/admin/weeks/{WEEK}/events", data={"uid": "x", "choice": "exclude",
-                                                             "csrf_token": token(client, "/admin/")}).status_code == 403
+        assert console_client.post(path, data={**week_form(hub), "uid": "x", "choice": "exclude",
+                                               "csrf_token": csrf}).status_code == 403, path
+    sign_in(console_client, people["editor"])
+    assert console_client.get("/admin/weeks/new").status_code == 403
+    assert console_client.get(f"/admin/weeks/{WEEK}/edit").status_code == 403
+    response = console_client.post(f"/admin/weeks/{WEEK}/events", data={"uid": "x", "choice": "exclude",
+                                                                     "csrf_token": token(console_client, "/admin/")})
+    assert response.status_code == 403
 
 
-def test_feed_text_in_the_planner_is_escaped(hub: HubData, people: dict[str, str], client: TestClient) -> None:  # noqa: F811
-    sign_in(client, people["organiser"])
+def test_feed_text_in_the_planner_is_escaped(hub: HubData, people: dict[str, str], console_client: TestClient) -> None:
+    sign_in(console_client, people["organiser"])
     hostile = '<script>alert(1)</script>'
-    response = client.post("/admin/weeks/new", data={**week_form(hub, name=hostile, tags=hostile, description=hostile),
-                                                     "preview": "1", "csrf_token": token(client, "/admin/")})
+    response = console_client.post("/admin/weeks/new",
+                                   data={**week_form(hub, name=hostile, tags=hostile, description=hostile),
+                                         "preview": "1", "csrf_token": token(console_client, "/admin/")})
     assert "<script>alert(1)" not in response.text and "&lt;script&gt;" in response.text
     # Event titles in the preview are escaped too ("Supper club & stories" is written &amp;).
-    assert "Supper club &amp; stories" in client.post(
-        "/admin/weeks/preview", data={**week_form(hub), "csrf_token": token(client, "/admin/")}).text
+    assert "Supper club &amp; stories" in console_client.post(
+        "/admin/weeks/preview", data={**week_form(hub), "csrf_token": token(console_client, "/admin/")}).text
 
 
 def test_export_registry_writes_groups_and_weeks_that_load_back(tmp_path: Path, engine: Engine,
@@ -244,13 +246,13 @@ def test_a_registry_week_lists_events_taken_in_or_out_by_hand(tmp_path: Path, ch
 
 
 def test_a_paused_group_stays_named_by_its_week_when_the_week_is_saved(
-        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine) -> None:  # noqa: F811
-    sign_in(client, people["organiser"])
-    post(client, "/admin/weeks/new", **week_form(hub), groups=["liverpool-welcome", "cardiff-migrant-welcome"])
-    post(client, "/admin/groups/liverpool-welcome/pause")
-    page = client.get("/admin/weeks/winter-welcome/edit").text
+        hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine) -> None:
+    sign_in(console_client, people["organiser"])
+    post(console_client, "/admin/weeks/new", **week_form(hub), groups=["liverpool-welcome", "cardiff-migrant-welcome"])
+    post(console_client, "/admin/groups/liverpool-welcome/pause")
+    page = console_client.get("/admin/weeks/winter-welcome/edit").text
     assert re.search(r'value="liverpool-welcome" checked> liverpool-welcome <span class="muted">\(paused\)', page)
-    post(client, "/admin/weeks/winter-welcome/edit", **week_form(hub, name="Winter of Welcome II"),
+    post(console_client, "/admin/weeks/winter-welcome/edit", **week_form(hub, name="Winter of Welcome II"),
          groups=["liverpool-welcome", "cardiff-migrant-welcome"])
     with Session(engine) as session:
         week = session.exec(select(Week).where(Week.slug == "winter-welcome")).one()

@@ -23,16 +23,15 @@ from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.store.models import AuditEntry, Event, Feed, Group, SubmittedEvent, Week
 from tests.feedserver import FeedServer
-from tests.hubdata import HubData, served
-from tests.test_console import client, people, post, sign_in, token  # noqa: F401  (fixtures and helpers)
-from tests.test_end_to_end import WEEK, calendar_events, hub  # noqa: F401  (fixture)
+from tests.hubdata import WEEK, HubData, served
+from tests.pages import calendar_events, post, sign_in, token
 
 LONDON = ZoneInfo("Europe/London")
 CONTACT = "sam@manchester.example.org"
 NEXT_YEAR = clock.now().year + 1
 
 
-def fields(hub: HubData, **overrides: str) -> dict[str, str]:  # noqa: F811
+def fields(hub: HubData, **overrides: str) -> dict[str, str]:
     """A form for a picnic in the week of action, with some fields changed."""
     return {"group_name": "sanctuary manchester", "contact": CONTACT, "title": "Welcome picnic",
             "day": hub.day("2026-12-09").isoformat(), "start_time": "14:00", "end_time": "16:30",
@@ -40,7 +39,7 @@ def fields(hub: HubData, **overrides: str) -> dict[str, str]:  # noqa: F811
             "description": "Bring food to share.\n\nAll welcome.", "week": WEEK, **overrides}
 
 
-def send(client: TestClient, data: dict[str, str]) -> Any:  # noqa: F811
+def send(client: TestClient, data: dict[str, str]) -> Any:
     return client.post("/submit/", data={**data, "csrf_token": token(client, "/submit/")})
 
 
@@ -56,46 +55,46 @@ def group_id(engine: Engine, slug: str) -> int:
     return found
 
 
-def api_events(client: TestClient, **params: str) -> dict[str, dict[str, Any]]:  # noqa: F811
+def api_events(client: TestClient, **params: str) -> dict[str, dict[str, Any]]:
     return {e["title"]: e for e in client.get("/api/events.json", params=params).json()["events"]}
 
 
-def approve(client: TestClient, submission: SubmittedEvent, group: str) -> str:  # noqa: F811
+def approve(client: TestClient, submission: SubmittedEvent, group: str) -> str:
     return unquote(post(client, f"/admin/submissions/{submission.id}/approve", group=group))
 
 
 # ---------------------------------------------------------------- the whole flow
 
 def test_a_sent_event_waits_then_an_organiser_approves_it_into_every_output(
-        people: dict[str, str], client: TestClient, engine: Engine, hub: HubData) -> None:  # noqa: F811
-    form = client.get("/submit/")
+        people: dict[str, str], console_client: TestClient, engine: Engine, hub: HubData) -> None:
+    form = console_client.get("/submit/")
     assert form.status_code == 200 and "Send us one event" in form.text
     assert "Communities Together for Refugees" in form.text                      # the week to choose
-    response = send(client, fields(hub))
+    response = send(console_client, fields(hub))
     assert response.status_code == 200
     assert "Thank you" in response.text and "waits for an organiser" in response.text
     assert [s.status for s in sent(engine)] == ["pending"]
-    assert "Welcome picnic" not in api_events(client)                             # nothing public yet
-    assert "Welcome picnic" not in calendar_events(client.get(f"/weeks/{WEEK}.ics").content)
+    assert "Welcome picnic" not in api_events(console_client)                             # nothing public yet
+    assert "Welcome picnic" not in calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)
 
-    assert sign_in(client, people["organiser"]) == 303
-    waiting = client.get("/admin/submissions").text
+    assert sign_in(console_client, people["organiser"]) == 303
+    waiting = console_client.get("/admin/submissions").text
     manchester = group_id(engine, "sanctuary-manchester")
     assert f'href="mailto:{CONTACT}"' in waiting and "Whitworth Park, Manchester M14 5TG" in waiting
     assert f'<option value="{manchester}" selected>Sanctuary Manchester' in waiting  # the name matched
     assert "<dt>Week of action</dt><dd>Communities Together for Refugees</dd>" in waiting
     [submission] = sent(engine)
-    assert "published now" in approve(client, submission, str(manchester))
+    assert "published now" in approve(console_client, submission, str(manchester))
 
     start = hub.local("2026-12-09 14:00")
-    event = calendar_events(client.get(f"/weeks/{WEEK}.ics").content)["Welcome picnic"]
+    event = calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)["Welcome picnic"]
     assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (start, start + timedelta(hours=2, minutes=30))
-    listed = api_events(client, week=WEEK)["Welcome picnic"]
+    listed = api_events(console_client, week=WEEK)["Welcome picnic"]
     assert listed["start"] == start.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert [g["slug"] for g in listed["groups"]] == ["sanctuary-manchester"]
     assert listed["weeks"] == [WEEK] and listed["categories"] == ["CT4R"]
-    assert "Welcome picnic" in client.get(f"/weeks/{WEEK}").text
-    assert "Welcome picnic" in client.get("/groups/sanctuary-manchester").text
+    assert "Welcome picnic" in console_client.get(f"/weeks/{WEEK}").text
+    assert "Welcome picnic" in console_client.get("/groups/sanctuary-manchester").text
     [submission] = sent(engine)
     assert (submission.status, submission.group_id, submission.decided_by) == ("approved", manchester,
                                                                                people["organiser"])
@@ -105,30 +104,30 @@ def test_a_sent_event_waits_then_an_organiser_approves_it_into_every_output(
         actions = [e.action for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()]
     assert (feed.url, feed.group_id, feed.kind) == ("submitted:sanctuary-manchester", manchester, "")
     assert actions[-3:] == ["submission.send", "feed.add", "submission.approve"]
-    assert "Approved" not in client.get("/admin/submissions").text.split("Decided")[0]
-    assert "already been dealt with" in approve(client, submission, str(manchester))
+    assert "Approved" not in console_client.get("/admin/submissions").text.split("Decided")[0]
+    assert "already been dealt with" in approve(console_client, submission, str(manchester))
 
 
 def test_times_are_read_in_the_hubs_zone_on_both_sides_of_the_october_change_and_a_new_group_is_made(
-        people: dict[str, str], client: TestClient, engine: Engine, hub: HubData) -> None:  # noqa: F811
+        people: dict[str, str], console_client: TestClient, engine: Engine, hub: HubData) -> None:
     summer, winter = date(NEXT_YEAR, 7, 15), date(NEXT_YEAR, 11, 4)
     for title, day in (("Summer supper", summer), ("Winter supper", winter)):
         data = fields(hub, group_name="Leeds Welcome Kitchen", title=title, day=day.isoformat(),
                       start_time="7pm", end_time="21:00", week="")
-        assert send(client, data).status_code == 200
-    assert sign_in(client, people["admin"]) == 303
+        assert send(console_client, data).status_code == 200
+    assert sign_in(console_client, people["admin"]) == 303
     first, second = sent(engine)
-    assert '<option value="new" selected>' in client.get("/admin/submissions").text   # no such group yet
-    approve(client, first, "new")
+    assert '<option value="new" selected>' in console_client.get("/admin/submissions").text   # no such group yet
+    approve(console_client, first, "new")
     leeds = group_id(engine, "leeds-welcome-kitchen")
-    assert f'<option value="{leeds}" selected>Leeds Welcome Kitchen' in client.get("/admin/submissions").text
-    approve(client, second, str(leeds))
+    assert f'<option value="{leeds}" selected>Leeds Welcome Kitchen' in console_client.get("/admin/submissions").text
+    approve(console_client, second, str(leeds))
 
-    listed = api_events(client, group="leeds-welcome-kitchen")
+    listed = api_events(console_client, group="leeds-welcome-kitchen")
     assert listed["Summer supper"]["start"] == f"{summer.isoformat()}T18:00:00Z"      # BST: UTC+1
     assert listed["Winter supper"]["start"] == f"{winter.isoformat()}T19:00:00Z"      # GMT after October
     assert listed["Winter supper"]["end"] == f"{winter.isoformat()}T21:00:00Z"
-    page = client.get("/groups/leeds-welcome-kitchen").text
+    page = console_client.get("/groups/leeds-welcome-kitchen").text
     assert page.count(", 19:00–21:00") == 2                                          # local, both
     with Session(engine) as session:
         group = session.exec(select(Group).where(Group.slug == "leeds-welcome-kitchen")).one()
@@ -138,41 +137,41 @@ def test_times_are_read_in_the_hubs_zone_on_both_sides_of_the_october_change_and
     assert [(f.url, f.origin) for f in feeds] == [("submitted:leeds-welcome-kitchen", "submitted")]
 
 
-def test_an_all_day_event_over_several_days_keeps_its_days(people: dict[str, str], client: TestClient,  # noqa: F811
-                                                           engine: Engine, hub: HubData) -> None:  # noqa: F811
+def test_an_all_day_event_over_several_days_keeps_its_days(people: dict[str, str], console_client: TestClient,
+                                                           engine: Engine, hub: HubData) -> None:
     first = hub.day("2026-12-11")
     data = fields(hub, title="Welcome weekend", all_day="yes", start_time="", end_time="", day=first.isoformat(),
                   last_day=(first + timedelta(days=2)).isoformat())
-    assert send(client, data).status_code == 200
-    assert sign_in(client, people["organiser"]) == 303
-    approve(client, sent(engine)[0], "new")
-    listed = api_events(client, week=WEEK)["Welcome weekend"]
+    assert send(console_client, data).status_code == 200
+    assert sign_in(console_client, people["organiser"]) == 303
+    approve(console_client, sent(engine)[0], "new")
+    listed = api_events(console_client, week=WEEK)["Welcome weekend"]
     assert (listed["all_day"], listed["start"], listed["end"]) == (True, first.isoformat(),
                                                                    (first + timedelta(days=3)).isoformat())
-    event = calendar_events(client.get(f"/weeks/{WEEK}.ics").content)["Welcome weekend"]
+    event = calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)["Welcome weekend"]
     assert event.decoded("DTSTART") == first                                          # VALUE=DATE
 
 
 def test_a_rejected_event_is_kept_with_its_reason_and_published_nowhere(
-        people: dict[str, str], client: TestClient, engine: Engine, hub: HubData) -> None:  # noqa: F811
-    send(client, fields(hub))
-    assert sign_in(client, people["organiser"]) == 303
+        people: dict[str, str], console_client: TestClient, engine: Engine, hub: HubData) -> None:
+    send(console_client, fields(hub))
+    assert sign_in(console_client, people["organiser"]) == 303
     [submission] = sent(engine)
-    assert "say why" in unquote(post(client, f"/admin/submissions/{submission.id}/reject", note="  "))
+    assert "say why" in unquote(post(console_client, f"/admin/submissions/{submission.id}/reject", note="  "))
     assert sent(engine)[0].status == "pending"
-    post(client, f"/admin/submissions/{submission.id}/reject", note="a national event, not a local one")
+    post(console_client, f"/admin/submissions/{submission.id}/reject", note="a national event, not a local one")
     [submission] = sent(engine)
     assert (submission.status, submission.note, submission.decided_by, submission.event_uid) == (
         "rejected", "a national event, not a local one", people["organiser"], "")
-    page = client.get("/admin/submissions").text
+    page = console_client.get("/admin/submissions").text
     assert "No event is waiting" in page and "a national event, not a local one" in page
-    assert "Welcome picnic" not in api_events(client)
+    assert "Welcome picnic" not in api_events(console_client)
     with Session(engine) as session:
         assert session.exec(select(Feed).where(Feed.origin == "submitted")).all() == []
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "submission.reject")).one()
 
 
-def test_approval_is_one_transaction(hub: HubData, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_approval_is_one_transaction(hub: HubData, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     checked = submissions.check_form(fields(hub, group_name="Bristol Welcome"), weeks=_weeks(engine), zone=LONDON,
                                      now=clock.now())
     with Session(engine) as session:
@@ -191,7 +190,7 @@ def test_approval_is_one_transaction(hub: HubData, engine: Engine, monkeypatch: 
         assert session.get(SubmittedEvent, made.id).status == "pending"  # type: ignore[union-attr]
 
 
-def test_a_paused_group_cannot_be_credited(hub: HubData, engine: Engine) -> None:  # noqa: F811
+def test_a_paused_group_cannot_be_credited(hub: HubData, engine: Engine) -> None:
     checked = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=clock.now())
     with Session(engine) as session:
         made = submissions.submit(checked, address="192.0.2.1", session=session)
@@ -207,49 +206,49 @@ def test_a_paused_group_cannot_be_credited(hub: HubData, engine: Engine) -> None
 
 # ---------------------------------------------------------------- safety
 
-def test_a_form_without_its_csrf_token_is_refused(client: TestClient, engine: Engine,  # noqa: F811
-                                                 hub: HubData) -> None:  # noqa: F811
-    client.get("/submit/")
-    assert client.post("/submit/", data=fields(hub)).status_code == 403
-    assert client.post("/submit/", data={**fields(hub), "csrf_token": "forged"}).status_code == 403
+def test_a_form_without_its_csrf_token_is_refused(console_client: TestClient, engine: Engine,
+                                                 hub: HubData) -> None:
+    console_client.get("/submit/")
+    assert console_client.post("/submit/", data=fields(hub)).status_code == 403
+    assert console_client.post("/submit/", data={**fields(hub), "csrf_token": "forged"}).status_code == 403
     assert sent(engine) == []
 
 
-def test_a_filled_in_honeypot_drops_the_event_without_a_word(client: TestClient, engine: Engine,  # noqa: F811
-                                                            hub: HubData) -> None:  # noqa: F811
-    response = send(client, {**fields(hub), "subject": "cheap watches"})
+def test_a_filled_in_honeypot_drops_the_event_without_a_word(console_client: TestClient, engine: Engine,
+                                                            hub: HubData) -> None:
+    response = send(console_client, {**fields(hub), "subject": "cheap watches"})
     assert response.status_code == 200 and "Thank you" in response.text
     assert sent(engine) == []
     with Session(engine) as session:
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "submission.send")).all() == []
-    assert send(client, {**fields(hub), "subject": ""}).status_code == 200 and len(sent(engine)) == 1
+    assert send(console_client, {**fields(hub), "subject": ""}).status_code == 200 and len(sent(engine)) == 1
 
 
-def test_one_address_may_send_five_events_an_hour(client: TestClient, engine: Engine,  # noqa: F811
-                                                  hub: HubData) -> None:  # noqa: F811
+def test_one_address_may_send_five_events_an_hour(console_client: TestClient, engine: Engine,
+                                                  hub: HubData) -> None:
     earlier = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=clock.now())
     with Session(engine) as session:  # sent from here more than an hour ago: they do not count
         for _ in range(3):
             submissions.submit(earlier, address="testclient", session=session, now=clock.now() - timedelta(hours=2))
     for n in range(submissions.PER_ADDRESS_PER_HOUR):
-        assert send(client, fields(hub, title=f"Picnic {n}")).status_code == 200
-    response = send(client, fields(hub, title="One too many"))
+        assert send(console_client, fields(hub, title=f"Picnic {n}")).status_code == 200
+    response = send(console_client, fields(hub, title="One too many"))
     assert response.status_code == 429 and response.headers["retry-after"] == "3600"
     assert "in the last hour" in response.text and 'role="alert"' in response.text
     assert 'value="One too many"' in response.text                                    # kept to send later
     assert len(sent(engine)) == 3 + submissions.PER_ADDRESS_PER_HOUR
 
 
-def test_one_contact_may_have_twenty_events_waiting(client: TestClient, engine: Engine,  # noqa: F811
-                                                    hub: HubData) -> None:  # noqa: F811
+def test_one_contact_may_have_twenty_events_waiting(console_client: TestClient, engine: Engine,
+                                                    hub: HubData) -> None:
     checked = submissions.check_form(fields(hub, contact=CONTACT.upper()), weeks=_weeks(engine), zone=LONDON,
                                      now=clock.now())
     with Session(engine) as session:
         for n in range(submissions.PENDING_PER_CONTACT):
             submissions.submit(checked, address=f"192.0.2.{n}", session=session)
-    response = send(client, fields(hub))
+    response = send(console_client, fields(hub))
     assert response.status_code == 429 and "already wait for an organiser" in response.text
-    assert send(client, fields(hub, contact="someone.else@example.org")).status_code == 200
+    assert send(console_client, fields(hub, contact="someone.else@example.org")).status_code == 200
 
 
 @pytest.mark.parametrize(("overrides", "words"), [
@@ -271,12 +270,12 @@ def test_one_contact_may_have_twenty_events_waiting(client: TestClient, engine: 
     ({"last_day": "2020-01-01"}, "last day is before the first day"),
 ])
 def test_problems_are_said_in_words_and_what_was_typed_is_kept(overrides: dict[str, str], words: str,
-                                                               client: TestClient, engine: Engine,  # noqa: F811
-                                                               hub: HubData) -> None:  # noqa: F811
+                                                               console_client: TestClient, engine: Engine,
+                                                               hub: HubData) -> None:
     if overrides.get("start_time") == "01:30":  # the last Sunday of March, whatever the year
         last_sunday = max(date(NEXT_YEAR, 3, d) for d in range(25, 32) if date(NEXT_YEAR, 3, d).weekday() == 6)
         overrides = {**overrides, "day": last_sunday.isoformat()}
-    response = send(client, fields(hub, **overrides))
+    response = send(console_client, fields(hub, **overrides))
     assert response.status_code == 400
     alert = re.search(r'<p class="problem" role="alert"[^>]*>(.*?)</p>', response.text, re.S)
     assert alert and words in alert.group(1).replace("\n", " "), response.text[:2000]
@@ -314,62 +313,64 @@ def test_days_and_times_are_read_as_people_write_them(engine: Engine) -> None:
     assert set(caught.value.problems) == {"group_name", "contact", "title"}
 
 
-def test_hostile_text_reaches_every_page_escaped(people: dict[str, str], client: TestClient,  # noqa: F811
-                                                 engine: Engine, hub: HubData) -> None:  # noqa: F811
+def test_hostile_text_reaches_every_page_escaped(people: dict[str, str], console_client: TestClient,
+                                                 engine: Engine, hub: HubData) -> None:
     title = '<script>alert("t")</script> Picnic'
     description = "<img src=x onerror=alert(1)>\n\n<b>Second</b> paragraph"
     hostile = fields(hub, title=title, description=description, group_name="<i>Gang</i>",
                      location="<svg onload=alert(2)> Park")
-    refused = send(client, {**hostile, "end_time": "13:00"})                         # the form, sent back
+    refused = send(console_client, {**hostile, "end_time": "13:00"})                         # the form, sent back
     assert refused.status_code == 400
-    send(client, hostile)
-    assert sign_in(client, people["organiser"]) == 303
-    pages = [refused.text, client.get("/admin/submissions").text]
-    approve(client, sent(engine)[0], "new")
+    send(console_client, hostile)
+    assert sign_in(console_client, people["organiser"]) == 303
+    pages = [refused.text, console_client.get("/admin/submissions").text]
+    approve(console_client, sent(engine)[0], "new")
     assert group_id(engine, "i-gang-i")                                               # made from "<i>Gang</i>"
-    pages += [client.get(path).text for path in (f"/weeks/{WEEK}", "/groups/i-gang-i", "/", "/admin/submissions")]
+    pages += [console_client.get(path).text
+              for path in (f"/weeks/{WEEK}", "/groups/i-gang-i", "/", "/admin/submissions")]
     for page in pages:
         assert "<script>alert" not in page and "<img src=x" not in page and "<svg onload" not in page
         assert "<i>Gang" not in page and "<b>Second" not in page
         assert "&lt;script&gt;alert(" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[3]                         # the group page's details
-    listed = api_events(client, week=WEEK)[title]
+    listed = api_events(console_client, week=WEEK)[title]
     assert listed["description"] == description and listed["location"] == "<svg onload=alert(2)> Park"
-    event = calendar_events(client.get(f"/weeks/{WEEK}.ics").content)[title]
+    event = calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)[title]
     assert str(event["DESCRIPTION"]).startswith("<img src=x onerror=alert(1)>")     # plain text, as ICS is
-    atom = client.get("/feed.atom").text
+    atom = console_client.get("/feed.atom").text
     assert "<img src=x" not in atom and "<script>alert" not in atom
 
 
-def test_only_organisers_and_admins_see_and_decide_sent_events(people: dict[str, str], client: TestClient,  # noqa: F811
-                                                               engine: Engine, hub: HubData) -> None:  # noqa: F811
-    send(client, fields(hub))
+def test_only_organisers_and_admins_see_and_decide_sent_events(people: dict[str, str], console_client: TestClient,
+                                                               engine: Engine, hub: HubData) -> None:
+    send(console_client, fields(hub))
     [submission] = sent(engine)
-    response = client.get("/admin/submissions")
+    response = console_client.get("/admin/submissions")
     assert response.status_code == 303 and response.headers["location"] == "/admin/login?next=/admin/submissions"
     action = f"/admin/submissions/{submission.id}/approve"
-    assert client.post(action, data={"csrf_token": token(client), "group": "new"}).status_code == 403
-    assert sign_in(client, people["editor"]) == 303
-    assert client.get("/admin/submissions").status_code == 403
-    assert client.post(action, data={"csrf_token": token(client, "/admin/"), "group": "new"}).status_code == 403
-    assert "/admin/submissions" not in client.get("/admin/").text                   # not in an editor's nav
+    assert console_client.post(action, data={"csrf_token": token(console_client), "group": "new"}).status_code == 403
+    assert sign_in(console_client, people["editor"]) == 303
+    assert console_client.get("/admin/submissions").status_code == 403
+    response = console_client.post(action, data={"csrf_token": token(console_client, "/admin/"), "group": "new"})
+    assert response.status_code == 403
+    assert "/admin/submissions" not in console_client.get("/admin/").text                   # not in an editor's nav
     assert [s.status for s in sent(engine)] == ["pending"]
 
 
 # ---------------------------------------------------------------- refreshes and the registry leave them be
 
 def test_a_refresh_never_fetches_a_submitted_feed_and_keeps_its_event_and_uid(
-        people: dict[str, str], client: TestClient, engine: Engine, settings: Settings,  # noqa: F811
-        hub: HubData, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    send(client, fields(hub))
-    assert sign_in(client, people["organiser"]) == 303
-    approve(client, sent(engine)[0], str(group_id(engine, "sanctuary-manchester")))
-    before = calendar_events(client.get(f"/weeks/{WEEK}.ics").content)["Welcome picnic"]
+        people: dict[str, str], console_client: TestClient, engine: Engine, settings: Settings,
+        hub: HubData, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    send(console_client, fields(hub))
+    assert sign_in(console_client, people["organiser"]) == 303
+    approve(console_client, sent(engine)[0], str(group_id(engine, "sanctuary-manchester")))
+    before = calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)["Welcome picnic"]
     fetched: list[str] = []
 
-    async def spying(client: Any, url: str, **kwargs: Any) -> Any:
+    async def spying(console_client: Any, url: str, **kwargs: Any) -> Any:
         fetched.append(url)
-        return await fetch(client, url, **kwargs)
+        return await fetch(console_client, url, **kwargs)
 
     monkeypatch.setattr("calendar_hub.ingest.refresh.fetch", spying)
     report = asyncio.run(refresh(engine, settings, due_only=False))
@@ -380,21 +381,21 @@ def test_a_refresh_never_fetches_a_submitted_feed_and_keeps_its_event_and_uid(
         feed = session.exec(select(Feed).where(Feed.origin == "submitted")).one()
         assert feed.active and feed.last_attempt_at is None
         assert session.exec(select(Event).where(Event.feed_id == feed.id)).one().title == "Welcome picnic"
-    after = calendar_events(client.get(f"/weeks/{WEEK}.ics").content)["Welcome picnic"]
+    after = calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)["Welcome picnic"]
     assert str(after["UID"]) == str(before["UID"]) == sent(engine)[0].event_uid
-    page = client.get("/admin/").text
+    page = console_client.get("/admin/").text
     assert "Sent through /submit" in page and page.count("Not fetched yet") == 0
 
 
-def test_the_form_has_a_label_for_every_field_and_join_points_to_it(client: TestClient) -> None:  # noqa: F811
-    page = client.get("/submit/").text
+def test_the_form_has_a_label_for_every_field_and_join_points_to_it(console_client: TestClient) -> None:
+    page = console_client.get("/submit/").text
     ids = re.findall(r'<(?:input|select|textarea) id="([^"]+)"', page)
     assert {"group_name", "contact", "title", "day", "all_day", "start_time", "end_time", "last_day", "location",
             "description", "url", "week", "subject"} <= set(ids)
     for found in ids:
         assert f'<label for="{found}">' in page, found
     assert 'name="csrf_token"' in page and 'class="trap" aria-hidden="true"' in page
-    assert 'href="/submit/"' in client.get("/join/").text
+    assert 'href="/submit/"' in console_client.get("/join/").text
 
 
 def _weeks(engine: Engine) -> list[Week]:
@@ -402,8 +403,8 @@ def _weeks(engine: Engine) -> list[Week]:
         return submissions.open_weeks(session=session, today=clock.today(LONDON))
 
 
-def test_an_event_sent_for_a_week_that_names_its_groups_is_taken_into_it(hub: HubData, engine: Engine,  # noqa: F811
-                                                                         client: TestClient) -> None:  # noqa: F811
+def test_an_event_sent_for_a_week_that_names_its_groups_is_taken_into_it(hub: HubData, engine: Engine,
+                                                                         console_client: TestClient) -> None:
     with Session(engine) as session:  # the week takes only its named groups' events
         week = session.exec(select(Week).where(Week.slug == WEEK)).one()
         week.groups = ["liverpool-welcome"]
@@ -418,10 +419,10 @@ def test_an_event_sent_for_a_week_that_names_its_groups_is_taken_into_it(hub: Hu
         approved = submissions.approve(made.id, group_id=None, session=session, actor="olu@hub.test")
         week = session.exec(select(Week).where(Week.slug == WEEK)).one()
         assert week.included == [approved.event_uid] and week.origin == "console"
-    assert "Welcome picnic" in calendar_events(client.get(f"/weeks/{WEEK}.ics").content)
+    assert "Welcome picnic" in calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content)
 
 
-def test_a_sent_event_is_decided_once_even_by_two_organisers_at_the_same_time(hub: HubData,  # noqa: F811
+def test_a_sent_event_is_decided_once_even_by_two_organisers_at_the_same_time(hub: HubData,
                                                                               engine: Engine) -> None:
     checked = submissions.check_form(fields(hub), weeks=_weeks(engine), zone=LONDON, now=clock.now())
     with Session(engine) as session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,6 @@ from tests.hubdata import moved_hub
 
 PAGES = ["/", "/weeks/communities-together", "/weeks/communities-together/map", "/map", "/groups",
          "/groups/cardiff-migrant-welcome", "/about"]
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ from calendar_hub.places import Place, km_between, online, resolver
 from calendar_hub.store import Session
 
 __all__ = [
-    "Catalogue", "GroupInfo", "Near", "OUTPUTS_KEPT", "Output", "WeekInfo", "build_catalogue", "home_place", "make_listing", "place_of", "week_info", "week_rule",
+    "Catalogue", "GroupInfo", "Near", "OUTPUTS_KEPT", "Output", "WeekInfo",
+    "build_catalogue", "home_place", "make_listing", "place_of", "week_info", "week_rule",
     "hub", "listing", "merge", "weeks",
 ]
 

@@ -1,0 +1,37 @@
+"""Reading what the hub serves and filling in its forms: calendars by title, CSRF tokens, signing in, console posts."""
+
+from __future__ import annotations
+
+import re
+
+import icalendar
+from starlette.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+
+
+def calendar_events(body: bytes) -> dict[str, icalendar.Event]:
+    """The VEVENTs of an ICS body, by their SUMMARY."""
+    calendar = icalendar.Calendar.from_ical(body)
+    return {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+
+
+def token(client: TestClient, path: str = "/admin/login") -> str:
+    """The CSRF token of the form on the page at `path` (following redirects to it)."""
+    page = client.get(path, follow_redirects=True).text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> int:
+    """Sign in at /admin/login; returns the status code (303 when it worked, 400 when refused)."""
+    response = client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token(client)})
+    return response.status_code
+
+
+def post(client: TestClient, path: str, **data: str) -> str:
+    """POST a console form with this session's token; returns where it sent us (its ?done= message)."""
+    response = client.post(path, data={**data, "csrf_token": token(client, "/admin/")})
+    assert response.status_code == 303, (response.status_code, response.text[:500])
+    return response.headers["location"]
