@@ -19,7 +19,7 @@ from calendar_hub import store
 from calendar_hub.catalogue.merge import NO_DECISIONS, Decisions, pair
 from calendar_hub.console import duplicates
 from calendar_hub.console.duplicates import Entry, Source, suspected
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import InputError
 from calendar_hub.settings import Settings
 from calendar_hub.store.models import AuditEntry, MergeDecision
 from tests.factories import LONDON, Ordered, london, make_listing, many_listings
@@ -133,9 +133,9 @@ def test_a_decision_is_kept_by_uid_pair_replaced_by_a_new_one_and_audited(engine
         duplicates.decide("a@hub", "z@hub", "apart", session=session, actor="ada@hub.test")
         assert store.merge_decisions(session=session) == Decisions(apart=frozenset({("a@hub", "z@hub")}))
         assert store.current_version(session=session) == version + 2
-        with pytest.raises(ConfigError):
+        with pytest.raises(InputError):
             duplicates.decide("a@hub", "a@hub", "merge", session=session, actor="olu@hub.test")
-        with pytest.raises(ConfigError):
+        with pytest.raises(InputError):
             duplicates.decide("a@hub", "b@hub", "delete", session=session, actor="olu@hub.test")
         assert duplicates.undo("z@hub", "a@hub", session=session, actor="ada@hub.test")
         assert not duplicates.undo("z@hub", "a@hub", session=session, actor="ada@hub.test")

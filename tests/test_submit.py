@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from calendar_hub import clock, store
 from calendar_hub.console import submissions
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import Conflict, InputError
 from calendar_hub.identity import published_uid
 from calendar_hub.ingest.fetch import fetch
 from calendar_hub.ingest.refresh import refresh
@@ -199,7 +199,7 @@ def test_a_paused_group_cannot_be_credited(hub: HubData, engine: Engine) -> None
         session.add(group)
         session.commit()
         assert made.id is not None and group.id is not None
-        with pytest.raises(ConfigError, match="paused"):
+        with pytest.raises(InputError, match="paused"):
             submissions.approve(made.id, group_id=group.id, session=session, actor="olu@hub.test")
         assert session.exec(select(Feed).where(Feed.origin == "submitted")).all() == []
 
@@ -434,9 +434,9 @@ def test_a_sent_event_is_decided_once_even_by_two_organisers_at_the_same_time(hu
         first.get(SubmittedEvent, made.id)
         second.get(SubmittedEvent, made.id)
         submissions.approve(made.id, group_id=manchester, session=first, actor="olu@hub.test")
-        with pytest.raises(ConfigError, match="already been dealt with"):
+        with pytest.raises(Conflict, match="already been dealt with"):
             submissions.reject(made.id, "spam", session=second, actor="ada@hub.test")
-        with pytest.raises(ConfigError, match="already been dealt with"):
+        with pytest.raises(Conflict, match="already been dealt with"):
             submissions.approve(made.id, group_id=manchester, session=second, actor="ada@hub.test")
     with Session(engine) as session:
         decided = session.get(SubmittedEvent, made.id)

@@ -23,7 +23,7 @@ from calendar_hub import clock, store
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.catalogue.merge import PLACE_SIMILARITY, SAME_PLACE_KM, candidate, clusters, fold, likeness, similar
 from calendar_hub.console import accounts
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import InputError
 from calendar_hub.places.data import km_between
 from calendar_hub.store import Session
 from calendar_hub.store.decisions import Decisions, pair
@@ -253,14 +253,14 @@ def decide(uid_a: str, uid_b: str, decision: str, *, session: Session, actor: st
            title_b: str = "") -> None:
     """Record that the events published as `uid_a` and `uid_b` are one ("merge") or two ("apart").
 
-    A new decision on a pair replaces the old one.  Raises ConfigError for an unknown decision or a pair that
+    A new decision on a pair replaces the old one.  Raises InputError for an unknown decision or a pair that
     is not two UIDs.  Commits.
     """
     uid_a, uid_b = uid_a.strip()[:100], uid_b.strip()[:100]
     if decision not in DECISIONS:
-        raise ConfigError(f"Unknown decision {decision!r}: merge or apart.")
+        raise InputError(f"Unknown decision {decision!r}: merge or apart.", field="decision")
     if not uid_a or not uid_b or uid_a == uid_b:
-        raise ConfigError("A decision is about two different events.")
+        raise InputError("A decision is about two different events.", field="uid_b")
     if (uid_a, uid_b) != pair(uid_a, uid_b):
         uid_a, uid_b, title_a, title_b = uid_b, uid_a, title_b, title_a
     found = store.decision_on(uid_a, uid_b, session=session)

@@ -3,7 +3,7 @@
 Each function takes a keyword-only `session` and the acting account's e-mail, records an audit entry
 with the change, bumps the data version when the public outputs change, and commits (`add_group` and
 `add_feed` only flush with `commit=False`, so a caller can make several changes in one transaction).  Raises
-ConsoleError (a ConfigError) with a sentence for people when the change cannot be made.
+ConsoleError (an InputError) with a sentence for people when the change cannot be made.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import InputError
 from calendar_hub.registry import SLUG_RE
 from calendar_hub.store import Session
 from calendar_hub.store.models import Feed, Group
@@ -21,7 +21,7 @@ from calendar_hub.store.models import Feed, Group
 GROUP_FIELDS = ("name", "website", "home", "contact")
 
 
-class ConsoleError(ConfigError):
+class ConsoleError(InputError):
     """A console change that cannot be made, said in words for the organiser."""
 
 

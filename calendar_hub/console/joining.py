@@ -16,7 +16,7 @@ from datetime import timedelta
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.console import groups as console
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import Conflict, InputError
 from calendar_hub.store import Session
 from calendar_hub.store.models import JoinRequest
 
@@ -27,15 +27,16 @@ EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 def check_form(name: str, home: str, contact: str, address: str) -> dict[str, str]:
-    """The form's fields tidied; raises ConfigError with a sentence for the group when one is wrong."""
+    """The form's fields tidied; raises InputError with a sentence for the group when one is wrong."""
     values = {"name": " ".join(name.split())[:300], "home": " ".join(home.split())[:300],
               "contact": contact.strip()[:320], "address": address.strip()[:2000]}
     if not values["name"]:
-        raise ConfigError("Please give your group's name.")
+        raise InputError("Please give your group's name.", field="group_name")
     if not EMAIL.match(values["contact"]):
-        raise ConfigError("Please give an e-mail address we can reach you at, such as hello@yourgroup.org.")
+        raise InputError("Please give an e-mail address we can reach you at, such as hello@yourgroup.org.",
+                         field="contact")
     if not values["address"]:
-        raise ConfigError("Please paste your group's website or calendar address.")
+        raise InputError("Please paste your group's website or calendar address.", field="address")
     return values
 
 
@@ -47,9 +48,9 @@ def within_join_limit(client: str, *, session: Session) -> bool:
 
 
 def submit(values: dict[str, str], *, feed_url: str, feed_kind: str, found_how: str, session: Session) -> JoinRequest:
-    """Store a pending request; raises ConfigError when this calendar already waits or already belongs to a group."""
+    """Store a pending request; raises Conflict when this calendar already waits or already belongs to a group."""
     if store.join_requests_waiting_for(feed_url, session=session) >= PENDING_PER_ADDRESS:
-        raise ConfigError("This calendar is already waiting for an organiser's approval.")
+        raise Conflict("This calendar is already waiting for an organiser's approval.")
     request = JoinRequest(group_name=values["name"], home=values["home"], contact=values["contact"],
                           address=values["address"], feed_url=feed_url, feed_kind=feed_kind, found_how=found_how)
     store.add_join_request(request, session=session)
@@ -66,7 +67,7 @@ def pending(*, session: Session) -> list[JoinRequest]:
 
 
 def pending_request(request_id: int, *, session: Session) -> JoinRequest:
-    """The waiting request `request_id`; raises ConfigError when there is none or it was decided."""
+    """The waiting request `request_id`; raises Conflict when there is none or it was decided."""
     return _pending(request_id, session)
 
 
@@ -120,7 +121,7 @@ def free_slug(name: str, *, session: Session) -> str:
 def _pending(request_id: int, session: Session) -> JoinRequest:
     request = store.join_request(request_id, session=session)
     if request is None or request.status != "pending":
-        raise ConfigError("That request has already been dealt with.")
+        raise Conflict("That request has already been dealt with.")
     return request
 
 
@@ -128,7 +129,7 @@ def _decide(request_id: int, status: str, *, actor: str, session: Session) -> Jo
     """Claim the waiting request for this decision (no other organiser can decide it meanwhile)."""
     request = store.decide_pending(JoinRequest, request_id, status, actor=actor, session=session)
     if request is None:
-        raise ConfigError("That request has already been dealt with.")
+        raise Conflict("That request has already been dealt with.")
     return request
 
 

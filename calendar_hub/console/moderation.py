@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from calendar_hub import store
 from calendar_hub.console import accounts
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import InputError
 from calendar_hub.store import Session
 from calendar_hub.store.models import HiddenEvent
 
 
 def hide(uid: str, *, title: str, reason: str, session: Session, actor: str) -> None:
-    """Hide the event `uid`; raises ConfigError without a reason (others will want to know why)."""
+    """Hide the event `uid`; raises InputError without a reason (others will want to know why)."""
     reason = " ".join(reason.split())[:1000]
     if not reason:
-        raise ConfigError("Say why the event is hidden: other organisers will see it.")
+        raise InputError("Say why the event is hidden: other organisers will see it.", field="reason")
     if store.hidden_event(uid, session=session) is not None:
         return
     store.add_hidden(HiddenEvent(uid=uid, title=title[:1000], reason=reason, actor=actor), session=session)

@@ -20,7 +20,7 @@ from calendar_hub.catalogue import Catalogue, WeekInfo
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.catalogue.weeks import Verdict, WeekRule, explain, normalise_tag
 from calendar_hub.console import accounts
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import InputError
 from calendar_hub.registry import SLUG_RE
 from calendar_hub.store import Session
 from calendar_hub.store.models import Week
@@ -31,7 +31,7 @@ SHOWN = 400                           # events listed in a preview, each way
 CHOICES = ("include", "exclude", "feature", "unfeature", "clear")
 
 
-class PlanningError(ConfigError):
+class PlanningError(InputError):
     """A week that cannot be saved as typed, said in words for the organiser."""
 
 

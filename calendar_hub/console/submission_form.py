@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from calendar_hub.catalogue.weeks import local_midnight
 from calendar_hub.console.joining import EMAIL
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import InputError
 from calendar_hub.ingest import sanitize
 from calendar_hub.store.models import Week
 
@@ -33,11 +33,11 @@ _CONTROLS = {c: None for c in range(32) if chr(c) not in "\n\t"} | {127: None}
 When = tuple[datetime, datetime, date | None, date | None]   # start, end (UTC); all-day: first day, day after
 
 
-class FormProblems(ConfigError):
+class FormProblems(InputError):
     """What is wrong with the form, field by field, each in a sentence; the message is all of them."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:
-        super().__init__(" ".join(problems.values()))
+        super().__init__(" ".join(problems.values()), field=next(iter(problems), ""))
         self.problems = dict(problems)
 
 

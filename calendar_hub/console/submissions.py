@@ -32,7 +32,8 @@ from calendar_hub.console.submission_form import (
     check_form,
     field_text,
 )
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import Conflict, InputError
+from calendar_hub.errors import TooMany as TooMany
 from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.ingest import sanitize
 from calendar_hub.occurrence import EventIn
@@ -49,10 +50,6 @@ __all__ = [
 FEED_ORIGIN = "submitted"           # store.claim_feeds never leases these: there is nothing to fetch
 PER_ADDRESS_PER_HOUR = 5
 PENDING_PER_CONTACT = 20
-
-
-class TooMany(ConfigError):
-    """Over a rate limit: too many events from one address this hour, or waiting from one contact."""
 
 
 # ---------------------------------------------------------------- the public form
@@ -113,7 +110,8 @@ def approve(submission_id: int, *, group_id: int | None, session: Session, actor
     """Publish a pending event as an event of the group `group_id` (None: a new group from the name given).
 
     The event joins the group's "submitted" feed (made on first approval) with a stable source UID,
-    and the data version moves so every output has it at once.  One transaction.  Raises ConfigError.
+    and the data version moves so every output has it at once.  One transaction.  Raises InputError, or
+    Conflict when it was decided already.
     """
     submission = _decide(submission_id, "approved", actor=actor, session=session)
     group = _credited(submission, group_id, session=session, actor=actor)
@@ -135,10 +133,10 @@ def approve(submission_id: int, *, group_id: int | None, session: Session, actor
 
 
 def reject(submission_id: int, note: str, *, session: Session, actor: str) -> None:
-    """Turn a pending event down, keeping it with the reason; raises ConfigError without a reason."""
+    """Turn a pending event down, keeping it with the reason; raises InputError without a reason."""
     note = " ".join(field_text(note).split())[:1000]
     if not note:
-        raise ConfigError("Please say why it is rejected: the reason is kept with it.")
+        raise InputError("Please say why it is rejected: the reason is kept with it.", field="note")
     submission = _decide(submission_id, "rejected", actor=actor, session=session)
     submission.note = note
     accounts.record(session=session, actor=actor, action="submission.reject", target=submission.title,
@@ -168,7 +166,7 @@ def _decide(submission_id: int, status: str, *, actor: str, session: Session) ->
     """Claim the waiting event for this decision (no other organiser can decide it meanwhile)."""
     submission = store.decide_pending(SubmittedEvent, submission_id, status, actor=actor, session=session)
     if submission is None:
-        raise ConfigError("That event has already been dealt with.")
+        raise Conflict("That event has already been dealt with.")
     submission.address = ""  # kept only for the hourly limit: no longer needed once decided
     return submission
 
@@ -189,9 +187,9 @@ def _credited(submission: SubmittedEvent, group_id: int | None, *, session: Sess
         return console.add_group(values, session=session, actor=actor, commit=False)
     group = store.group_by_id(group_id, session=session)
     if group is None:
-        raise ConfigError("There is no such group: choose another, or make a new one.")
+        raise InputError("There is no such group: choose another, or make a new one.", field="group")
     if not group.active:
-        raise ConfigError(f"{group.name} is paused, so the event would not be seen: resume the group first, "
+        raise InputError(f"{group.name} is paused, so the event would not be seen: resume the group first, "
                           "or choose another.")
     return group
 
@@ -209,6 +207,6 @@ def _submitted_feed(group: Group, *, session: Session, actor: str) -> Feed:
                         detail={"group": group.slug, "kind": FEED_ORIGIN})
         session.flush()
     elif not feed.active:
-        raise ConfigError(f"{group.name}'s events sent through /submit are paused: resume them on the group's "
+        raise InputError(f"{group.name}'s events sent through /submit are paused: resume them on the group's "
                           "page first, or choose another group.")
     return feed

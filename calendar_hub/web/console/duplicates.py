@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from calendar_hub import clock
 from calendar_hub.console import duplicates
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import Conflict, InputError
 from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
 
@@ -60,7 +60,7 @@ async def decide(request: Request) -> Response:
                 try:
                     duplicates.decide(uid_a, uid_b, action, session=session, actor=user.email,
                                       title_a=title_a, title_b=title_b)
-                except ConfigError as e:
+                except (InputError, Conflict) as e:
                     return str(e)
         return DONE[action].format(a=_short(title_a), b=_short(title_b))
 

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from calendar_hub import clock
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.console import moderation
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import Conflict, InputError
 from calendar_hub.store.models import HiddenEvent
 from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
@@ -50,7 +50,7 @@ async def hide(request: Request) -> Response:
         with open_session(request) as session:
             try:
                 moderation.hide(uid[:100], title=title, reason=reason, session=session, actor=user.email)
-            except ConfigError as e:
+            except (InputError, Conflict) as e:
                 return str(e)
         return f"Hidden: \u201c{title}\u201d has left every calendar, list and map."
 

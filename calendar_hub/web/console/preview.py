@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from calendar_hub.catalogue import home_place
 from calendar_hub.console import joining, preview
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import Conflict, InputError
 from calendar_hub.ingest.discover import FoundFeed
 from calendar_hub.ingest.fetch import make_client
 from calendar_hub.places import Place
@@ -57,7 +57,7 @@ async def join_request(request: Request) -> Response:
         with open_session(request) as session:
             try:
                 return joining.pending_request(request_id, session=session)
-            except ConfigError as e:
+            except (InputError, Conflict) as e:
                 return str(e)
 
     asked = await run_in_threadpool(read)

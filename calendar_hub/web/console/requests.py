@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from calendar_hub.console import joining
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import Conflict, InputError
 from calendar_hub.web.common import back, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
 
@@ -47,7 +47,7 @@ async def decide(request: Request) -> Response:
                     return f"Approved: the group {slug} was made; its calendar is read on the next refresh."
                 joining.reject(request_id, str(form.get("note", "")), session=session, actor=user.email)
                 return "Rejected."
-            except ConfigError as e:
+            except (InputError, Conflict) as e:
                 return str(e)
 
     return back("/admin/requests", await run_in_threadpool(run))

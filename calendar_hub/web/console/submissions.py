@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from calendar_hub import store
 from calendar_hub.console import submissions
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import Conflict, InputError
 from calendar_hub.store.models import Group, SubmittedEvent
 from calendar_hub.web.common import back, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
@@ -70,7 +70,7 @@ async def decide(request: Request) -> Response:
                 made = submissions.approve(submission_id, group_id=None if chosen == "new" else int(chosen),
                                            session=session, actor=user.email)
                 return f"Approved: “{made.title}” is published now."
-            except ConfigError as e:
+            except (InputError, Conflict) as e:
                 return str(e)
 
     return back("/admin/submissions", await run_in_threadpool(run))

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from calendar_hub.console import joining
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import Conflict, InputError
 from calendar_hub.ingest.discover import discover
 from calendar_hub.ingest.fetch import Limits, make_client
 from calendar_hub.web.common import open_session, render
@@ -37,7 +37,7 @@ async def join(request: Request) -> Response:
             if not found.feeds:
                 why = found.message.rstrip()
                 why += "" if why.endswith((".", "!", "?")) else "."
-                raise ConfigError(f"We could not find a calendar there: {why} "
+                raise InputError(f"We could not find a calendar there: {why} "
                                   "Check the address, or paste the address of the calendar itself.")
             feed = found.feeds[0]
 
@@ -47,7 +47,7 @@ async def join(request: Request) -> Response:
                                           session=session)
 
             made = await run_in_threadpool(store)
-        except ConfigError as e:
+        except (InputError, Conflict) as e:
             problem = str(e)
         else:
             return render(request, "join_thanks.html", None, request_made=made)
