@@ -18,6 +18,7 @@ from calendar_hub import __version__, clock, store
 from calendar_hub.errors import ConfigError, HubError
 from calendar_hub.registry import REGISTRY_FILE, export_registry, read_registry
 from calendar_hub.settings import Settings, demo_registry_dir
+from calendar_hub.states import Outcome
 from calendar_hub.store import Engine, FeedJob, FeedOutcome, Session
 from calendar_hub.store import engine as db
 
@@ -124,13 +125,13 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     with _database(settings) as engine:
         report = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step))
     progress.finish()
-    rows = [(job.group_slug, _short(job.url), outcome.kind, str(outcome.found) if outcome.kind == "stored"
+    rows = [(job.group_slug, _short(job.url), outcome.kind, str(outcome.found) if outcome.kind == Outcome.STORED
              else "-", str(outcome.skipped or ""), "; ".join(filter(None, [outcome.error, outcome.notice])))
             for job, outcome in report.outcomes]
     print(_table(("group", "feed", "outcome", "events", "skipped", "message"), sorted(rows)))
-    failed = report.count("failed") + report.count("kept")
-    print(f"\n{len(report.outcomes)} feeds in {report.seconds:.1f} s: {report.count('stored')} stored, "
-          f"{report.count('not_modified') + report.count('unchanged')} unchanged, {failed} with problems; "
+    failed = report.count(Outcome.FAILED) + report.count(Outcome.KEPT)
+    print(f"\n{len(report.outcomes)} feeds in {report.seconds:.1f} s: {report.count(Outcome.STORED)} stored, "
+          f"{report.count(Outcome.NOT_MODIFIED) + report.count(Outcome.UNCHANGED)} unchanged, {failed} with problems; "
           f"{report.events_changed} events changed")
     return 0
 
@@ -240,7 +241,8 @@ class Progress:
     def step(self, job: FeedJob, outcome: FeedOutcome) -> None:
         self.done += 1
         if self.enabled:
-            mark = {"stored": "+", "not_modified": "=", "unchanged": "=", "failed": "!", "kept": "!"}[outcome.kind]
+            mark = {Outcome.STORED: "+", Outcome.NOT_MODIFIED: "=", Outcome.UNCHANGED: "=", Outcome.FAILED: "!",
+                    Outcome.KEPT: "!"}[outcome.kind]
             self.stream.write(f"\rrefreshing: {self.done} feeds done [{mark}] {job.group_slug[:30]:<30}")
             self.stream.flush()
 

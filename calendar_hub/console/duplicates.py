@@ -25,6 +25,7 @@ from calendar_hub.catalogue.merge import PLACE_SIMILARITY, SAME_PLACE_KM, candid
 from calendar_hub.console import accounts
 from calendar_hub.errors import InputError
 from calendar_hub.places.data import km_between
+from calendar_hub.states import Decision
 from calendar_hub.store import Session
 from calendar_hub.store.decisions import Decisions, pair
 from calendar_hub.store.models import MergeDecision
@@ -32,7 +33,7 @@ from calendar_hub.store.models import MergeDecision
 SUSPECT_TITLE_SIMILARITY = 0.6   # below merge.TITLE_SIMILARITY: a person looks before anything is joined
 NEAR_KM = 2.0                    # exact places this close may be one venue geocoded twice
 FAR_KM = 15.0                    # places this far apart, however rough, are other towns
-DECISIONS = ("merge", "apart")
+DECISIONS = tuple(Decision)
 
 
 @dataclass(frozen=True, slots=True)

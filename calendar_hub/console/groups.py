@@ -15,6 +15,7 @@ from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.errors import InputError
 from calendar_hub.registry import SLUG_RE
+from calendar_hub.states import Origin
 from calendar_hub.store import Session
 from calendar_hub.store.models import Feed, Group
 
@@ -51,7 +52,7 @@ def add_group(values: Mapping[str, str], *, session: Session, actor: str, commit
         raise ConsoleError(f"There is already a group called {slug}.")
     fields = _group_fields(values)
     now = clock.now()
-    group = Group(slug=slug, created_at=now, updated_at=now, origin="console", **fields)
+    group = Group(slug=slug, created_at=now, updated_at=now, origin=Origin.CONSOLE, **fields)
     store.add_group(group, session=session)
     accounts.record(session=session, actor=actor, action="group.add", target=slug, detail=fields)
     store.bump_version(session=session)
@@ -67,7 +68,7 @@ def edit_group(group: Group, values: Mapping[str, str], *, session: Session, act
     if not changed:
         return False
     # origin "console": the registry's copy is now older, so `load` keeps this one
-    store.change_group(group, {**changed, "origin": "console", "updated_at": clock.now()}, session=session)
+    store.change_group(group, {**changed, "origin": Origin.CONSOLE, "updated_at": clock.now()}, session=session)
     accounts.record(session=session, actor=actor, action="group.edit", target=group.slug,
                     detail={name: [before[name], value] for name, value in changed.items()})
     store.bump_version(session=session)
@@ -79,7 +80,7 @@ def set_group_active(group: Group, active: bool, *, session: Session, actor: str
     """Pause (its events leave every output, nothing is deleted) or resume a group."""
     if group.active == active:
         return
-    store.change_group(group, {"active": active, "origin": "console", "updated_at": clock.now()}, session=session)
+    store.change_group(group, {"active": active, "origin": Origin.CONSOLE, "updated_at": clock.now()}, session=session)
     accounts.record(session=session, actor=actor, action="group.resume" if active else "group.pause",
                     target=group.slug)
     store.bump_version(session=session)
@@ -96,7 +97,7 @@ def add_feed(group: Group, url: str, kind: str, *, session: Session, actor: str,
     if store.group_feed(group.id, url, session=session) is not None:
         raise ConsoleError("This group already has that feed.")
     now = clock.now()
-    feed = Feed(group_id=group.id, url=url, kind=kind, origin="web", next_attempt_at=now, created_at=now)
+    feed = Feed(group_id=group.id, url=url, kind=kind, origin=Origin.WEB, next_attempt_at=now, created_at=now)
     store.add_feed(feed, session=session)
     accounts.record(session=session, actor=actor, action="feed.add", target=url,
                     detail={"group": group.slug, "kind": kind})

@@ -17,6 +17,7 @@ from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.console import groups as console
 from calendar_hub.errors import Conflict, InputError
+from calendar_hub.states import Review
 from calendar_hub.store import Session
 from calendar_hub.store.models import JoinRequest
 
@@ -82,7 +83,7 @@ def approve(request_id: int, *, session: Session, actor: str) -> str:
     Either all of it is stored (group, feed, the request's decision, their audit entries) or, when any
     step raises, none of it: a group without its calendar is never left behind.
     """
-    request = _decide(request_id, "approved", actor=actor, session=session)
+    request = _decide(request_id, Review.APPROVED, actor=actor, session=session)
     try:
         slug = free_slug(request.group_name, session=session)
         group = console.add_group({"slug": slug, "name": request.group_name, "home": request.home,
@@ -100,7 +101,7 @@ def approve(request_id: int, *, session: Session, actor: str) -> str:
 
 
 def reject(request_id: int, note: str, *, session: Session, actor: str) -> None:
-    request = _decide(request_id, "rejected", actor=actor, session=session)
+    request = _decide(request_id, Review.REJECTED, actor=actor, session=session)
     request.note = " ".join(note.split())[:1000]
     accounts.record(session=session, actor=actor, action="join.reject", target=request.feed_url,
                     detail={"group": request.group_name, "note": request.note})
@@ -120,7 +121,7 @@ def free_slug(name: str, *, session: Session) -> str:
 
 def _pending(request_id: int, session: Session) -> JoinRequest:
     request = store.join_request(request_id, session=session)
-    if request is None or request.status != "pending":
+    if request is None or request.status != Review.PENDING:
         raise Conflict("That request has already been dealt with.")
     return request
 

@@ -22,6 +22,7 @@ from calendar_hub.catalogue.weeks import Verdict, WeekRule, explain, normalise_t
 from calendar_hub.console import accounts
 from calendar_hub.errors import InputError
 from calendar_hub.registry import SLUG_RE
+from calendar_hub.states import Origin
 from calendar_hub.store import Session
 from calendar_hub.store.models import Week
 
@@ -97,7 +98,7 @@ def add_week(draft: WeekInfo, *, session: Session, actor: str) -> Week:
     if week_by_slug(draft.slug, session=session) is not None:
         raise PlanningError(f"There is already a week called {draft.slug}.")
     now = clock.now()
-    week = Week(slug=draft.slug, origin="console", created_at=now, updated_at=now, **_fields(draft))
+    week = Week(slug=draft.slug, origin=Origin.CONSOLE, created_at=now, updated_at=now, **_fields(draft))
     store.add_week(week, session=session)
     accounts.record(session=session, actor=actor, action="week.add", target=draft.slug,
                     detail={k: _plain(v) for k, v in _fields(draft).items()})
@@ -164,7 +165,7 @@ def choose(week: Week, uid: str, choice: str, *, session: Session, actor: str, t
 
 def _touched(week: Week, values: Mapping[str, Any], session: Session) -> None:
     """Save `values` on the week, which becomes the console's: the registry's copy is now older, `load` keeps this."""
-    store.change_week(week, {**values, "origin": "console", "updated_at": clock.now()}, session=session)
+    store.change_week(week, {**values, "origin": Origin.CONSOLE, "updated_at": clock.now()}, session=session)
 
 
 def _fields(draft: WeekInfo) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from calendar_hub.errors import TooMany as TooMany
 from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.ingest import sanitize
 from calendar_hub.occurrence import EventIn
+from calendar_hub.states import Origin, Review
 from calendar_hub.store import Session
 from calendar_hub.store.models import Feed, Group, SubmittedEvent, Week
 
@@ -47,7 +48,7 @@ __all__ = [
     "recent_decisions", "reject", "submit",
 ]
 
-FEED_ORIGIN = "submitted"           # store.claim_feeds never leases these: there is nothing to fetch
+FEED_ORIGIN = Origin.SUBMITTED          # store.claim_feeds never leases these: there is nothing to fetch
 PER_ADDRESS_PER_HOUR = 5
 PENDING_PER_CONTACT = 20
 
@@ -113,7 +114,7 @@ def approve(submission_id: int, *, group_id: int | None, session: Session, actor
     and the data version moves so every output has it at once.  One transaction.  Raises InputError, or
     Conflict when it was decided already.
     """
-    submission = _decide(submission_id, "approved", actor=actor, session=session)
+    submission = _decide(submission_id, Review.APPROVED, actor=actor, session=session)
     group = _credited(submission, group_id, session=session, actor=actor)
     feed = _submitted_feed(group, session=session, actor=actor)
     assert feed.id is not None and submission.id is not None
@@ -137,7 +138,7 @@ def reject(submission_id: int, note: str, *, session: Session, actor: str) -> No
     note = " ".join(field_text(note).split())[:1000]
     if not note:
         raise InputError("Please say why it is rejected: the reason is kept with it.", field="note")
-    submission = _decide(submission_id, "rejected", actor=actor, session=session)
+    submission = _decide(submission_id, Review.REJECTED, actor=actor, session=session)
     submission.note = note
     accounts.record(session=session, actor=actor, action="submission.reject", target=submission.title,
                     detail={"group": submission.group_name, "contact": submission.contact, "note": note})
@@ -176,7 +177,7 @@ def _take_into_chosen_weeks(submission: SubmittedEvent, group: Group, uid: str, 
     chosen = {normalise_tag(c) for c in submission.categories}
     for week in store.active_weeks(session=session):
         if week.groups and group.slug not in week.groups and week.tags and normalise_tag(week.tags[0]) in chosen:
-            store.change_week(week, {"included": [*week.included, uid], "origin": "console"}, session=session)
+            store.change_week(week, {"included": [*week.included, uid], "origin": Origin.CONSOLE}, session=session)
 
 
 def _credited(submission: SubmittedEvent, group_id: int | None, *, session: Session, actor: str) -> Group:

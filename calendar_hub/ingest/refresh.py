@@ -36,6 +36,7 @@ from calendar_hub.ingest.judge import body_hash, cut_off_notice, judge, looks_tr
 from calendar_hub.ingest.sources import parse_body, sniff, summary
 from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from calendar_hub.settings import Settings
+from calendar_hub.states import Origin, Outcome
 from calendar_hub.store import Engine, FeedJob, FeedOutcome, Session, lookups
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class RefreshReport:
     seconds: float = 0.0
     events_changed: int = 0
 
-    def count(self, kind: str) -> int:
+    def count(self, kind: Outcome) -> int:
         return sum(1 for _job, outcome in self.outcomes if outcome.kind == kind)
 
 
@@ -138,7 +139,7 @@ class Refresher:
 
     async def _geocode(self) -> None:
         """Look up online the location lines of feeds stored in this run; a failure is logged, never raised."""
-        changed = [job.id for job, outcome in self.report.outcomes if outcome.kind == "stored"]
+        changed = [job.id for job, outcome in self.report.outcomes if outcome.kind == Outcome.STORED]
         if not changed:
             return
         try:
@@ -158,7 +159,7 @@ class Refresher:
             store.prune_linked_pages(session=session, older_than=clock.now() - PAGE_KEPT)
 
     async def _one(self, client: Client, gate: asyncio.Semaphore, job: FeedJob) -> None:
-        if job.origin != "registry":  # an address that arrived through the web: SSRF-guarded on every fetch
+        if job.origin != Origin.REGISTRY:  # an address that arrived through the web: SSRF-guarded on every fetch
             client = self._guarded_client()
         async with gate:
             outcome = await self._outcome(client, job)
@@ -168,39 +169,39 @@ class Refresher:
         at = clock.now()
         try:
             fetched = await fetch(client, job.url, limits=self.limits, etag=job.etag,
-                                  last_modified=job.last_modified, allow_files=job.origin == "registry")
+                                  last_modified=job.last_modified, allow_files=job.origin == Origin.REGISTRY)
         except FeedError as e:
-            return FeedOutcome(job.id, "failed", at, http_status=e.status, error=str(e))
+            return FeedOutcome(job.id, Outcome.FAILED, at, http_status=e.status, error=str(e))
         outcome = functools.partial(
             FeedOutcome, job.id, at=at, http_status=None if job.url.startswith("file:") else fetched.status,
             etag=fetched.etag, last_modified=fetched.last_modified, duration_ms=fetched.duration_ms)
         if fetched.body is None:
-            return outcome(kind="not_modified")
+            return outcome(kind=Outcome.NOT_MODIFIED)
         body = fetched.body
         digest = body_hash(body)
         fresh = job.parsed_at is not None and at - job.parsed_at < REPARSE_AFTER
         if digest == job.content_hash and fresh:
-            return outcome(kind="unchanged", bytes=len(body))
+            return outcome(kind=Outcome.UNCHANGED, bytes=len(body))
         try:
             kind = job.kind or sniff(body)
         except FeedError as e:
-            return outcome(kind="failed", error=str(e), bytes=len(body))
+            return outcome(kind=Outcome.FAILED, error=str(e), bytes=len(body))
         parsed = await self._parse(body, kind, job.url, at)
         if isinstance(parsed, str):
-            return outcome(kind="failed", error=parsed, bytes=len(body))
+            return outcome(kind=Outcome.FAILED, error=parsed, bytes=len(body))
         result, hashes = parsed
         if result.linked:
             hashes.extend(content_hash(event) for event in await self._follow(result, at))
         notice = summary(result, kind=kind, days=self.settings.window_future_days)
         reason = judge(job, body, kind, result)
         if reason:
-            return outcome(kind="kept", error=reason, skipped=result.skipped, problems=result.problems,
+            return outcome(kind=Outcome.KEPT, error=reason, skipped=result.skipped, problems=result.problems,
                            notice=notice, bytes=len(body))
         if looks_truncated(body, kind):
             # Stored for want of anything better, and parsed again next time (no content hash).
             notice = cut_off_notice(body, len(result.events), notice)
             digest = ""
-        return outcome(kind="stored", content_hash=digest, events=result.events, hashes=hashes,
+        return outcome(kind=Outcome.STORED, content_hash=digest, events=result.events, hashes=hashes,
                        found=len(result.events), skipped=result.skipped, problems=result.problems, notice=notice,
                        bytes=len(body))
 

@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from calendar_hub.states import Decision
 from calendar_hub.store.models import MergeDecision
 
 
@@ -46,7 +47,7 @@ def merge_decisions(*, session: Session) -> Decisions:
     merge: set[tuple[str, str]] = set()
     apart: set[tuple[str, str]] = set()
     for uid_a, uid_b, decision in rows:
-        (merge if decision == "merge" else apart).add(pair(uid_a, uid_b))
+        (merge if decision == Decision.MERGE else apart).add(pair(uid_a, uid_b))
     return Decisions(merge=frozenset(merge), apart=frozenset(apart))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from calendar_hub.states import Origin
 from calendar_hub.store.models import Event, Feed, Group, Week
 
 
@@ -41,7 +42,7 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
     """
     def claimable(query: Any) -> Any:
         query = query.where(col(Feed.active), sa.or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now))
-        query = query.where(col(Feed.origin) != "submitted")  # events sent through /submit: nothing to fetch
+        query = query.where(col(Feed.origin) != Origin.SUBMITTED)  # events sent through /submit: nothing to fetch
         if due_only:
             query = query.where(sa.or_(col(Feed.next_attempt_at).is_(None), col(Feed.next_attempt_at) <= now))
         if feed_ids is not None:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import JSON, Field, SQLModel
 
 from calendar_hub import clock
+from calendar_hub.states import Origin, Review
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -56,7 +57,7 @@ class Group(SQLModel, table=True):
     contact: str = Field(default="", max_length=300)
     active: bool = True
     # "registry" (the TOML files own it) or "console" (made or last changed in the console: `load` leaves it be)
-    origin: str = Field(default="registry", max_length=20)
+    origin: str = Field(default=Origin.REGISTRY, max_length=20)
     created_at: datetime = _when(default_factory=clock.now)
     updated_at: datetime = _when(default_factory=clock.now)
 
@@ -71,7 +72,7 @@ class Feed(SQLModel, table=True):
     group_id: int = Field(foreign_key="hub_group.id", index=True)
     url: str = Field(max_length=2000)
     kind: str = Field(default="", max_length=20)           # "ical", "rss" or "" (sniff)
-    origin: str = Field(default="registry", max_length=20)  # "registry" may read files; "web" never
+    origin: str = Field(default=Origin.REGISTRY, max_length=20)  # "registry" may read files; "web" never
     active: bool = True
     # conditional GET and change detection
     etag: str = Field(default="", max_length=500)
@@ -153,7 +154,7 @@ class Week(SQLModel, table=True):
     included: list[str] = Field(default_factory=list, sa_type=JSON)
     excluded: list[str] = Field(default_factory=list, sa_type=JSON)
     active: bool = True
-    origin: str = Field(default="registry", max_length=20)  # as for Group
+    origin: str = Field(default=Origin.REGISTRY, max_length=20)  # as for Group
     created_at: datetime = _when(default_factory=clock.now)
     updated_at: datetime = _when(default_factory=clock.now)
 
@@ -290,7 +291,7 @@ class JoinRequest(SQLModel, table=True):
     feed_url: str = Field(max_length=2000)
     feed_kind: str = Field(default="", max_length=20)
     found_how: str = Field(default="", max_length=500)
-    status: str = Field(default="pending", max_length=20, index=True)  # pending, approved, rejected
+    status: str = Field(default=Review.PENDING, max_length=20, index=True)  # pending, approved, rejected
     created_at: datetime = _when(default_factory=clock.now)
     decided_by: str = Field(default="", max_length=320)
     decided_at: datetime | None = _when(default=None)
@@ -321,7 +322,7 @@ class SubmittedEvent(SQLModel, table=True):
     url: str = Field(default="", max_length=2000)
     categories: list[str] = Field(default_factory=list, sa_type=JSON)
     address: str = Field(default="", max_length=100, index=True)          # the sender's IP, for rate limiting
-    status: str = Field(default="pending", max_length=20, index=True)     # pending, approved, rejected
+    status: str = Field(default=Review.PENDING, max_length=20, index=True)     # pending, approved, rejected
     created_at: datetime = _when(default_factory=clock.now, index=True)
     decided_by: str = Field(default="", max_length=320)
     decided_at: datetime | None = _when(default=None)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.occurrence import EventIn
+from calendar_hub.states import Outcome
 from calendar_hub.store.batches import chunks
 from calendar_hub.store.models import Event, Feed, FetchLog
 from calendar_hub.store.version import bump_version
@@ -25,13 +26,13 @@ from calendar_hub.store.version import bump_version
 class FeedOutcome:
     """What one fetch of one feed came to; `record_outcomes` writes it.
 
-    kind: "stored" (parsed; `events` replace the feed's events), "not_modified" (HTTP 304),
-    "unchanged" (same body as last time), "failed" (nothing usable: events kept) or
-    "kept" (the body parsed but looked broken or empty: events kept, the reason in `error`).
+    kind: STORED (parsed; `events` replace the feed's events), NOT_MODIFIED (HTTP 304), UNCHANGED (same body as
+    last time), FAILED (nothing usable: events kept) or KEPT (the body parsed but looked broken or empty: events
+    kept, the reason in `error`).
     """
 
     feed_id: int
-    kind: str
+    kind: Outcome
     at: datetime
     http_status: int | None = None
     error: str = ""
@@ -70,12 +71,12 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
         if outcome.http_status is not None:
             feed.http_status = outcome.http_status
         events_after = None
-        if outcome.kind in ("failed", "kept"):
+        if outcome.kind in (Outcome.FAILED, Outcome.KEPT):
             feed.consecutive_failures += 1
             feed.error = outcome.error[:2000]
             backoff = min(timedelta(hours=24), timedelta(minutes=5) * 2 ** min(feed.consecutive_failures - 1, 10))
             feed.next_attempt_at = outcome.at + min(backoff, refresh_interval * 4)
-            if outcome.kind == "kept":
+            if outcome.kind == Outcome.KEPT:
                 feed.items_skipped = outcome.skipped
                 feed.problems = outcome.problems[:20]
                 feed.notice = outcome.notice[:2000]
@@ -84,12 +85,12 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
             feed.error = ""
             feed.last_success_at = outcome.at
             feed.next_attempt_at = outcome.at + refresh_interval
-            if outcome.kind == "not_modified":
+            if outcome.kind == Outcome.NOT_MODIFIED:
                 feed.not_modified_count += 1
-            if outcome.etag or outcome.last_modified or outcome.kind == "stored":
+            if outcome.etag or outcome.last_modified or outcome.kind == Outcome.STORED:
                 feed.etag = outcome.etag[:500]
                 feed.last_modified = outcome.last_modified[:100]
-            if outcome.kind == "stored":
+            if outcome.kind == Outcome.STORED:
                 changed += _replace_events(feed.id, outcome.events, outcome.hashes,  # type: ignore[arg-type]
                                            session=session, now=outcome.at)
                 feed.content_hash = outcome.content_hash

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from calendar_hub import clock
+from calendar_hub.states import Review
 from calendar_hub.store.models import JoinRequest, SubmittedEvent
 
 Waiting = TypeVar("Waiting", JoinRequest, SubmittedEvent)
@@ -25,7 +26,7 @@ def decide_pending(model: type[Waiting], row_id: int, status: str, *, actor: str
     Does not commit: the row stays locked until the caller's transaction ends, and a rollback undoes this.
     """
     table = model.__table__  # type: ignore[attr-defined]
-    done = session.execute(sa.update(table).where(table.c.id == row_id, table.c.status == "pending")
+    done = session.execute(sa.update(table).where(table.c.id == row_id, table.c.status == Review.PENDING)
                            .values(status=status, decided_by=actor, decided_at=clock.now()))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         return None
@@ -47,18 +48,18 @@ def join_request(request_id: int, *, session: Session) -> JoinRequest | None:
 def join_requests_waiting_for(feed_url: str, *, session: Session) -> int:
     """How many requests for the calendar at `feed_url` wait for an organiser."""
     return len(session.exec(select(JoinRequest).where(JoinRequest.feed_url == feed_url,
-                                                      JoinRequest.status == "pending")).all())
+                                                      JoinRequest.status == Review.PENDING)).all())
 
 
 def pending_join_requests(*, session: Session) -> list[JoinRequest]:
     """Requests waiting for an organiser, oldest first."""
-    return list(session.exec(select(JoinRequest).where(JoinRequest.status == "pending")
+    return list(session.exec(select(JoinRequest).where(JoinRequest.status == Review.PENDING)
                              .order_by(col(JoinRequest.created_at))).all())
 
 
 def decided_join_requests(*, session: Session, since: datetime) -> list[JoinRequest]:
     """Requests approved or rejected at or after `since`, newest first."""
-    return list(session.exec(select(JoinRequest).where(JoinRequest.status != "pending",
+    return list(session.exec(select(JoinRequest).where(JoinRequest.status != Review.PENDING,
                                                        col(JoinRequest.decided_at) >= since)
                              .order_by(col(JoinRequest.decided_at).desc())).all())
 
@@ -81,7 +82,7 @@ def sent_from_address(address: str, *, session: Session, since: datetime) -> int
 def waiting_from_contact(contact: str, *, session: Session) -> int:
     """How many events sent by `contact` wait for an organiser."""
     count = session.scalar(sa.select(sa.func.count()).select_from(SubmittedEvent).where(
-        col(SubmittedEvent.contact) == contact, col(SubmittedEvent.status) == "pending"))
+        col(SubmittedEvent.contact) == contact, col(SubmittedEvent.status) == Review.PENDING))
     return int(count or 0)
 
 
@@ -92,12 +93,12 @@ def add_submitted_event(made: SubmittedEvent, *, session: Session) -> None:
 
 def pending_submitted_events(*, session: Session) -> list[SubmittedEvent]:
     """Sent events waiting for an organiser, oldest first."""
-    return list(session.exec(select(SubmittedEvent).where(SubmittedEvent.status == "pending")
+    return list(session.exec(select(SubmittedEvent).where(SubmittedEvent.status == Review.PENDING)
                              .order_by(col(SubmittedEvent.created_at), col(SubmittedEvent.id))).all())
 
 
 def decided_submitted_events(*, session: Session, since: datetime) -> list[SubmittedEvent]:
     """Sent events approved or rejected at or after `since`, newest first."""
-    return list(session.exec(select(SubmittedEvent).where(SubmittedEvent.status != "pending",
+    return list(session.exec(select(SubmittedEvent).where(SubmittedEvent.status != Review.PENDING,
                                                           col(SubmittedEvent.decided_at) >= since)
                              .order_by(col(SubmittedEvent.decided_at).desc())).all())

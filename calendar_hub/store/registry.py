@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from calendar_hub import clock
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
+from calendar_hub.states import Origin
 from calendar_hub.store.models import Feed, Group, Week
 from calendar_hub.store.version import bump_version
 
@@ -57,9 +58,9 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
     for spec in registry.groups:
         named.add(spec.slug)
         values: dict[str, Any] = {"name": spec.name, "website": spec.website, "home": spec.home, "region": spec.region,
-                  "lat": spec.lat, "lon": spec.lon, "contact": spec.contact, "active": True, "origin": "registry"}
+                  "lat": spec.lat, "lon": spec.lon, "contact": spec.contact, "active": True, "origin": Origin.REGISTRY}
         group = groups.get(spec.slug)
-        if group is not None and group.origin == "console" and not overwrite_console:
+        if group is not None and group.origin == Origin.CONSOLE and not overwrite_console:
             changes.kept.append(f"group {spec.slug}")
             continue
         if group is None:
@@ -79,17 +80,17 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
             feed = feeds.get(feed_spec.url)
             if feed is None:
                 session.add(Feed(group_id=group.id, url=feed_spec.url, kind=feed_spec.kind,
-                                 origin="registry", next_attempt_at=now, created_at=now))
+                                 origin=Origin.REGISTRY, next_attempt_at=now, created_at=now))
                 changes.added += 1
-            elif _assign(feed, {"kind": feed_spec.kind, "active": True, "origin": "registry"}):
+            elif _assign(feed, {"kind": feed_spec.kind, "active": True, "origin": Origin.REGISTRY}):
                 feed.next_attempt_at = now
                 changes.updated += 1
         for url, feed in feeds.items():
-            if url not in listed and feed.origin == "registry" and feed.active:
+            if url not in listed and feed.origin == Origin.REGISTRY and feed.active:
                 feed.active = False
                 changes.deactivated += 1
     for slug, group in groups.items():
-        if slug not in named and group.active and group.origin == "registry":
+        if slug not in named and group.active and group.origin == Origin.REGISTRY:
             group.active = False
             group.updated_at = now
             changes.deactivated += 1
@@ -100,9 +101,9 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
                   "tags": list(week_spec.tags), "description": week_spec.description,
                   "groups": list(week_spec.groups), "featured": list(week_spec.featured),
                   "included": list(week_spec.include), "excluded": list(week_spec.exclude), "active": True,
-                  "origin": "registry"}
+                  "origin": Origin.REGISTRY}
         week = weeks.get(week_spec.slug)
-        if week is not None and week.origin == "console" and not overwrite_console:
+        if week is not None and week.origin == Origin.CONSOLE and not overwrite_console:
             changes.kept.append(f"week {week_spec.slug}")
             continue
         if week is None:
@@ -123,7 +124,7 @@ def current_registry(*, session: Session) -> Registry:
     Feeds paused or made from /submit are left out; a week naming a group that is not active drops that name.
     """
     feeds: dict[int, list[FeedSpec]] = {}
-    for feed in session.exec(select(Feed).where(col(Feed.active), col(Feed.origin).in_(["registry", "web"]))
+    for feed in session.exec(select(Feed).where(col(Feed.active), col(Feed.origin).in_([Origin.REGISTRY, Origin.WEB]))
                              .order_by(col(Feed.id))).all():
         feeds.setdefault(feed.group_id, []).append(FeedSpec(url=feed.url, kind=feed.kind))
     groups = [GroupSpec(slug=g.slug, name=g.name, website=g.website, home=g.home, region=g.region, lat=g.lat,
