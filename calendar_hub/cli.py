@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from calendar_hub import __version__, clock, store
 from calendar_hub.errors import ConfigError, HubError
-from calendar_hub.registry import REGISTRY_FILE, export_registry, read_registry
+from calendar_hub.registry import read_registry
+from calendar_hub.registry_export import REGISTRY_FILE, export_registry
 from calendar_hub.settings import Settings, demo_registry_dir
 from calendar_hub.states import Outcome
 from calendar_hub.store import Engine, FeedJob, FeedOutcome, Session

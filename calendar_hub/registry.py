@@ -2,8 +2,8 @@
 
 No database, no network: files only.  `read_registry` reads every `*.toml` file of a
 folder (sorted by name) and raises ConfigError naming the file and the group or week
-for anything wrong; `write_registry` writes a registry back as one `hub.toml`, and
-`export_registry` does so with copies of the local feed files beside it (both from `registry_export`).
+for anything wrong.  Writing a registry back (`hub.toml`, with copies of local feed files) is
+`registry_export`'s.
 The format is documented for operators in `feeds/README.md`.
 """
 
@@ -19,19 +19,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from calendar_hub.errors import ConfigError
 from calendar_hub.occurrence import KINDS
-from calendar_hub.registry_export import REGISTRY_FILE, export_registry, write_registry
 
 __all__ = [
     "FEED_KINDS",
-    "REGISTRY_FILE",
     "SLUG_RE",
     "FeedSpec",
     "GroupSpec",
     "Registry",
     "WeekSpec",
-    "export_registry",
     "read_registry",
-    "write_registry",
 ]
 
 FEED_KINDS = KINDS

@@ -9,14 +9,11 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from calendar_hub.errors import ConfigError
-
-if TYPE_CHECKING:  # for annotations only: calendar_hub.registry imports this module and offers its functions
-    from calendar_hub.registry import FeedSpec, GroupSpec, Registry
+from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 
 __all__ = ["REGISTRY_FILE", "export_registry", "write_registry"]
 

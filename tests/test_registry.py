@@ -12,7 +12,8 @@ import pytest
 
 from calendar_hub.errors import ConfigError
 from calendar_hub.places import resolver
-from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec, read_registry, write_registry
+from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec, read_registry
+from calendar_hub.registry_export import write_registry
 
 DEMO = Path(__file__).resolve().parent.parent / "feeds" / "demo"
 
