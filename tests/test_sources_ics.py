@@ -62,6 +62,17 @@ EXPECTED: dict[str, tuple[int, int] | str] = {
     "utf8_bom.ics": (1, 0),
     "windows1252_lf_only.ics": (1, 0),
     "wordpress_events_calendar.ics": (2, 0),
+    "utf16_le_bom.ics": (2, 0),
+    "utf16_be_no_bom.ics": (2, 0),
+    "utf32_le_bom.ics": (2, 0),
+    "utf32_be_no_bom.ics": (2, 0),
+    # Hostile calendars, named .ical so the comparison with recurring-ical-events (which globs *.ics
+    # and expands as the library does, for minutes on some of these) leaves them out.
+    "repeat_ends_centuries_before_start.ical": (313, 0),
+    "repeat_lasting_centuries.ical": (1, 1),
+    "repeat_starts_centuries_ago_hourly.ical": (1001, 0),
+    "x_wr_timezone_too_long.ical": (2, 0),
+    "year_9999_dates_among_good_events.ical": (2, 4),
 }
 
 
@@ -485,3 +496,50 @@ def test_time_zone_observances_with_an_end_are_left_as_written() -> None:
     assert "DTSTART:19670430T020000" in moved          # UNTIL: as written
     assert "DTSTART:20001029T020000" in moved          # open-ended: from 2000
 
+
+
+@pytest.mark.parametrize("name", ["utf16_le_bom.ics", "utf16_be_no_bom.ics", "utf32_le_bom.ics", "utf32_be_no_bom.ics"])
+def test_utf16_and_utf32_calendars_are_read(name: str) -> None:
+    result = parse_file(name)
+    assert sorted(e.title for e in result.events) == ["Litter pick on the towpath", "Seed swap"]
+    assert parse_body((DATA / name).read_bytes(), kind="", context=CONTEXT).events == result.events
+
+
+def test_dates_in_the_year_9999_cost_only_their_events() -> None:
+    result = parse_file("year_9999_dates_among_good_events.ical")
+    assert sorted(e.title for e in result.events) == ["Litter pick on the towpath", "Seed swap"]
+    assert result.reasons == {"its dates are out of range": 4}
+
+
+def test_an_over_long_x_wr_timezone_is_an_unknown_zone() -> None:
+    result = parse_file("x_wr_timezone_too_long.ical")
+    (pick,) = titled(result, "Litter pick on the towpath")
+    assert pick.start == utc(2026, 12, 5, 10)
+    assert any("is not a known time zone" in problem for problem in result.problems)
+
+
+def test_a_repeat_ending_centuries_before_its_start_has_no_length_and_stays_in_the_window() -> None:
+    data = (DATA / "repeat_ends_centuries_before_start.ical").read_bytes()
+    assert len(data) < 300
+    result = ics.parse(data, context=CONTEXT)
+    # Six days a week from 1 June 2026 to 1 June 2027, each lasting no time.
+    assert len(result.events) == 313
+    assert all(e.start == e.end for e in result.events)
+    assert min(e.start for e in result.events) == utc(2026, 6, 1, 10)
+    assert max(e.start for e in result.events) == utc(2027, 5, 31, 10)
+    assert any("ends before it starts" in problem for problem in result.problems)
+
+
+def test_an_hourly_rule_from_centuries_ago_keeps_its_hours_and_the_cap() -> None:
+    result = parse_file("repeat_starts_centuries_ago_hourly.ical")
+    bells = titled(result, "Hourly bell")
+    assert len(bells) == ics.MAX_OCCURRENCES_PER_SERIES
+    assert bells[0].start == utc(2026, 6, 1, 0)
+    assert all(b.start.minute == 0 and b.start.second == 0 for b in bells)
+    assert titled(result, "Litter pick on the towpath")
+
+
+def test_a_repeat_lasting_centuries_is_skipped_with_its_reason() -> None:
+    result = parse_file("repeat_lasting_centuries.ical")
+    assert [e.title for e in result.events] == ["Litter pick on the towpath"]
+    assert result.reasons == {"each of its repeats lasts more than a year": 1}

@@ -39,6 +39,11 @@ EXPECTED: dict[str, tuple[int, int, int]] = {
     "rss_georss_point.xml": (3, 0, 0),
     "rss_iso8859_1_event_module.xml": (1, 0, 0),
     "rss_no_event_dates.xml": (0, 0, 2),
+    # Hostile or broken items cost only themselves (feedparser raised for the whole feed before).
+    "rss_encoding_name_with_null.xml": (2, 0, 0),
+    "rss_gml_pos_outside_georss_where.xml": (2, 1, 0),
+    "rss_lone_surrogate_reference.xml": (3, 0, 0),
+    "rss_year_9999_event_date.xml": (2, 1, 0),
 }
 
 
@@ -226,3 +231,29 @@ def test_item_without_guid_or_link_gets_a_stable_id() -> None:
 def test_parse_body_sniffs_a_feed() -> None:
     result = parse_body((DATA / "rss_event_module.xml").read_bytes(), kind="", context=CONTEXT)
     assert len(result.events) == 4
+
+
+def test_an_item_feedparser_cannot_read_costs_only_itself() -> None:
+    result = parse_file("rss_gml_pos_outside_georss_where.xml")
+    assert sorted(e.title for e in result.events) == ["Film night", "Litter pick"]
+    assert result.reasons == {"it could not be read": 1}
+    assert any("KeyError" in problem for problem in result.problems)
+
+
+def test_a_bad_encoding_name_is_left_to_detection() -> None:
+    result = parse_file("rss_encoding_name_with_null.xml")
+    assert sorted(e.title for e in result.events) == ["Litter pick", "Seed swap"]
+
+
+def test_references_to_no_character_become_replacement_characters() -> None:
+    result = parse_file("rss_lone_surrogate_reference.xml")
+    (pick,) = [e for e in result.events if e.title.startswith("Litter pick")]
+    assert pick.title == "Litter pick \ufffd on the towpath"
+    (swap,) = [e for e in result.events if e.title == "Seed swap"]
+    assert swap.description_text == "Bring seeds \ufffd and pots"
+
+
+def test_an_event_date_in_the_year_9999_costs_only_its_item() -> None:
+    result = parse_file("rss_year_9999_event_date.xml")
+    assert sorted(e.title for e in result.events) == ["Film night", "Litter pick"]
+    assert result.reasons == {"its dates are out of range": 1}

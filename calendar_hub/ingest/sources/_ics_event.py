@@ -200,7 +200,15 @@ class EventReader:
         value = prop.dt
         if not isinstance(value, date):
             raise Unusable(f"its start {value!r} is not a date or a time")
-        end_value = self._end_value(component, value)
+        try:
+            return self._span(component, value)
+        except OverflowError as e:
+            # Python's dates end with the year 9999: a start or end there, moved to UTC or by a
+            # duration, falls off the calendar.  No real event is that far away.
+            raise Unusable("its dates are out of range") from e
+
+    def _span(self, component: Component, value: date) -> tuple[datetime, datetime, date | None, date | None]:
+        end_value = self.end_value(component, value)
         if not isinstance(value, datetime):
             # RFC 5545 3.6.1: a DATE start with neither DTEND nor DURATION lasts one day.
             start_date = value
@@ -214,7 +222,8 @@ class EventReader:
         end = to_utc(end_value, self.floating) if end_value is not None else start
         return start, max(start, end), None, None
 
-    def _end_value(self, component: Component, start: date) -> date | None:
+    def end_value(self, component: Component, start: date) -> date | None:
+        """DTEND, or DTSTART plus DURATION, as written (before any check against the start); None if neither."""
         prop = first(component.get("DTEND"))
         if isinstance(prop, vDDDTypes) and isinstance(prop.dt, date):
             return prop.dt

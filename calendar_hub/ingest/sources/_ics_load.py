@@ -13,6 +13,7 @@ from icalendar import Calendar
 from icalendar.timezone import tzp
 
 from calendar_hub.errors import ParseError
+from calendar_hub.ingest.sources.kinds import wide_encoding
 from calendar_hub.occurrence import ParseContext, ParseResult
 
 _HTML_START = re.compile(r"\A\s*<(?:!doctype\s+html|html|head|body|title|!--|\?xml[^>]*>\s*<!doctype\s+html)",
@@ -46,20 +47,20 @@ _RECENT_ONSET_YEAR = "2000"
 
 
 _FOLD = re.compile(rb"\r?\n[ \t]")
+_TEXT_FOLD = re.compile(r"\r?\n[ \t]")
 
 
 def decode(data: bytes) -> str:
-    """Text from an ICS body: unfolded, then UTF-8 (RFC 5545 3.1.4) without a BOM, else Windows-1252.
+    """Text from an ICS body: unfolded, then UTF-8 (RFC 5545 3.1.4) without a BOM, UTF-16 or UTF-32, else Windows-1252.
 
     RFC 5545 3.1 folds lines by octets, so a fold may split a UTF-8 character (WordPress's Events
     Manager does): the lines are unfolded on the bytes, before decoding.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # Exported from Windows tools now and then: a UTF-16 file with its byte-order mark.
-        try:
-            return re.sub(r"\r?\n[ \t]", "", data.decode("utf-16"))
-        except UnicodeDecodeError:
-            pass
+    wide = wide_encoding(data)
+    if wide is not None:
+        # Exported from Windows tools now and then: UTF-16 (or UTF-32), with or without its byte-order mark.
+        codec, mark = wide
+        return _TEXT_FOLD.sub("", data[mark:].decode(codec, errors="replace"))
     data = _FOLD.sub(b"", data)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

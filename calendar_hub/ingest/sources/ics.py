@@ -9,9 +9,9 @@ and a series that fails costs only itself.
 from __future__ import annotations
 
 import warnings
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 import x_wr_timezone
@@ -34,10 +34,17 @@ from calendar_hub.ingest.sources._ics_load import check_is_calendar, decode, des
 from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 
 MAX_OCCURRENCES_PER_SERIES = 1000
+# A repeating event whose every instance lasts longer than this is a producer's mistake, and
+# recurring-ical-events would expand the rule over that whole length before the window.
+MAX_REPEAT_LENGTH = timedelta(days=366)
+# The window is expanded a month at a time, so a series stops as soon as it has its maximum.
+_CHUNK = timedelta(days=31)
 # Expansion runs on a window widened by a day, then every occurrence is checked exactly in UTC:
 # recurring-ical-events compares floating times and dates as if they were in the window's zone.
 _SLACK = timedelta(days=1)
 _TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY"})
+# The length of one period of the frequent rules, whose start dateutil walks from on every query.
+_PERIODS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
 
 
 def parse(data: bytes, *, context: ParseContext) -> ParseResult:
@@ -63,8 +70,13 @@ def _read_calendar(calendar: Calendar, context: ParseContext, result: ParseResul
     for component in calendar.subcomponents:
         if component.name != "VEVENT":  # VTODO, VJOURNAL, VFREEBUSY, VTIMEZONE: not events
             continue
-        repair(component, context.zone, result)
-        masters, overrides = series.setdefault(uid_of(component), ([], []))
+        try:
+            repair(component, context.zone, result)
+            uid = uid_of(component)
+        except Exception as e:  # icalendar's values can raise anything for hostile input: costs this event only
+            result.skip(f'could not read the event "{title_of(component)}": {describe(e)}', "it could not be read")
+            continue
+        masters, overrides = series.setdefault(uid, ([], []))
         (overrides if "RECURRENCE-ID" in component else masters).append(component)
     for uid, (masters, overrides) in series.items():
         master = _newest(masters, result) if masters else None
@@ -84,10 +96,13 @@ def _x_wr_zone(calendar: Calendar, context: ParseContext, result: ParseResult) -
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = tzp.timezone(name)  # Windows names and vendor prefixes
+    except Exception:  # noqa: BLE001  (unknown; OSError for a name too long, RecursionError for one too deep)
+        try:
+            zone = tzp.timezone(name)  # Windows names and vendor prefixes
+        except Exception:  # the lookup opens files named after the value: any error means unknown
+            zone = None
         if zone is None:
-            note(result, f"X-WR-TIMEZONE {name!r} is not a known time zone; "
+            note(result, f"X-WR-TIMEZONE {name[:60]!r} is not a known time zone; "
                          f"times without a zone were read as {context.zone.key} time")
         return zone
 
@@ -130,6 +145,8 @@ def _emit_single(reader: EventReader, component: Component, uid: str, result: Pa
         _emit(reader.read(component, uid, ""), result, emitted)
     except Unusable as e:
         result.skip(f'skipped "{title_of(component)}": {e}', str(e))
+    except Exception as e:  # a library error on one value costs this event only
+        result.skip(f'could not read the event "{title_of(component)}": {describe(e)}', "it could not be read")
 
 
 def _emit_series(reader: EventReader, master: Component | None, overrides: list[Component], uid: str,
@@ -145,6 +162,8 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
             frequencies = rule.get("FREQ", []) if isinstance(rule, vRecur) else []
             if any(str(f).upper() in _TOO_FREQUENT for f in frequencies):
                 raise Unusable("it repeats every minute or second")
+        for component in ([master] if master is not None else []) + overrides:
+            _mend_length(reader, component, result)
         calendar = Calendar()
         calendar.subcomponents = ([master] if master is not None else []) + overrides
         if x_wr_zone is not None:
@@ -153,7 +172,9 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
             calendar = x_wr_timezone.to_standard(calendar, timezone=x_wr_zone)
         low = (reader.window_start - _SLACK).astimezone(reader.floating)
         high = (reader.window_end + _SLACK).astimezone(reader.floating)
-        occurrences = recurring_ical_events.of(calendar).between(low, high)
+        if master is not None:
+            _recent_start(master, low)
+        occurrences = _expand(calendar, low, high)
         occurrences.sort(key=lambda occurrence: to_utc(occurrence["DTSTART"].dt, reader.floating))
     except Unusable as e:
         result.skip(f'skipped "{title}": {e}', str(e))
@@ -162,7 +183,10 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
         result.skip(f'skipped "{title}": its repeats could not be worked out ({describe(e)})',
                     "its repeats could not be worked out")
         return
-    shifts = _future_shifts(overrides, reader.floating)
+    try:
+        shifts = _future_shifts(overrides, reader.floating)
+    except OverflowError:
+        shifts = {}
     count = 0
     for occurrence in occurrences:
         if count >= MAX_OCCURRENCES_PER_SERIES:
@@ -181,6 +205,94 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
         except Unusable as e:
             result.skip(f'skipped "{title_of(occurrence)}" on {rid or "one date"}: {e}', str(e))
             continue
+        except Exception as e:  # a library error on one instance costs that instance only
+            result.skip(f'could not read "{title_of(occurrence)}" on {rid or "one date"}: {describe(e)}',
+                        "it could not be read")
+            continue
         if event is not None:
             count += 1
             _emit(event, result, emitted)
+
+
+def _mend_length(reader: EventReader, component: Component, result: ParseResult) -> None:
+    """Before expansion: an end before the start means no length; repeats over a year long, or moved more, are refused.
+
+    recurring-ical-events swaps an end that comes before its start, so a DTEND centuries early made
+    every instance centuries long, and the whole rule was expanded over those centuries.  The hub reads
+    such an end as the producer's mistake, as it does for a single event (`EventReader.times`).
+    """
+    start_prop = component.get("DTSTART")
+    if not isinstance(start_prop, vDDDTypes) or not isinstance(start_prop.dt, date):
+        return
+    try:
+        start = to_utc(start_prop.dt, reader.floating)
+        end_value = reader.end_value(component, start_prop.dt)
+        end = to_utc(end_value, reader.floating) if end_value is not None else start
+        original = component.get("RECURRENCE-ID")
+        moved = (abs(start - to_utc(original.dt, reader.floating))
+                 if isinstance(original, vDDDTypes) and isinstance(original.dt, date)
+                 and str(original.params.get("RANGE", "")).upper() == "THISANDFUTURE" else timedelta(0))
+    except OverflowError as e:
+        raise Unusable("its dates are out of range") from e
+    if end < start:
+        for name in ("DTEND", "DURATION"):
+            component.pop(name, None)
+        note(result, f'"{title_of(component)}" ends before it starts; its repeats were read as having no length')
+    elif end - start > MAX_REPEAT_LENGTH:
+        raise Unusable("each of its repeats lasts more than a year")
+    if moved > MAX_REPEAT_LENGTH:
+        raise Unusable("one of its changes moves its later repeats by more than a year")
+
+
+def _expand(calendar: Calendar, low: datetime, high: datetime) -> list[Any]:
+    """The series' occurrences between `low` and `high`, a month at a time, stopping past the maximum kept."""
+    query = recurring_ical_events.of(calendar)
+    found: dict[tuple[str, str], Any] = {}
+    chunk_start = low
+    while chunk_start < high and len(found) <= MAX_OCCURRENCES_PER_SERIES:
+        chunk_end = min(chunk_start + _CHUNK, high)
+        for occurrence in query.between(chunk_start, chunk_end):
+            # An instance longer than a chunk is returned by each chunk it overlaps.
+            original = occurrence.get("RECURRENCE-ID")
+            key = (str(occurrence["DTSTART"].dt), str(original.dt) if isinstance(original, vDDDTypes) else "")
+            found.setdefault(key, occurrence)
+        chunk_start = chunk_end
+    return list(found.values())
+
+
+def _recent_start(master: Component, low: datetime) -> None:
+    """Move an open-ended hourly, daily or weekly rule's start forward by whole periods to just before the window.
+
+    dateutil walks every instance from DTSTART on each query, so DTSTART:17260101 with FREQ=HOURLY
+    cost millions of steps to reach the window.  Moving the start (and the end with it) by a whole
+    number of INTERVAL periods gives the same instances from the new start on (RFC 5545 3.3.10);
+    a rule with COUNT counts from its start, so it is left alone.
+    """
+    rule = master.get("RRULE")
+    start = master.get("DTSTART")
+    if not isinstance(rule, vRecur) or "COUNT" in rule or not isinstance(start, vDDDTypes):
+        return
+    period = _PERIODS.get(str((rule.get("FREQ") or [""])[0]).upper())
+    interval = rule.get("INTERVAL") or [1]
+    if period is None or not isinstance(interval[0], int) or interval[0] < 1 or not isinstance(start.dt, date):
+        return
+    step = period * interval[0]
+    first = to_utc(start.dt, low.tzinfo)
+    target = low.astimezone(UTC) - MAX_REPEAT_LENGTH - step
+    if first >= target:
+        return
+    shift = step * ((target - first) // step)
+    if not isinstance(start.dt, datetime) and shift % timedelta(days=1):
+        return
+    end = master.get("DTEND")
+    master["DTSTART"] = _shifted(start, shift)
+    if isinstance(end, vDDDTypes) and isinstance(end.dt, date):
+        master["DTEND"] = _shifted(end, shift)
+
+
+def _shifted(prop: vDDDTypes, shift: timedelta) -> vDDDTypes:
+    """The same property, its value moved by `shift` of wall-clock time, its parameters kept."""
+    value: Any = prop.dt
+    moved = vDDDTypes(value + shift)
+    moved.params.update(prop.params)
+    return moved

@@ -27,11 +27,43 @@ _SIGNATURES = ((b"%PDF-", "a PDF document"), (b"\x89PNG", "an image"), (b"\xff\x
 # Descriptions that already say what the body is not.
 _SELF_EXPLAINED = ("something that is neither", "JSON data that is not", "an XML document that is neither")
 HEAD_BYTES = 65_536
+# Byte-order marks of the wide encodings, UTF-32 first: its little-endian mark starts like UTF-16's.
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+              (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def wide_encoding(data: bytes) -> tuple[str, int] | None:
+    """(codec, length of its byte-order mark) for a UTF-16 or UTF-32 body, or None for anything else.
+
+    Windows tools export calendars in UTF-16 now and then, with or without a byte-order mark;
+    without one, the zero bytes around the first (ASCII) characters tell the form (RFC 2781 4.3).
+    """
+    for mark, codec in _WIDE_BOMS:
+        if data.startswith(mark):
+            return codec, len(mark)
+    head = data[:4]
+    if len(head) < 4:
+        return None
+    zeros: tuple[bool, ...] = tuple(byte == 0 for byte in head)
+    forms: dict[tuple[bool, ...], str] = {
+        (True, True, True, False): "utf-32-be", (False, True, True, True): "utf-32-le",
+        (True, False, True, False): "utf-16-be", (False, True, False, True): "utf-16-le"}
+    form = forms.get(zeros)
+    return (form, 0) if form else None
+
+
+def narrow(data: bytes) -> bytes:
+    """A UTF-16 or UTF-32 body as UTF-8 (unreadable units replaced), any other body as it is."""
+    wide = wide_encoding(data)
+    if wide is None:
+        return data
+    codec, mark = wide
+    return data[mark:].decode(codec, errors="replace").encode("utf-8", errors="replace")
 
 
 def classify(body: bytes, content_type: str = "") -> str:
     """'ical', 'rss' (RSS or Atom), 'jsonfeed', 'html' or 'other' for a fetched body; never raises."""
-    head = body[:4096].lstrip(BOMS)
+    head = narrow(body[:8192])[:4096].lstrip(BOMS)
     lowered = head[:2048].lower()
     if lowered.startswith(b"begin:vcalendar"):   # RFC 5545 3.4: a calendar object starts so
         return "ical"

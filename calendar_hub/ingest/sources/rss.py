@@ -22,11 +22,16 @@ import feedparser
 from calendar_hub.errors import ParseError
 from calendar_hub.ingest.sanitize import clean_html, clean_url, text_to_html, to_text
 from calendar_hub.ingest.sources import not_a_feed, plausible_point, time_span
+from calendar_hub.ingest.sources._ics_load import describe, note
 from calendar_hub.occurrence import UNTITLED, EventIn, LinkedItem, ParseContext, ParseResult
 
 EVENT_MODULE = "http://purl.org/rss/1.0/modules/event/"
 GDATA = "http://schemas.google.com/g/2005"
 _DATE_ONLY = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
+_CHAR_REF = re.compile(rb"&#(x[0-9a-f]+|[0-9]+);", re.IGNORECASE)
+_ITEM = re.compile(rb"<(item|entry)[\s>/].*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_CLOSE_ITEM = re.compile(rb"</(?:item|entry)\s*>", re.IGNORECASE)
+_ENCODING = re.compile(rb"(<\?xml[^>]*?)\s+encoding\s*=\s*(?:\"[^\"]*\"|'[^']*')", re.IGNORECASE)
 
 
 class Unusable(Exception):
@@ -48,18 +53,19 @@ class _When:
 
 def parse(data: bytes, *, context: ParseContext) -> ParseResult:
     """Read an RSS/Atom body into the events inside the context's window; raises ParseError if it is no feed."""
-    with warnings.catch_warnings():
-        # feedparser warns about its own deprecated internals; bozo feeds are still read.
-        warnings.simplefilter("ignore")
-        feed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": context.url})
+    result = ParseResult()
+    feed = _read(_valid_references(data), context, result)
     if not feed.get("version") and not feed.entries:
         # feedparser never raises: for an HTML page it sets `bozo` and returns no entries.
         raise ParseError(not_a_feed(data, wanted="a feed"), url=context.url)
     prefixes = _prefixes(feed.get("namespaces") or {})
-    result = ParseResult()
     seen: set[str] = set()
     for entry in feed.entries:
-        title = " ".join(to_text(str(entry.get("title") or "")).split()) or UNTITLED
+        try:
+            title = " ".join(to_text(str(entry.get("title") or "")).split()) or UNTITLED
+        except Exception as e:  # a value the libraries cannot take costs its item only
+            result.skip(f"could not read an item: {describe(e)}", "it could not be read")
+            continue
         try:
             event = _event(entry, title, prefixes, context)
         except NoEventDate as e:
@@ -75,6 +81,9 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         except Unusable as e:
             result.skip(f'skipped "{title}": {e}', str(e))
             continue
+        except Exception as e:  # a library error on one value (a date, a text) costs this item only
+            result.skip(f'could not read the item "{title}": {describe(e)}', "it could not be read")
+            continue
         if event is None:
             continue
         if event.source_uid in seen:
@@ -84,6 +93,59 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         seen.add(event.source_uid)
         result.events.append(event)
     return result
+
+
+def _feedparser(data: bytes, context: ParseContext) -> Any:
+    with warnings.catch_warnings():
+        # feedparser warns about its own deprecated internals; bozo feeds are still read.
+        warnings.simplefilter("ignore")
+        return feedparser.parse(io.BytesIO(data), response_headers={"content-location": context.url})
+
+
+def _read(data: bytes, context: ParseContext, result: ParseResult) -> Any:
+    """feedparser's reading of the whole feed; if feedparser raises, the feed is read again item by item.
+
+    feedparser itself raises for some hostile documents (a null byte in the encoding name,
+    a GML position outside a georss:where): one such item must cost only itself.
+    """
+    try:
+        return _feedparser(data, context)
+    except Exception as e:  # noqa: BLE001  (feedparser raises KeyError, ValueError, LookupError...)
+        reason = describe(e)
+    data = _ENCODING.sub(rb"\1", data, count=1)  # a bad encoding name: let feedparser detect it
+    items = list(_ITEM.finditer(data))
+    head = data[: items[0].start()] if items else data
+    tail = data[items[-1].end():] if items else b""
+    try:
+        feed = _feedparser(head + tail, context)
+    except Exception as e:
+        raise ParseError(f"this feed could not be read ({describe(e)})", url=context.url) from e
+    note(result, f"the feed as a whole could not be read ({reason}); its items were read one by one")
+    for item in items:
+        try:
+            feed.entries.extend(_feedparser(head + item.group(0) + tail, context).entries)
+        except Exception as e:
+            result.skip(f"could not read an item: {describe(e)}", "it could not be read")
+    return feed
+
+
+def _valid_references(data: bytes) -> bytes:
+    """The body with character references to no character (lone surrogates, NUL, past U+10FFFF) as U+FFFD.
+
+    XML 1.0 section 4.1 allows references only to Char; feedparser turns `&#xD800;` into a lone
+    surrogate and then fails to encode it, losing the whole feed.
+    """
+    def valid(match: re.Match[bytes]) -> bytes:
+        ref = match.group(1)
+        try:
+            code = int(ref[1:], 16) if ref[:1] in (b"x", b"X") else int(ref)
+        except ValueError:
+            return b"&#xFFFD;"
+        usable = (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+                  or 0x10000 <= code <= 0x10FFFF)
+        return match.group(0) if usable else b"&#xFFFD;"
+
+    return _CHAR_REF.sub(valid, data) if b"&#" in data else data
 
 
 def _prefixes(namespaces: dict[str, str]) -> dict[str, list[str]]:
@@ -163,7 +225,10 @@ def _span(when: _When, context: ParseContext) -> tuple[datetime, datetime, date 
         end = None
     # The RSS event module's ev:enddate names the last day (inclusive); xCal and gd:when
     # follow iCalendar, where an end date is the first day after the event (RFC 5545 3.6.1).
-    return time_span(start, end, zone, last_day_inclusive=when.vocabulary == "ev")
+    try:
+        return time_span(start, end, zone, last_day_inclusive=when.vocabulary == "ev")
+    except OverflowError as e:  # Python's dates end with 9999: moved to UTC or by a day, they fall off
+        raise Unusable("its dates are out of range") from e
 
 
 def _event(entry: Any, title: str, prefixes: dict[str, list[str]], context: ParseContext) -> EventIn | None:
