@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +23,10 @@ from calendar_hub.cli import main
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
 from calendar_hub.web.headers import tile_source
+from tests.browsers import CHROMIUM
+from tests.feedserver import FeedServer
 from tests.hubdata import WEEK, HubData
+from tests.liveserver import live
 
 ROOT = Path(__file__).parents[1]
 EVIL = "evil.example"
@@ -160,7 +164,7 @@ def test_every_response_carries_the_security_headers(hub: HubData, settings: Set
                 policy = rules(each)
                 assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'", path
                 assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'", path
-                assert policy["img-src"] == "'self' https://tile.openstreetmap.org", path
+                assert policy["img-src"] == "'self' data: https://tile.openstreetmap.org", path
                 assert policy["frame-ancestors"] == ("*" if path.startswith("/embed/") else "'none'"), path
                 assert "strict-transport-security" not in each.headers  # the base URL is http
 
@@ -223,3 +227,22 @@ def test_no_page_has_an_inline_script(hub: HubData, client: TestClient) -> None:
         assert "text/html" in response.headers["content-type"], path
         assert executable_inline(response.text) == [], path
     assert 'type="application/ld+json"' in client.get(f"/weeks/{WEEK}").text  # the events' JSON-LD, kept as data
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+def test_the_maps_work_under_the_policy_with_tiles_from_the_configured_server(
+        hub: HubData, settings: Settings, feed_server: FeedServer, browser: Any) -> None:
+    tiles = settings.replace(tile_url=feed_server.url("/tiles/{z}/{x}/{y}.png"))  # 404s: only the asking counts
+    refused: list[str] = []
+    with live(create_app(tiles)) as base:
+        page = browser.new_page()
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        for path in (f"/weeks/{WEEK}/map", "/map", f"/embed/weeks/{WEEK}/map", f"/weeks/{WEEK}"):
+            page.goto(base + path)
+            if "map" in path:
+                page.wait_for_selector("#map[data-markers]", state="attached", timeout=15_000)
+                page.wait_for_selector(".leaflet-marker-icon", timeout=15_000)
+        page.close()
+    assert refused == []
+    assert any(path.startswith("/tiles/") for path, _headers in feed_server.requests)

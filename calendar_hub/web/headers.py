@@ -38,7 +38,8 @@ def content_policy(settings: Settings, *, embeddable: bool) -> str:
     through the CSSOM, as Leaflet does, are outside style-src, so no 'unsafe-inline' is needed. Only /embed/ pages
     may be framed, by any site (CSP Level 2 frame-ancestors).
     """
-    images = " ".join(filter(None, ["'self'", tile_source(settings.tile_url)]))
+    # data: for the blank GIF Leaflet puts in a tile it cancels (Util.emptyImageUrl)
+    images = " ".join(filter(None, ["'self'", "data:", tile_source(settings.tile_url)]))
     return "; ".join([
         "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src {images}", "connect-src 'self'",
         "object-src 'none'", "base-uri 'self'", "form-action 'self'",
