@@ -189,17 +189,42 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings, *, stdin: TextIO 
     return 0
 
 
+# The value deploy/calendar-hub.env.example ships: public, so it signs nothing (a forged cookie would open /admin).
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
+SECRET_KEY_BYTES = 32
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+def check_secret_key(settings: Settings) -> None:
+    """Refuse a missing, short or published session secret, saying how to make one; raises ConfigError."""
+    key = settings.secret_key
+    if not key:
+        problem = "is not set"
+    elif key == EXAMPLE_SECRET_KEY:
+        problem = "is the example's, which anyone can read"
+    elif len(key.encode()) < SECRET_KEY_BYTES:
+        problem = f"is shorter than {SECRET_KEY_BYTES} bytes"
+    else:
+        return
+    raise ConfigError(f"CALENDAR_HUB_SECRET_KEY {problem}: make one with `{MAKE_A_KEY}` (the same for every web "
+                      "process; it signs the console's sessions)")
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from calendar_hub.web.app import create_app
 
-    if not settings.secret_key:
-        raise ConfigError("set CALENDAR_HUB_SECRET_KEY to a long random string (the same for every web process) "
-                          "before serving: it signs the console's sessions")
+    check_secret_key(settings)
+    proxies = list(settings.trusted_proxy_list)
     with _database(settings):
         pass
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # uvicorn believes X-Forwarded-For and -Proto from 127.0.0.1 unless told otherwise, and anyone on the machine
+    # (or a proxy passing the header through) could then pick the address the per-address limits count:
+    # forwarded headers are read only from the proxies the operator names.
+    config = uvicorn.Config(create_app(settings), host=args.host, port=args.port, log_level="info",
+                            proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
+    uvicorn.Server(config).run()
     return 0
 
 

@@ -8,6 +8,7 @@ table (`settings_table()`, which a test holds the README to) are made from those
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,10 +88,17 @@ class Settings:
         "required when the geocoder is on.")
     geocoder_per_second: float = _setting(
         1.0, "GEOCODER_PER_SECOND", "Most geocoder requests a second, over every process sharing the database.")
+    trusted_proxies: str = _setting(
+        "", "TRUSTED_PROXIES",
+        "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto `serve` believes: addresses or networks, "
+        "comma-separated (`127.0.0.1, 10.0.0.0/8`). Empty: the connecting address is the visitor's, and forwarded "
+        "headers are ignored.", shown="(empty: none)")
     secret_key: str = dataclasses.field(default="", repr=False, metadata={
         "env": "SECRET_KEY", "shown": None,
         "meaning": "Secret that signs the organisers' console session cookies: a long random string, the same for "
-                   "every web process. `serve` refuses to start without one; `demo` makes its own."})
+                   "every web process, at least 32 bytes: `python -c \"import secrets; "
+                   "print(secrets.token_urlsafe(48))\"` makes one. `serve` refuses to start without one, with a "
+                   "shorter one or with the example's; `demo` makes its own."})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -116,6 +124,7 @@ class Settings:
                 raise ConfigError(f"CALENDAR_HUB_{suffix}={raw!r}: {e}") from e
         settings = cls(**values)  # type: ignore[arg-type]
         settings.zone  # noqa: B018  (fail early on an unknown zone)
+        settings.trusted_proxy_list  # noqa: B018  (and on a proxy that is no address)
         return settings
 
     def replace(self, **changes: object) -> Settings:
@@ -129,6 +138,19 @@ class Settings:
             return ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as e:
             raise ConfigError(f"unknown time zone {self.timezone!r}") from e
+
+    @property
+    def trusted_proxy_list(self) -> tuple[str, ...]:
+        """The trusted proxies as networks, canonical ("10.0.0.0/8", "127.0.0.1/32"); raises ConfigError."""
+        networks: list[str] = []
+        for item in self.trusted_proxies.split(","):
+            if not item.strip():
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            except ValueError as e:
+                raise ConfigError(f"CALENDAR_HUB_TRUSTED_PROXIES: {item.strip()!r} is no address or network") from e
+        return tuple(networks)
 
     @property
     def user_agent(self) -> str:

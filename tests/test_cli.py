@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from calendar_hub.cli import main
 from tests.feedserver import FeedServer
@@ -86,3 +87,59 @@ def test_demo_prepares_the_hub_and_an_organiser_account(tmp_path: Path, monkeypa
     with Session(engine) as session:
         assert accounts.authenticate(found.group(1), found.group(2), address="127.0.0.1", session=session)
     engine.dispose()
+
+
+# ---------------------------------------------------------------- serve: its secret and its proxies
+
+EXAMPLE_ENV = Path(__file__).parents[1] / "deploy" / "calendar-hub.env.example"
+GOOD_KEY = "k" * 32
+
+
+def example_secret_key() -> str:
+    """The CALENDAR_HUB_SECRET_KEY line deploy/calendar-hub.env.example ships."""
+    for line in EXAMPLE_ENV.read_text().splitlines():
+        if line.startswith("CALENDAR_HUB_SECRET_KEY="):
+            return line.split("=", 1)[1]
+    raise AssertionError("the example environment has no secret key")
+
+
+@pytest.mark.parametrize("key", [example_secret_key(), "x" * 31, "ü" * 15, ""],
+                         ids=["the example", "31 bytes", "30 bytes in 15 letters", "none"])
+def test_serve_refuses_a_published_or_short_secret_key_saying_how_to_make_one(
+        key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, *a, **k: started.append(server))
+    environ = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "CALENDAR_HUB_SECRET_KEY": key}
+    assert main(["serve", "--port", "1"], environ=environ) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("calendar-hub: CALENDAR_HUB_SECRET_KEY")
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(48))"' in err
+    assert started == [] and not (tmp_path / "hub.db").exists()
+
+
+def served_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **environ: str) -> uvicorn.Config:
+    """The uvicorn config `serve` starts with these settings (the server itself is not run)."""
+    started: list[uvicorn.Server] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, *a, **k: started.append(server))
+    env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "CALENDAR_HUB_SECRET_KEY": GOOD_KEY,
+           "CALENDAR_HUB_SERVE_REFRESH": "false", **{f"CALENDAR_HUB_{k.upper()}": v for k, v in environ.items()}}
+    assert main(["serve", "--port", "1"], environ=env) == 0
+    [server] = started
+    return server.config
+
+
+def test_serve_believes_no_forwarded_header_unless_a_proxy_is_named(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")  # uvicorn's own variable changes nothing either
+    config = served_config(tmp_path, monkeypatch)
+    assert config.proxy_headers is False
+    config = served_config(tmp_path, monkeypatch, trusted_proxies="10.0.0.0/8, 127.0.0.1")
+    assert config.proxy_headers is True
+    assert config.forwarded_allow_ips == ["10.0.0.0/8", "127.0.0.1/32"]
+
+
+def test_a_trusted_proxy_that_is_no_address_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    environ = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "CALENDAR_HUB_SECRET_KEY": GOOD_KEY,
+               "CALENDAR_HUB_TRUSTED_PROXIES": "proxy.example.org"}
+    assert main(["serve", "--port", "1"], environ=environ) == 1
+    assert "'proxy.example.org' is no address or network" in capsys.readouterr().err

@@ -12,7 +12,6 @@ from typing import Any
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -20,19 +19,18 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
+from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.present import json_ld, machine_time, when
 from calendar_hub.web.public import join, outputs, pages, submit
 
 log = logging.getLogger(__name__)
 BACKGROUND_PAUSE = 60.0
-EMBED_PREFIX = "/embed/"  # pages made for other sites' iframes
 
 
 def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
@@ -90,38 +88,10 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         return PlainTextResponse(exc.detail, status_code=exc.status_code)
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found},
-                    middleware=[Middleware(FramingRules)])
+                    middleware=[Middleware(SecurityHeaders, settings=settings)])
     app.state.hub = hub
     app.state.templates = templates
     return app
-
-
-class FramingRules:
-    """Any site may frame the pages under /embed/; every other response refuses to be framed (clickjacking).
-
-    CSP Level 2 `frame-ancestors` for browsers that know it, X-Frame-Options (RFC 7034) for older ones.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        embeddable = scope["path"].startswith(EMBED_PREFIX)
-
-        async def send_with_rules(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if embeddable:
-                    headers.append("Content-Security-Policy", "frame-ancestors *")
-                else:
-                    headers.append("Content-Security-Policy", "frame-ancestors 'none'")
-                    headers["X-Frame-Options"] = "DENY"
-            await send(message)
-
-        await self.app(scope, receive, send_with_rules)
 
 
 def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starlette:

@@ -6,6 +6,7 @@ body is built once per data version and filter set (`Catalogue.output`).
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
@@ -33,6 +34,16 @@ def _base(request: Request) -> str:
     return str(_hub(request).settings.base_url).rstrip("/")
 
 
+def _self_url(base: str, path: str, filters: Filters, **in_path: str) -> str:
+    """The output's own address, from the base URL and the checked filters only.
+
+    Never from the request's Host or its raw query: the body is cached under the filters' key and sent to
+    everyone, so an unknown parameter or a hostile Host must not reach it.
+    """
+    query = dataclasses.replace(filters, **dict.fromkeys(in_path)).query()
+    return base + path + (f"?{query}" if query else "")
+
+
 def _title(catalogue: Catalogue, filters: Filters) -> tuple[str, str]:
     if filters.week:
         week = catalogue.week(filters.week)
@@ -50,7 +61,7 @@ async def calendar(request: Request) -> Response:
     catalogue = await current_catalogue(request)
     filters = read_filters(request.query_params, catalogue, **request.path_params)
     base = _base(request)
-    self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    self_url = _self_url(base, request.url.path, filters, **request.path_params)
     name, description = _title(catalogue, filters)
     upcoming = not (filters.week or filters.start)
 
@@ -64,7 +75,7 @@ async def calendar(request: Request) -> Response:
 
     # "Upcoming" moves with the clock: such a calendar is rebuilt at least hourly, not only on changes.
     hour = clock.now().strftime("%Y%m%d%H") if upcoming else ""
-    output = await cached_output(catalogue, ("ics", request.url.path, hour, *filters.key()), build)
+    output = await cached_output(catalogue, ("ics", self_url, hour, *filters.key()), build)
     slug = filters.week or filters.group or "calendar"
     return send(request, output, filename=f"{slug}.ics")
 
@@ -74,15 +85,16 @@ async def atom_feed(request: Request) -> Response:
     catalogue = await current_catalogue(request)
     filters = read_filters(request.query_params, catalogue)
     base = _base(request)
+    self_url = _self_url(base, "/feed.atom", filters)
 
     def build() -> tuple[bytes, str]:
         now = clock.now()
         items = [item for item in filters.apply(catalogue) if item.end > now or item.start >= now][:500]
         title, _ = _title(catalogue, filters)
-        return atom.build_atom(items, title=title, self_url=str(request.url), base_url=base,
+        return atom.build_atom(items, title=title, self_url=self_url, base_url=base,
                                now=catalogue.built_at), "application/atom+xml; charset=utf-8"
 
-    output = await cached_output(catalogue, ("atom", clock.now().strftime("%Y%m%d%H"), *filters.key()), build)
+    output = await cached_output(catalogue, ("atom", self_url, clock.now().strftime("%Y%m%d%H"), *filters.key()), build)
     return send(request, output)
 
 
@@ -101,12 +113,12 @@ async def events_json(request: Request) -> Response:
         page = items[offset:offset + PAGE_SIZE]
         next_url = None
         if offset + PAGE_SIZE < len(items):
-            params = {k: v for k, v in request.query_params.items() if k != "offset"}
-            params["offset"] = str(offset + PAGE_SIZE)
-            next_url = f"{base}/api/events.json?{urlencode(params)}"
+            # From the checked filters, not the raw query: the page is cached under the filters' key.
+            query = "&".join(filter(None, [filters.query(), urlencode({"offset": offset + PAGE_SIZE})]))
+            next_url = f"{base}/api/events.json?{query}"
         return api.events_page(page, base_url=base, next_url=next_url), "application/json"
 
-    output = await cached_output(catalogue, ("json", offset, PAGE_SIZE, *filters.key()), build)
+    output = await cached_output(catalogue, ("json", filters.query(), offset, PAGE_SIZE, *filters.key()), build)
     return send(request, output, max_age=60)
 
 
