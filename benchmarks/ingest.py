@@ -100,7 +100,7 @@ def main() -> int:
         engine = db.make_engine(url)
         db.upgrade(engine)
         registry = Registry(groups=tuple(
-            GroupSpec(slug=f"group-{i:04d}", name=f"Group {i}", feeds=(FeedSpec(url=u, kind="ical"),))
+            GroupSpec(slug=f"group-{i:04d}", name=f"Group {i}", feeds=(FeedSpec(url=u, kind="ical", private=True),))
             for i, u in enumerate(urls)), weeks=())
         with Session(engine) as session:
             store.apply_registry(registry, session=session)

@@ -156,7 +156,8 @@ def main() -> int:
     db.upgrade(engine)
     registry = Registry(
         groups=tuple(GroupSpec(slug=f"group-{i:04d}", name=f"Group {i}", feeds=(
-            FeedSpec(url=f"http://127.0.0.1:{port}/{p.name}", kind="ical"),)) for i, p in enumerate(paths)),
+            FeedSpec(url=f"http://127.0.0.1:{port}/{p.name}", kind="ical", private=True),))
+            for i, p in enumerate(paths)),
         weeks=(WeekSpec(slug="bench-week", name="Benchmark week", start=week_start,
                         end=week_start + timedelta(days=8), tags=("CT4R",)),))
     with Session(engine) as session:

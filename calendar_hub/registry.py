@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from calendar_hub.errors import ConfigError
 from calendar_hub.occurrence import KINDS
+from calendar_hub.states import Origin
 
 __all__ = [
     "FEED_KINDS",
@@ -35,15 +36,23 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 _GROUP_KEYS = ("slug", "name", "website", "home", "region", "lat", "lon", "contact", "feeds")
 _WEEK_KEYS = ("slug", "name", "start", "end", "tags", "description", "groups", "featured", "include", "exclude")
-_FEED_KEYS = ("url", "kind")
+_FEED_KEYS = ("url", "kind", "private", "origin")
+_FEED_ORIGINS = (Origin.REGISTRY, Origin.WEB)
 
 
 @dataclass(frozen=True, slots=True)
 class FeedSpec:
-    """One published calendar or events feed; `kind` is "ical", "rss" or "" (sniff the body)."""
+    """One published calendar or events feed; `kind` is "ical", "rss" or "" (sniff the body).
+
+    `private`: the operator lets this feed reach private addresses (no SSRF guard on its fetches).
+    `origin`: "web" for a feed that came through /join or the console, written by `export-registry` so that
+    loading the copy keeps it a web feed, fetched through the guard; "registry" for the operator's own.
+    """
 
     url: str
     kind: str = ""
+    private: bool = False
+    origin: Origin = Origin.REGISTRY
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +240,7 @@ def _coordinate(raw: dict[str, object], key: str, limit: float, where: str) -> f
 
 
 def _feed(entry: object, path: Path, root: Path, where: str) -> FeedSpec:
-    kind = ""
+    kind, private, origin = "", False, Origin.REGISTRY
     if isinstance(entry, dict):
         _check_keys(entry, _FEED_KEYS, f"{where}: feed")
         url_value, kind_value = entry.get("url"), entry.get("kind", "")
@@ -240,11 +249,24 @@ def _feed(entry: object, path: Path, root: Path, where: str) -> FeedSpec:
         if not isinstance(kind_value, str) or kind_value not in ("", *FEED_KINDS):
             raise ConfigError(f"{where}: feed kind {kind_value!r} must be one of {', '.join(FEED_KINDS)}")
         url, kind = url_value.strip(), kind_value
+        private_value, origin_value = entry.get("private", False), entry.get("origin", Origin.REGISTRY)
+        if not isinstance(private_value, bool):
+            raise ConfigError(f"{where}: feed {url}: 'private' must be true or false, not {private_value!r}")
+        if origin_value not in _FEED_ORIGINS:
+            raise ConfigError(f"{where}: feed {url}: origin {origin_value!r} must be one of "
+                              f"{', '.join(_FEED_ORIGINS)}")
+        private, origin = private_value, Origin(origin_value)
+        if origin == Origin.WEB and private:
+            # A web feed's address was chosen by someone outside: it is always fetched through the guard.
+            raise ConfigError(f"{where}: feed {url}: a feed that came through the web cannot be private")
     elif isinstance(entry, str) and entry.strip():
         url = entry.strip()
     else:
         raise ConfigError(f"{where}: each feed must be a URL string or a {{ url = ..., kind = ... }} table")
-    return FeedSpec(url=_feed_url(url, path, root, where), kind=kind)
+    resolved = _feed_url(url, path, root, where)
+    if origin == Origin.WEB and urlsplit(resolved).scheme == "file":
+        raise ConfigError(f"{where}: feed {url!r}: a feed that came through the web cannot be a local file")
+    return FeedSpec(url=resolved, kind=kind, private=private, origin=origin)
 
 
 def _feed_url(url: str, path: Path, root: Path, where: str) -> str:

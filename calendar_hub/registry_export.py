@@ -14,6 +14,7 @@ from urllib.request import url2pathname
 
 from calendar_hub.errors import ConfigError
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
+from calendar_hub.states import Origin
 
 __all__ = ["REGISTRY_FILE", "export_registry", "write_registry"]
 
@@ -115,4 +116,11 @@ def _feed_toml(feed: FeedSpec, root: Path, slug: str) -> str:
             raise ConfigError(f"group {slug!r}: local feed {url} is outside {root}; "
                               "a registry can only name files inside its folder")
         url = local.relative_to(root).as_posix()
-    return f"{{ url = {_str(url)}, kind = {_str(feed.kind)} }}" if feed.kind else _str(url)
+    keys = [f"url = {_str(url)}"]
+    if feed.kind:
+        keys.append(f"kind = {_str(feed.kind)}")
+    if feed.private:
+        keys.append("private = true")
+    if feed.origin != Origin.REGISTRY:
+        keys.append(f"origin = {_str(feed.origin)}")  # so that `load` keeps a web feed a web feed, guarded
+    return "{ " + ", ".join(keys) + " }" if len(keys) > 1 else _str(url)

@@ -60,8 +60,9 @@ class Settings:
     fetch_max_redirects: int = _setting(5, "FETCH_MAX_REDIRECTS", "Redirects followed per fetch.")
     fetch_private_addresses: bool = _setting(
         False, "FETCH_PRIVATE_ADDRESSES",
-        "Whether addresses that arrive through the web (joining groups, links inside feeds) may point at private, "
-        "loopback or link-local hosts. Only for a hub whose groups all sit on one private network.")
+        "Whether every feed (the registry's, joining groups', the console's) and every link inside one may point "
+        "at private, loopback or link-local hosts, redirects included. Only for a hub whose groups all sit on one "
+        "private network; to allow one registry feed alone, give it `private = true` instead.")
     follow_links: int = _setting(
         30, "FOLLOW_LINKS",
         "Event pages read per feed when its items carry no event date, only a link; 0 turns it off.")

@@ -335,7 +335,8 @@ def calendar(*locations: str) -> bytes:
 
 def served_group(engine: Engine, feed_server: FeedServer, body: bytes) -> None:
     url = feed_server.serve("/forge.ics", body)
-    registry = Registry(groups=(GroupSpec(slug="old-forge", name="Old Forge Friends", feeds=(FeedSpec(url=url),)),),
+    feeds = (FeedSpec(url=url, private=True),)  # the test server is on loopback
+    registry = Registry(groups=(GroupSpec(slug="old-forge", name="Old Forge Friends", feeds=feeds),),
                         weeks=())
     with Session(engine) as session:
         store.apply_registry(registry, session=session)

@@ -197,7 +197,8 @@ def test_the_suite_through_refresh_and_storage(engine: Engine, settings: Setting
         content_type="application/rss+xml" if fixture.suffix == ".xml" else "text/calendar")
         for fixture in FIXTURES}
     registry = Registry(groups=(GroupSpec(slug="producer-suite", name="Producer suite",
-                                          feeds=tuple(FeedSpec(url=url) for url in urls.values())),), weeks=())
+                                          feeds=tuple(FeedSpec(url=url, private=True)  # served on loopback
+                                                      for url in urls.values())),), weeks=())
     with Session(engine) as session:
         store.apply_registry(registry, session=session)
     # The refresh window is relative to now; widen it to hold every fixture's window, then compare

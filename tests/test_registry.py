@@ -14,6 +14,7 @@ from calendar_hub.errors import ConfigError
 from calendar_hub.places import resolver
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec, read_registry
 from calendar_hub.registry_export import write_registry
+from calendar_hub.states import Origin
 
 DEMO = Path(__file__).resolve().parent.parent / "feeds" / "demo"
 
@@ -101,6 +102,20 @@ feeds = [
     assert (group.lat, group.lon) == (None, None)
 
 
+def test_a_feed_may_be_private_or_from_the_web(tmp_path: Path) -> None:
+    make_registry(tmp_path, G + """feeds = [
+  { url = "http://calendar.office.lan/team.ics", private = true },
+  { url = "https://leeds.example.org/feed/", kind = "rss", origin = "web" },
+  { url = "feeds/a.ics", private = false, origin = "registry" },
+]
+""")
+    assert read_registry(tmp_path).groups[0].feeds == (
+        FeedSpec("http://calendar.office.lan/team.ics", private=True),
+        FeedSpec("https://leeds.example.org/feed/", "rss", origin=Origin.WEB),
+        FeedSpec((tmp_path / "feeds" / "a.ics").resolve().as_uri()),
+    )
+
+
 def test_files_are_read_in_order_and_a_week_may_name_a_group_from_a_later_file(tmp_path: Path) -> None:
     make_registry(tmp_path, """
 [[week]]
@@ -158,6 +173,14 @@ BAD: list[tuple[str, str, str]] = [
      "group 'x': feed: unknown key 'knd'"),
     ("feed_unknown_kind", G + 'feeds = [{ url = "feeds/a.ics", kind = "atom" }]\n',
      "feed kind 'atom' must be one of ical, rss"),
+    ("feed_private_as_string", G + 'feeds = [{ url = "https://example.org/a.ics", private = "yes" }]\n',
+     "feed https://example.org/a.ics: 'private' must be true or false, not 'yes'"),
+    ("feed_unknown_origin", G + 'feeds = [{ url = "https://example.org/a.ics", origin = "console" }]\n',
+     "feed https://example.org/a.ics: origin 'console' must be one of registry, web"),
+    ("feed_web_and_private", G + 'feeds = [{ url = "https://example.org/a.ics", origin = "web", private = true }]\n',
+     "a feed that came through the web cannot be private"),
+    ("feed_web_local_file", G + 'feeds = [{ url = "feeds/a.ics", origin = "web" }]\n',
+     "a feed that came through the web cannot be a local file"),
     ("feed_ftp_scheme", G + 'feeds = ["ftp://example.org/a.ics"]\n', "scheme 'ftp' is not allowed"),
     ("feed_without_host", G + 'feeds = ["https:///a.ics"]\n', "has no host"),
     ("feed_file_url", G + 'feeds = ["file:///etc/passwd"]\n',
@@ -246,6 +269,22 @@ def test_round_trip_keeps_every_field_and_awkward_text(tmp_path: Path) -> None:
     assert read_registry(tmp_path) == registry
     assert 'url = "feeds/a.ics"' not in (tmp_path / "hub.toml").read_text(encoding="utf-8")
     assert '"feeds/a.ics"' in (tmp_path / "hub.toml").read_text(encoding="utf-8")
+
+
+def test_round_trip_keeps_private_and_web_feeds_and_writes_only_what_differs(tmp_path: Path) -> None:
+    make_registry(tmp_path, "")
+    feeds = (FeedSpec("http://calendar.office.lan/team.ics", private=True),
+             FeedSpec("https://leeds.example.org/feed/", "rss", origin=Origin.WEB),
+             FeedSpec("https://leeds.example.org/cal.ics", origin=Origin.WEB),
+             FeedSpec("https://plain.example.org/cal.ics"))
+    registry = Registry(groups=(GroupSpec("leeds-welcome", "Leeds Welcome", feeds=feeds),), weeks=())
+    write_registry(registry, tmp_path)
+    assert read_registry(tmp_path) == registry
+    written = (tmp_path / "hub.toml").read_text(encoding="utf-8")
+    assert ('feeds = [{ url = "http://calendar.office.lan/team.ics", private = true }, '
+            '{ url = "https://leeds.example.org/feed/", kind = "rss", origin = "web" }, '
+            '{ url = "https://leeds.example.org/cal.ics", origin = "web" }, "https://plain.example.org/cal.ics"]'
+            ) in written
 
 
 def test_round_trip_of_the_demo_registry(tmp_path: Path) -> None:

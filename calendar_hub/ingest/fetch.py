@@ -4,10 +4,12 @@
 organiser understands, for everything else.  Files (`file://`) are read only for feeds that came
 from the operator's registry, never for addresses that arrived through the web.
 
-Addresses that arrive through the web (a joining group's feed, a link inside a feed) are fetched
-with `make_client(settings, guarded=True)`: its `GuardedTransport` resolves every host, on every
-redirect too, refuses private, loopback, link-local and other non-public addresses before any
-connection is made, and connects to the very address it checked (no second lookup to rebind).
+Every feed, and every link inside one, is fetched with `make_client(settings, guarded=True)`: its
+`GuardedTransport` resolves every host, on every redirect too, refuses private, loopback, link-local
+and other non-public addresses (IPv6 forms that carry an IPv4 address are judged by that address too)
+before any connection is made, and connects to the very address it checked (no second lookup to
+rebind).  Only a registry feed the operator marked `private`, or a hub that allows private addresses
+(`fetch_private_addresses`), is fetched without it.
 """
 
 from __future__ import annotations
@@ -80,15 +82,88 @@ async def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# Special-purpose blocks of the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and its updates)
+# where no public server can sit.  `ipaddress.is_global` is not enough: depending on the Python release it calls
+# 192.0.0.0/24, 192.88.99.0/24, multicast, site-local fec0::/10, 64:ff9b:1::/48, 3fff::/20 and 5f00::/16 global.
+_NOT_PUBLIC_V4 = tuple(ipaddress.IPv4Network(block) for block in (
+    "0.0.0.0/8",           # "this network" (RFC 791)
+    "10.0.0.0/8",          # private (RFC 1918)
+    "100.64.0.0/10",       # carrier-grade NAT (RFC 6598)
+    "127.0.0.0/8",         # loopback (RFC 1122)
+    "169.254.0.0/16",      # link-local, cloud metadata services (RFC 3927)
+    "172.16.0.0/12",       # private (RFC 1918)
+    "192.0.0.0/24",        # IETF protocol assignments (RFC 6890)
+    "192.0.2.0/24",        # documentation (RFC 5737)
+    "192.88.99.0/24",      # 6to4 relay anycast, deprecated (RFC 7526)
+    "192.168.0.0/16",      # private (RFC 1918)
+    "198.18.0.0/15",       # benchmarking (RFC 2544)
+    "198.51.100.0/24",     # documentation (RFC 5737)
+    "203.0.113.0/24",      # documentation (RFC 5737)
+    "224.0.0.0/4",         # multicast (RFC 5771)
+    "240.0.0.0/4",         # reserved, and the limited broadcast address (RFC 1112, RFC 919)
+))
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")              # the well-known NAT64 prefix (RFC 6052 2.1)
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")      # local-use translation prefix (RFC 8215)
+_NOT_PUBLIC_V6 = tuple(ipaddress.IPv6Network(block) for block in (
+    # 64:ff9b:1::/48 is the operator's own network, refused whatever it carries: where the IPv4 address sits
+    # inside it is the operator's choice of prefix length (RFC 6052 2.2), so it cannot be read for sure.
+    str(_NAT64_LOCAL),
+    "100::/64",            # discard-only (RFC 6666)
+    "2001::/23",           # IETF protocol assignments, Teredo included (RFC 2928, RFC 6890)
+    "2001:db8::/32",       # documentation (RFC 3849)
+    "3fff::/20",           # documentation (RFC 9637)
+    "5f00::/16",           # segment routing SIDs (RFC 9602)
+    "fc00::/7",            # unique local (RFC 4193)
+    "fe80::/10",           # link-local (RFC 4291 2.5.6)
+    "fec0::/10",           # site-local, deprecated (RFC 3879)
+    "ff00::/8",            # multicast (RFC 4291 2.7)
+))
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")  # the only block IANA hands out for global unicast (RFC 4291)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 address leads to: mapped, compatible, translated, NAT64, 6to4 or Teredo."""
+    same = _same_as_ipv4(ip)
+    if same is not None:
+        return (same,)
+    if ip in _NAT64_LOCAL:                # read with the /96 layout that DNS64 uses (RFC 6052 2.2)
+        return (ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF),)
+    if ip.sixtofour is not None:          # 2002:AABB:CCDD::/48 (RFC 3056 2)
+        return (ip.sixtofour,)
+    if ip.teredo is not None:             # 2001:0:server:flags:port:client, the client's bits inverted (RFC 4380 4)
+        return ip.teredo                  # (server, client), the client already turned back
+    return ()
+
+
+def _same_as_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, where a stack or a translator reaches that address itself."""
+    value = int(ip)
+    # ::a.b.c.d IPv4-compatible (RFC 4291 2.5.5.1; :: and ::1 among them), ::ffff:a.b.c.d IPv4-mapped
+    # (RFC 4291 2.5.5.2), ::ffff:0:a.b.c.d IPv4-translated (RFC 2765 2.1), 64:ff9b::a.b.c.d NAT64 (RFC 6052 2.1)
+    if value >> 32 in (0, 0xFFFF, 0xFFFF_0000) or ip in _NAT64:
+        return ipaddress.IPv4Address(value & 0xFFFF_FFFF)
+    return None
+
+
 def public_address(address: str) -> bool:
-    """Whether an IP address is on the public internet: not private, loopback, link-local, multicast or reserved."""
+    """Whether an IP address is on the public internet, and so is every IPv4 address it carries (`embedded_ipv4`)."""
     try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _public_v4(ip)
+    if ip.scope_id is not None:
+        return False  # a zone id (RFC 4007 11) names a link of this machine: only non-global addresses need one
+    if not all(_public_v4(carried) for carried in embedded_ipv4(ip)):
+        return False
+    if _same_as_ipv4(ip) is not None:
+        return True   # checked as the IPv4 address it stands for
+    return ip in _GLOBAL_UNICAST and ip.is_global and not any(ip in block for block in _NOT_PUBLIC_V6)
+
+
+def _public_v4(ip: ipaddress.IPv4Address) -> bool:
+    return ip.is_global and not any(ip in block for block in _NOT_PUBLIC_V4)
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
@@ -111,7 +186,8 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             raise FetchError(f"the server's name {host!r} could not be found", url=str(url)) from e
         refused = [a for a in addresses if not public_address(a)]
         if not addresses or refused:
-            where = host if _is_ip(host) else f"{host} is {(refused or ['nowhere'])[0]}"
+            first = _leads_to((refused or ["nowhere"])[0])
+            where = first if _is_ip(host) else f"{host} is {first}"
             raise FetchError(f"the address points at a private or local network ({where}); "
                              "only public addresses can be fetched", url=str(url))
         if _is_ip(host):
@@ -129,6 +205,16 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def _leads_to(address: str) -> str:
+    """`address`, and the IPv4 address it carries if any: "64:ff9b::a00:1, which leads to 10.0.0.1"."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    carried = embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else ()
+    return f"{address}, which leads to {' and '.join(map(str, carried))}" if carried else address
+
+
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -141,8 +227,8 @@ def make_client(settings: Settings, *, transport: httpx.AsyncBaseTransport | Non
                 resolver: Resolver = resolve) -> httpx.AsyncClient:
     """The HTTP client a refresh uses: honest User-Agent, time limits, bounded redirects and connections.
 
-    `guarded` (for addresses that arrived through the web) wraps the transport in `GuardedTransport`,
-    unless the operator allowed private addresses (`fetch_private_addresses`).
+    `guarded` (for every feed but the registry's `private` ones) wraps the transport in `GuardedTransport`,
+    unless the operator allowed private addresses for the whole hub (`fetch_private_addresses`).
     """
     limits = Limits.from_settings(settings)
     if guarded and not settings.fetch_private_addresses:

@@ -100,7 +100,7 @@ class Refresher:
         self.limits = Limits.from_settings(settings)
         self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + 120)
         self.pool: concurrent.futures.Executor | None = None
-        self.guarded: Client | None = None   # for links found inside feeds: they come from the web
+        self.guarded: Client | None = None   # SSRF-guarded: feeds (but private registry ones), links in feeds
         self.queue: asyncio.Queue[tuple[FeedJob, FeedOutcome] | None] = asyncio.Queue()
         self.report = RefreshReport()
 
@@ -159,8 +159,8 @@ class Refresher:
             store.prune_linked_pages(session=session, older_than=clock.now() - PAGE_KEPT)
 
     async def _one(self, client: Client, gate: asyncio.Semaphore, job: FeedJob) -> None:
-        if job.origin != Origin.REGISTRY:  # an address that arrived through the web: SSRF-guarded on every fetch
-            client = self._guarded_client()
+        if job.origin != Origin.REGISTRY or not job.private:  # SSRF-guarded on every hop, redirects included,
+            client = self._guarded_client()                    # but for a registry feed the operator made private
         async with gate:
             outcome = await self._outcome(client, job)
         await self.queue.put((job, outcome))

@@ -26,6 +26,7 @@ class FeedJob:
     url: str
     kind: str
     origin: str
+    private: bool     # the operator lets this registry feed reach private addresses
     etag: str
     last_modified: str
     content_hash: str
@@ -67,7 +68,7 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
         sa.select(Feed, col(Group.slug)).join(Group, col(Group.id) == Feed.group_id)
         .where(col(Feed.lease_owner) == owner, col(Feed.id).in_(ids)).order_by(col(Feed.id))
     ).all()
-    jobs = [FeedJob(id=f.id, url=f.url, kind=f.kind, origin=f.origin, etag=f.etag,
+    jobs = [FeedJob(id=f.id, url=f.url, kind=f.kind, origin=f.origin, private=f.private, etag=f.etag,
                     last_modified=f.last_modified, content_hash=f.content_hash, parsed_at=f.parsed_at,
                     group_slug=slug, events_stored=counts.get(f.id, 0)) for f, slug in rows]
     session.commit()

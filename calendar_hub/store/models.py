@@ -73,6 +73,7 @@ class Feed(SQLModel, table=True):
     url: str = Field(max_length=2000)
     kind: str = Field(default="", max_length=20)           # "ical", "rss" or "" (sniff)
     origin: str = Field(default=Origin.REGISTRY, max_length=20)  # "registry" may read files; "web" never
+    private: bool = False   # a registry feed the operator lets reach private addresses (no SSRF guard)
     active: bool = True
     # conditional GET and change detection
     etag: str = Field(default="", max_length=500)

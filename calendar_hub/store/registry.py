@@ -47,7 +47,8 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
     """Upsert the registry's groups, feeds and weeks; rows it no longer names are deactivated, not deleted.
 
     A group or week made or changed in the console (origin "console") is the console's: it is left as it
-    is and listed in `kept`, unless `overwrite_console`, which hands it back to the files.
+    is and listed in `kept`, unless `overwrite_console`, which hands it back to the files.  A feed keeps the
+    origin it was made with ("web" for one that came through /join or the console, whatever the files say).
     Idempotent: applying the same registry twice changes nothing and does not move the version.
     Commits.
     """
@@ -78,11 +79,15 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
         for feed_spec in spec.feeds:
             listed.add(feed_spec.url)
             feed = feeds.get(feed_spec.url)
+            # A feed's origin is set once, when it is made: loading never turns a web feed (whose address
+            # someone outside chose) into the registry's, which would take its SSRF guard away; nor is a
+            # web feed ever private.
             if feed is None:
-                session.add(Feed(group_id=group.id, url=feed_spec.url, kind=feed_spec.kind,
-                                 origin=Origin.REGISTRY, next_attempt_at=now, created_at=now))
+                session.add(Feed(group_id=group.id, url=feed_spec.url, kind=feed_spec.kind, origin=feed_spec.origin,
+                                 private=feed_spec.private, next_attempt_at=now, created_at=now))
                 changes.added += 1
-            elif _assign(feed, {"kind": feed_spec.kind, "active": True, "origin": Origin.REGISTRY}):
+            elif _assign(feed, {"kind": feed_spec.kind, "active": True,
+                                "private": feed_spec.private and feed.origin == Origin.REGISTRY}):
                 feed.next_attempt_at = now
                 changes.updated += 1
         for url, feed in feeds.items():
@@ -126,7 +131,8 @@ def current_registry(*, session: Session) -> Registry:
     feeds: dict[int, list[FeedSpec]] = {}
     for feed in session.exec(select(Feed).where(col(Feed.active), col(Feed.origin).in_([Origin.REGISTRY, Origin.WEB]))
                              .order_by(col(Feed.id))).all():
-        feeds.setdefault(feed.group_id, []).append(FeedSpec(url=feed.url, kind=feed.kind))
+        feeds.setdefault(feed.group_id, []).append(FeedSpec(url=feed.url, kind=feed.kind, private=feed.private,
+                                                            origin=Origin(feed.origin)))
     groups = [GroupSpec(slug=g.slug, name=g.name, website=g.website, home=g.home, region=g.region, lat=g.lat,
                         lon=g.lon, contact=g.contact, feeds=tuple(feeds.get(g.id or 0, ())))
               for g in session.exec(select(Group).where(col(Group.active)).order_by(Group.slug)).all()]
