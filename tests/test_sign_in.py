@@ -3,10 +3,14 @@ sessions end on the server when their account signs out or gets a new password."
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import itsdangerous
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -14,7 +18,10 @@ from starlette.testclient import TestClient
 
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
-from tests.pages import PASSWORD, sign_in
+from calendar_hub.settings import Settings
+from calendar_hub.web.app import create_app
+from calendar_hub.web.console.auth import SESSION_COOKIE
+from tests.pages import PASSWORD, post, sign_in
 
 ORGANISER = "olu@hub.test"
 ATTACKER = ("203.0.113.66", 40000)
@@ -123,3 +130,50 @@ def test_the_sign_in_form_mentions_a_wait_only_when_one_applies(organiser: str, 
 def _token(client: TestClient) -> str:
     page = client.get("/admin/login").text
     return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+# ---------------------------------------------------------------- sessions that end
+
+def test_a_cookie_copied_before_sign_out_is_refused_after_it(organiser: str, console_client: TestClient) -> None:
+    assert sign_in(console_client, organiser) == 303
+    copied = console_client.cookies[SESSION_COOKIE]
+    elsewhere = TestClient(console_client.app, follow_redirects=False, cookies={SESSION_COOKIE: copied})
+    assert elsewhere.get("/admin/").status_code == 200        # the copy works while the session lasts
+    post(console_client, "/admin/logout")
+    assert console_client.get("/admin/").status_code == 303
+    again = TestClient(console_client.app, follow_redirects=False, cookies={SESSION_COOKIE: copied})
+    response = again.get("/admin/")
+    assert response.status_code == 303 and response.headers["location"].startswith("/admin/login")
+    assert sign_in(console_client, organiser) == 303          # signing in again makes a new session that works
+    assert console_client.get("/admin/").status_code == 200
+    assert again.get("/admin/").status_code == 303            # and the old copy stays refused
+
+
+def test_a_new_password_ends_the_other_sessions(organiser: str, console_client: TestClient, engine: Engine) -> None:
+    assert sign_in(console_client, organiser) == 303
+    assert console_client.get("/admin/").status_code == 200
+    with Session(engine) as session:
+        accounts.add_user(organiser, "a brand new password", role="organiser", group=None, session=session,
+                          actor="test")
+    response = console_client.get("/admin/")
+    assert response.status_code == 303 and response.headers["location"].startswith("/admin/login")
+    assert sign_in(console_client, organiser) == 400          # the old password no longer works
+    assert sign_in(console_client, organiser, "a brand new password") == 303
+    assert console_client.get("/admin/").status_code == 200
+
+
+def test_a_cookie_signed_before_generations_existed_is_refused(organiser: str, settings: Settings,
+                                                                engine: Engine) -> None:
+    """Such a cookie (the key's own signature over only the account id and a token) names no generation."""
+    key = secrets.token_urlsafe(48)
+    with Session(engine) as session:
+        user = accounts.find_user(organiser, session=session)
+        assert user is not None and user.id is not None and user.session_generation == 0
+    with TestClient(create_app(settings.replace(secret_key=key)), follow_redirects=False) as client:
+        for cookie, status in (({"user_id": user.id, "csrf_token": "x"}, 303),
+                               ({"user_id": user.id, "generation": 0, "csrf_token": "x"}, 200),
+                               ({"user_id": user.id, "generation": 1, "csrf_token": "x"}, 303)):
+            signed = itsdangerous.TimestampSigner(key).sign(base64.b64encode(json.dumps(cookie).encode()))
+            client.cookies.clear()
+            client.cookies.set(SESSION_COOKIE, signed.decode())
+            assert client.get("/admin/").status_code == status, cookie

@@ -77,6 +77,8 @@ def add_user(email: str, password: str, *, role: str, group: str | None, session
     created = user is None
     if user is None:
         user = User(email=email, password_hash="", role=role)
+    else:
+        user.session_generation += 1  # a new password ends every session signed in with the old one
     user.password_hash = hash_password(password)
     user.role, user.group_id, user.active = role, group_id, True
     store.save_user(user, session=session)
@@ -193,6 +195,12 @@ def _forgotten(counter: LoginFailure, now: datetime) -> bool:
     """Whether `counter` has had no attempt for `FAILURE_WINDOW` past its last one and past any wait."""
     last = max(counter.last_at, counter.wait_until or counter.last_at)
     return now >= last + FAILURE_WINDOW
+
+
+def end_sessions(user_id: int, *, session: Session) -> None:
+    """End every session of account `user_id` (a signed-out cookie, or a copy of it, is refused after).  Commits."""
+    store.end_sessions(user_id, session=session)
+    session.commit()
 
 
 def within_limit(key: str, *, limit: int, window: timedelta, session: Session, now: datetime | None = None) -> bool:

@@ -53,7 +53,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     """POST /admin/logout."""
     await checked_form(request)
-    sign_out(request)
+    await sign_out(request)
     return RedirectResponse("/", status_code=303)
 
 
