@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel, select
 
 import calendar_hub.store.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from calendar_hub.store.engine import alembic_config, make_engine
+from calendar_hub.store.models import LoginFailure, User, UTCDateTime
 
 
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -68,3 +71,32 @@ def test_feeds_stored_before_private_existed_are_guarded(database_url: str) -> N
     command.upgrade(config, "head")
     engine.dispose()
     assert [(origin, bool(private)) for origin, private in rows] == [("registry", False), ("web", False)]
+
+
+def test_accounts_get_a_session_generation_and_failures_become_one_counter_per_key(database_url: str) -> None:
+    engine = make_engine(database_url)
+    config = alembic_config(engine)
+    command.downgrade(config, "0009")
+    failures = sa.table("login_failure", sa.column("key", sa.String()), sa.column("at", UTCDateTime()))
+    first = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO hub_user (email, password_hash, role, active, created_at) "
+            "VALUES ('olu@hub.test', 'x', 'organiser', true, CURRENT_TIMESTAMP)"))
+        connection.execute(sa.insert(failures), [
+            {"key": "email:olu@hub.test", "at": first + timedelta(minutes=n)} for n in range(3)] + [
+            {"key": "ip:203.0.113.5", "at": first}])
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        [user] = session.exec(select(User)).all()
+        counters = {c.key: (c.attempts, c.first_at, c.last_at, c.wait_until)
+                    for c in session.exec(select(LoginFailure)).all()}
+    assert user.session_generation == 0
+    assert counters == {"email:olu@hub.test": (3, first, first + timedelta(minutes=2), None),
+                        "ip:203.0.113.5": (1, first, first, None)}
+    command.downgrade(config, "0009")                   # and back: one failure per key, at its last attempt
+    with engine.connect() as connection:
+        rows = sorted(connection.execute(sa.select(failures.c.key, failures.c.at)).all())
+    command.upgrade(config, "head")
+    engine.dispose()
+    assert rows == [("email:olu@hub.test", first + timedelta(minutes=2)), ("ip:203.0.113.5", first)]

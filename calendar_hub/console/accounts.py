@@ -1,14 +1,21 @@
-"""Organisers' accounts: roles, argon2 password hashes, sign-in throttling and other limits, the audit log.
+"""Organisers' accounts: roles, argon2 password hashes, sessions, sign-in throttling and other limits, the audit log.
 
 Roles: "admin" may do everything, "organiser" everything but accounts, "editor" only their own
 group's feeds.  The rules are here; the rows are read and written through `store` (its `accounts`),
 with keyword-only `session` as there.
+
+Sign-in attempts are counted per account and address together (so guesses from elsewhere never lock
+an organiser out from their own address) and per address across accounts.  Each attempt is counted
+and checked against the limits in one locked step before its password is compared, so attempts made
+at the same moment, from as many processes, each count.  Past a limit every try waits, and the wait
+doubles with each attempt, up to `LONGEST_WAIT`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,12 +24,16 @@ import argon2
 from calendar_hub import clock, store
 from calendar_hub.errors import ConfigError
 from calendar_hub.store import Session
-from calendar_hub.store.models import AuditEntry, User
+from calendar_hub.store.models import AuditEntry, LoginFailure, User
 
 ROLES = ("admin", "organiser", "editor")
 MIN_PASSWORD = 10
-FAILURES_ALLOWED = 5                    # failed sign-ins per account or per address...
-FAILURE_WINDOW = timedelta(minutes=15)  # ...within this time, before sign-in is refused for a while
+FAILURES_ALLOWED = 5                    # wrong passwords for one account from one address before tries wait...
+ADDRESS_FAILURES_ALLOWED = 20           # ...and from one address across accounts
+FIRST_WAIT = timedelta(minutes=1)       # the wait at the limit, doubled with each attempt past it...
+LONGEST_WAIT = timedelta(hours=1)       # ...up to this
+FAILURE_WINDOW = timedelta(minutes=15)  # a count is forgotten after this long without attempts (past any wait)
+FORGET_AFTER = timedelta(days=1)        # counters untouched this long are deleted
 _hasher = argon2.PasswordHasher()       # argon2id with the library's (RFC 9106) defaults
 
 
@@ -66,6 +77,8 @@ def add_user(email: str, password: str, *, role: str, group: str | None, session
     created = user is None
     if user is None:
         user = User(email=email, password_hash="", role=role)
+    else:
+        user.session_generation += 1  # a new password ends every session signed in with the old one
     user.password_hash = hash_password(password)
     user.role, user.group_id, user.active = role, group_id, True
     store.save_user(user, session=session)
@@ -84,59 +97,128 @@ def find_user(email: str, *, session: Session) -> User | None:
     return store.user_by_email(normalise_email(email), session=session)
 
 
+@dataclass(frozen=True, slots=True)
+class SignInAttempt:
+    """What came of one sign-in attempt."""
+
+    user: User | None       # the account, when the password was right
+    checked: bool           # whether the password was compared at all (not while a wait applies)
+    wait: timedelta         # how long until the next try is checked; zero when no wait applies
+
+
 def authenticate(email: str, password: str, *, address: str, session: Session, now: datetime | None = None,
                  ) -> User | None:
-    """The active account `email` names when `password` is right, else None.  Commits.
+    """The active account `email` names when `password` is right, else None (see `attempt_sign_in`).  Commits."""
+    return attempt_sign_in(email, password, address=address, session=session, now=now).user
 
-    Refuses (None, without checking) while the account or the address has had `FAILURES_ALLOWED`
-    failures within `FAILURE_WINDOW`; every failure is recorded against both.
+
+def attempt_sign_in(email: str, password: str, *, address: str, session: Session, now: datetime | None = None,
+                    ) -> SignInAttempt:
+    """Count an attempt to sign in as `email` from `address`, then compare the password unless a wait applies.  Commits.
+
+    The attempt is counted as a failure before the password is compared (and taken back when it was
+    right), so attempts checked at the same time all see each other.
     """
     now = now or clock.now()
-    keys = [f"email:{normalise_email(email)}", f"ip:{address}"]
-    if throttled(keys, session=session, now=now):
-        return None
+    email = normalise_email(email)
+    limits = {f"pair:{address} {email}"[:400]: FAILURES_ALLOWED, f"ip:{address}"[:400]: ADDRESS_FAILURES_ALLOWED}
+    counters = store.lock_login_failures(limits, session=session, now=now)
+    for counter in counters:
+        if _forgotten(counter, now):
+            counter.attempts, counter.first_at, counter.wait_until = 0, now, None
+    waiting = _wait(counters, now)
+    for counter in counters:
+        counter.attempts += 1
+        counter.last_at = now
+        if not waiting:
+            after = wait_after(counter.attempts, limits[counter.key])
+            counter.wait_until = now + after if after else None
+    wait = waiting or _wait(counters, now)
+    store.prune_login_failures(session=session, before=now - FORGET_AFTER)
+    if waiting:
+        session.commit()
+        return SignInAttempt(None, checked=False, wait=waiting)
     user = find_user(email, session=session)
+    stored = user.password_hash if user is not None else _nobody()
+    user_id = user.id if user is not None and user.active else None
+    session.commit()  # counted (and the rows let go) before the slow comparison
     try:
-        _hasher.verify(user.password_hash if user else _nobody(), password)
-        ok = user is not None and user.active
-    except argon2.exceptions.VerificationError:
-        ok = False
-    except argon2.exceptions.InvalidHashError:
-        ok = False
-    if not ok or user is None:
-        store.add_login_failures(keys, session=session, at=now)
+        right = _hasher.verify(stored, password) and user_id is not None
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        right = False
+    if not right or user_id is None:
+        return SignInAttempt(None, checked=True, wait=wait)
+    return SignInAttempt(_signed_in(user_id, password, limits, session=session, now=now), checked=True,
+                         wait=timedelta(0))
+
+
+def _signed_in(user_id: int, password: str, limits: Mapping[str, int], *, session: Session, now: datetime,
+               ) -> User | None:
+    """Take back the failure counted in advance (the pair's count goes altogether), stamp the account.  Commits."""
+    pair, place = limits
+    for counter in store.lock_login_failures(limits, session=session, now=now):
+        if counter.key == place:
+            counter.attempts = max(0, counter.attempts - 1)
+            if counter.attempts < limits[place]:
+                counter.wait_until = None
+    store.forget_login_failures(pair, session=session)
+    user = store.user_by_id(user_id, session=session)
+    if user is None or not user.active:  # taken away while the password was compared
         session.commit()
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now
     store.save_user(user, session=session)
-    store.forget_login_failures(keys[0], session=session)
     session.commit()
     session.refresh(user)
     return user
 
 
-def throttled(keys: list[str], *, session: Session, now: datetime) -> bool:
-    """Whether any of `keys` has had too many failed sign-ins lately."""
-    counts = store.login_failure_counts(keys, session=session, since=now - FAILURE_WINDOW)
-    return any(count >= FAILURES_ALLOWED for count in counts.values())
+def wait_after(attempts: int, allowed: int) -> timedelta:
+    """How long tries wait after `attempts` under a limit of `allowed`: none below it, then doubling, capped."""
+    if attempts < allowed:
+        return timedelta(0)
+    return min(FIRST_WAIT * (1 << min(attempts - allowed, 32)), LONGEST_WAIT)
+
+
+def _wait(counters: list[LoginFailure], now: datetime) -> timedelta:
+    """The longest wait any of `counters` has left at `now` (zero when none has)."""
+    longest = timedelta(0)
+    for counter in counters:
+        if counter.wait_until is not None:
+            longest = max(longest, counter.wait_until - now)
+    return longest
+
+
+def _forgotten(counter: LoginFailure, now: datetime) -> bool:
+    """Whether `counter` has had no attempt for `FAILURE_WINDOW` past its last one and past any wait."""
+    last = max(counter.last_at, counter.wait_until or counter.last_at)
+    return now >= last + FAILURE_WINDOW
+
+
+def end_sessions(user_id: int, *, session: Session) -> None:
+    """End every session of account `user_id` (a signed-out cookie, or a copy of it, is refused after).  Commits."""
+    store.end_sessions(user_id, session=session)
+    session.commit()
 
 
 def within_limit(key: str, *, limit: int, window: timedelta, session: Session, now: datetime | None = None) -> bool:
     """Count one attempt under `key` ("join:203.0.113.5") and say whether it is within `limit` per `window`.  Commits.
 
-    Kept in the sign-in failures' table, so the count holds across processes; an attempt over the
-    limit is not recorded (it changes nothing), and that key's rows older than the window go.  Two
-    processes counting at the same instant may both let one more through: a bound, not a quota.
+    The count is one locked row (see `store.lock_login_failures`), so parallel attempts from as many
+    processes each count; the window starts at the first attempt and an attempt over the limit is not
+    counted (it changes nothing).
     """
     now = now or clock.now()
-    since = now - window
-    store.forget_login_failures(key, session=session, before=since)
-    count = store.login_failure_counts([key], session=session, since=since).get(key, 0)
-    allowed = count < limit
+    [counter] = store.lock_login_failures([key], session=session, now=now)
+    if now >= counter.first_at + window:
+        counter.attempts, counter.first_at = 0, now
+    allowed = counter.attempts < limit
     if allowed:
-        store.add_login_failures([key], session=session, at=now)
+        counter.attempts += 1
+    counter.last_at = now
+    store.prune_login_failures(session=session, before=now - max(window, FORGET_AFTER))
     session.commit()
     return allowed
 

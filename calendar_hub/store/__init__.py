@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from calendar_hub.store.accounts import (
     add_audit_entry,
-    add_login_failures,
     audit_entries,
+    end_sessions,
     forget_login_failures,
+    lock_login_failures,
     login_failure_counts,
+    prune_login_failures,
     save_user,
     user_by_email,
     user_by_id,
@@ -110,8 +112,8 @@ __all__ = [
     # hidden
     "add_hidden", "delete_hidden", "hidden_event", "hidden_events", "hidden_uids",
     # accounts
-    "add_audit_entry", "add_login_failures", "audit_entries", "forget_login_failures", "login_failure_counts",
-    "save_user", "user_by_email", "user_by_id",
+    "add_audit_entry", "audit_entries", "end_sessions", "forget_login_failures", "lock_login_failures",
+    "login_failure_counts", "prune_login_failures", "save_user", "user_by_email", "user_by_id",
     # engine
     "make_engine", "normalise_url", "upgrade",
 ]

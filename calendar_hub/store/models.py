@@ -237,16 +237,25 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = _when(default_factory=clock.now)
     last_login_at: datetime | None = _when(default=None)
+    # Carried by the session cookie and compared on every request: signing out or a new password moves it
+    # on, so every cookie issued before is refused at once (a signed cookie cannot be taken back otherwise).
+    session_generation: int = 0
 
 
 class LoginFailure(SQLModel, table=True):
-    """A failed sign-in, kept a while to slow down password guessing (by address and by account)."""
+    """The attempts counted under one key (a sign-in's account and address, an address, a form's client).
+
+    One row per key, locked while an attempt is counted and checked, so parallel attempts each count.
+    """
 
     __tablename__ = "login_failure"
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=400, index=True)                    # "email:x@y" or "ip:203.0.113.5"
-    at: datetime = _when(default_factory=clock.now, index=True)
+    key: str = Field(max_length=400, unique=True, index=True)  # "pair:203.0.113.5 x@y", "ip:...", "join:..."
+    attempts: int = 0
+    first_at: datetime = _when(default_factory=clock.now)          # when this count began
+    last_at: datetime = _when(default_factory=clock.now, index=True)
+    wait_until: datetime | None = _when(default=None)             # no attempt is checked before this
 
 
 class AuditEntry(SQLModel, table=True):

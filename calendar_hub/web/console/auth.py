@@ -2,9 +2,12 @@
 
 Sessions live in a signed cookie (Starlette's SessionMiddleware, keyed by `CALENDAR_HUB_SECRET_KEY`):
 HttpOnly, SameSite=Lax, and Secure whenever the hub is served over https.  The cookie holds only the
-account id and the CSRF token; the account is read from the database on every request that carries one,
-so a deactivated account loses access at once.  That read runs in a worker thread before the handler
-(`SignedSessions`), so `require` and `signed_in` never wait on the database on the event loop.
+account id, the account's session generation when it signed in, and the CSRF token; the account is read
+from the database on every request that carries one, so a deactivated account loses access at once, and
+a cookie whose generation is no longer the account's is refused: signing out and a new password move the
+generation on, which ends every session of that account, copies of the cookie included.  That read runs
+in a worker thread before the handler (`SignedSessions`), so `require` and `signed_in` never wait on the
+database on the event loop.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from calendar_hub.store.models import User
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "hub_session"
 SESSION_SECONDS = 12 * 3600
+GENERATION = "generation"
 CSRF_FIELD = "csrf_token"
 STAFF = ("admin", "organiser")
 
@@ -93,21 +97,25 @@ def _read_signed(app: ASGIApp) -> ASGIApp:
 
     async def reading(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            user_id = scope.get("session", {}).get("user_id")
+            cookie = scope.get("session", {})
+            user_id, generation = cookie.get("user_id"), cookie.get(GENERATION)
             found = None
-            if isinstance(user_id, int):
-                found = await run_in_threadpool(account_of, scope["app"].state.hub.engine, user_id)
+            if isinstance(user_id, int) and isinstance(generation, int):
+                found = await run_in_threadpool(account_of, scope["app"].state.hub.engine, user_id, generation)
             scope.setdefault("state", {})["signed"] = found
         await app(scope, receive, send)
 
     return reading
 
 
-def account_of(engine: Engine, user_id: int) -> Signed | None:
-    """The account `user_id` when it still exists and is active, else None.  Blocks: run it in a worker thread."""
+def account_of(engine: Engine, user_id: int, generation: int) -> Signed | None:
+    """The account `user_id` when it is active and its sessions are still of `generation`, else None.
+
+    Blocks: run it in a worker thread.
+    """
     with Session(engine) as session:
         user = accounts.user_by_id(user_id, session=session)
-        if user is not None and user.id is not None:
+        if user is not None and user.id is not None and user.session_generation == generation:
             return Signed(user.id, user.email, user.role, user.group_id)
     return None
 
@@ -135,10 +143,19 @@ def sign_in(request: Request, user: User) -> None:
     """Start a fresh session for `user` (a new CSRF token too, so one seen before signing in is useless)."""
     request.session.clear()
     request.session["user_id"] = user.id
+    request.session[GENERATION] = user.session_generation
     request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request) -> None:
+    """End this account's sessions server-side (so a copy of this cookie is refused too), then clear the cookie."""
+    user = signed_in(request)
+    if user is not None:
+        def end() -> None:
+            with Session(request.app.state.hub.engine) as session:
+                accounts.end_sessions(user.id, session=session)
+
+        await run_in_threadpool(end)
     request.session.clear()
 
 

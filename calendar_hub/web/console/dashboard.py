@@ -6,6 +6,7 @@ Every page needs a signed-in account (`auth.require`) and every form a CSRF toke
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -24,7 +25,7 @@ from calendar_hub.web.console.auth import STAFF, checked_form, require, sign_in,
 
 
 async def login(request: Request) -> Response:
-    """GET/POST /admin/login: the sign-in form; too many failures from one account or address are refused."""
+    """GET/POST /admin/login: the sign-in form; past too many failures for an account and address, tries wait."""
     target = request.query_params.get("next", "/admin")
     if not target.startswith("/admin") or target.startswith("//"):
         target = "/admin"  # never an open redirect
@@ -34,24 +35,32 @@ async def login(request: Request) -> Response:
     email, password = str(form.get("email", ""))[:320], str(form.get("password", ""))[:1000]
     address = request.client.host if request.client else "unknown"
 
-    def check() -> Any:
+    def check() -> accounts.SignInAttempt:
         with open_session(request) as session:
-            return accounts.authenticate(email, password, address=address, session=session)
+            return accounts.attempt_sign_in(email, password, address=address, session=session)
 
-    user = await run_in_threadpool(check)
-    if user is None:
+    attempt = await run_in_threadpool(check)
+    if attempt.user is None:
+        problem = "That e-mail address and password do not match an account." if attempt.checked else ""
+        if attempt.wait:
+            problem += f" There have been too many tries: wait {_minutes(attempt.wait)} and try again."
         return render(request, "admin/login.html", None, status_code=400, next=target, email=email,
-                      problem="That e-mail address and password do not match an account, or there have been "
-                               "too many tries: wait a quarter of an hour and try again.")
-    sign_in(request, user)
+                      problem=problem.strip())
+    sign_in(request, attempt.user)
     return RedirectResponse(target, status_code=303)
 
 
 async def logout(request: Request) -> Response:
     """POST /admin/logout."""
     await checked_form(request)
-    sign_out(request)
+    await sign_out(request)
     return RedirectResponse("/", status_code=303)
+
+
+def _minutes(wait: timedelta) -> str:
+    """A wait in whole minutes, rounded up ("a minute", "4 minutes", "an hour")."""
+    minutes = -(-wait // timedelta(minutes=1))
+    return "a minute" if minutes <= 1 else "an hour" if minutes == 60 else f"{minutes} minutes"
 
 
 async def dashboard(request: Request) -> Response:
