@@ -2,7 +2,7 @@
 
     refresh     the Refresher: lease due feeds, fetch, parse in workers, store in batches
     judge       whether a fetched body may replace a feed's events, and the words for it (pure)
-    fetch       conditional GET with limits; the SSRF-guarded client for addresses from the web
+    fetch       conditional GET with limits, through the SSRF guard at every hop (unless the operator allows)
     follow      reading the event pages that dateless feed items link to
     geocode     placing location lines online (Nominatim) when the offline places cannot; off by default
     sanitize    descriptions made safe for pages, and plain text for feeds
