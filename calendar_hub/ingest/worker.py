@@ -53,6 +53,7 @@ START_SECONDS = 60.0
 _PRELOAD = ["calendar_hub.ingest.worker", "calendar_hub.ingest.sources.ics", "calendar_hub.ingest.sources.rss",
             "calendar_hub.ingest.sources.jsonfeed", "calendar_hub.ingest.sources.eventpage"]
 _PR_SET_PDEATHSIG = 1   # <linux/prctl.h>
+_MEMORY = MemoryError.__name__
 
 
 def too_slow(what: str = "the calendar") -> str:
@@ -75,10 +76,12 @@ def parse_in_worker(body: bytes, kind: str, url: str, zone: str, start: datetime
     try:
         result = parse_body(body, kind=kind, context=context)
     except FeedError as e:
+        if _MEMORY in str(e):  # "the only event in this calendar could not be read (MemoryError)"
+            raise MemoryError from None
         return str(e)
-    if any("MemoryError" in problem for problem in result.problems):
-        # The parsers count a library error against its event; running out of memory is the limit's doing,
-        # not the event's, and what was read before it is not the whole calendar.
+    if any(_MEMORY in problem for problem in result.problems):
+        # The parsers count a library error against its event, naming it; running out of memory is the limit's
+        # doing, not the event's, and what was read before it is not the whole calendar.
         raise MemoryError
     return result, [content_hash(event) for event in result.events]
 
@@ -144,10 +147,11 @@ def _address_space() -> int:
 
 def _limited(memory: int, function: Callable[..., _T], *args: object) -> _T:
     """In a worker: `function(*args)` allowed `memory` more bytes of address space than the worker holds (0: any)."""
-    if memory <= 0:
+    held = _address_space()
+    if memory <= 0 or not held:  # no limit asked, or no /proc to measure from (the limit is Linux's)
         return function(*args)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = _address_space() + memory
+    limit = held + memory
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
