@@ -11,7 +11,7 @@ replaced. The memory limit is the address space (RLIMIT_AS) one parse may add to
 Workers are forked by a forkserver, which exits when every holder of its "alive" pipe has closed it. The
 process that started it holds one end, and multiprocessing hands a copy to every process the forkserver forks
 (for processes they might start in turn), so after a SIGKILL the forkserver, its workers and the resource
-tracker used to wait for each other forever. A worker here starts no process: it closes its copy, and asks the
+tracker would wait for each other forever. A worker here starts no process: it closes its copy, and asks the
 kernel to kill it when the forkserver goes (PR_SET_PDEATHSIG on Linux, elsewhere a thread watching its parent).
 So when the starting process dies, however it dies, the forkserver exits, its workers are killed, and the
 resource tracker, its pipe closed by all of them, exits too.
