@@ -68,6 +68,14 @@ class Settings:
         "Event pages read per feed when its items carry no event date, only a link; 0 turns it off.")
     refresh_interval: int = _setting(3600, "REFRESH_INTERVAL", "Seconds between successful fetches of one feed.")
     parse_workers: int = _setting(0, "PARSE_WORKERS", "Processes that parse feeds; 0 means one per core.")
+    parse_seconds: float = _setting(
+        30.0, "PARSE_SECONDS",
+        "Seconds one feed or preview may take to be read in its worker process; a calendar that takes longer fails "
+        "its feed and the last good events stay. 0 for no limit.")
+    parse_memory_mb: int = _setting(
+        1024, "PARSE_MEMORY_MB",
+        "Memory in MB one feed or preview may take to be read, on top of what its worker process holds (its address "
+        "space, RLIMIT_AS); a calendar that needs more fails its feed and the last good events stay. 0 for no limit.")
     serve_refresh: bool = _setting(True, "SERVE_REFRESH", "Whether `serve` refreshes due feeds in the background.")
     tile_url: str = _setting("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "TILE_URL", "Map tile URL template.")
     tile_attribution: str = _setting(

@@ -323,6 +323,24 @@ def test_a_preview_of_an_address_with_no_calendar_says_why(people: dict[str, str
     assert web_feeds(engine) == [] and audit_actions(engine) == before
 
 
+def test_a_preview_of_a_calendar_too_slow_to_read_answers_with_the_reason(
+        people: dict[str, str], settings: Settings, engine: Engine, feed_server: FeedServer) -> None:
+    # Thousands of series repeating every hour inside the window: slow to read by construction.
+    start = (clock.now() - timedelta(days=1)).strftime("%Y%m%dT%H0000Z")
+    series = "".join(f"BEGIN:VEVENT\r\nUID:hourly-{i}@hourly.example.org\r\nDTSTAMP:20260101T000000Z\r\n"
+                     f"DTSTART:{start}\r\nSUMMARY:Drop-in {i}\r\nRRULE:FREQ=HOURLY\r\nEND:VEVENT\r\n"
+                     for i in range(2000))
+    slow = feed_server.serve("/hourly.ics", f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hourly//EN\r\n{series}"
+                                            "END:VCALENDAR\r\n".encode())
+    limited = settings.replace(fetch_private_addresses=True, parse_seconds=0.2)
+    with TestClient(create_app(limited), follow_redirects=False) as client:
+        assert sign_in(client, people["organiser"]) == 303
+        response = preview(client, "sanctuary-manchester", slow)
+        assert response.status_code == 400
+        assert "could not be read: the calendar took too long to read" in response.text
+    assert web_feeds(engine) == []
+
+
 def test_the_dashboard_puts_broken_feeds_first(people: dict[str, str], console_client: TestClient, engine: Engine,
                                                settings: Settings, feed_server: FeedServer) -> None:
     feed_server.serve("/cardiff_events.rss", b"", status=500)

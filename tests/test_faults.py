@@ -1,4 +1,5 @@
-"""No event is lost to a fault: a refresh process killed mid-way, a slow server, a lease left behind."""
+"""No event is lost to a fault: a refresh process killed mid-way, a slow server, a lease left behind; and a killed
+refresh leaves no process of its own behind."""
 
 from __future__ import annotations
 
@@ -70,6 +71,72 @@ def test_a_refresh_killed_mid_way_loses_nothing_and_its_feeds_come_back(
         taken = store.claim_feeds(session=session, owner="other", now=later, lease_for=timedelta(minutes=1),
                                   due_only=False, feed_ids=leased_ids)  # type: ignore[arg-type]
         assert sorted(job.id for job in taken) == sorted(leased_ids)
+
+
+def processes() -> dict[int, tuple[int, str]]:
+    """Every live process on this machine: its parent and its start time (Linux /proc; zombies left out)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2:].split()   # after "pid (name) ": state, ppid, ..., starttime is 20th
+        if fields[0] != "Z":
+            found[int(entry.name)] = (int(fields[1]), fields[19])
+    return found
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """The processes under `pid` (children, theirs, and so on), each with its start time."""
+    table = processes()
+    under: dict[int, str] = {}
+    parents = {pid}
+    while True:
+        more = {child: start for child, (parent, start) in table.items() if parent in parents and child not in under}
+        if not more:
+            return under
+        under.update(more)
+        parents = set(more)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from Linux /proc")
+def test_a_refresh_killed_with_sigkill_leaves_no_process_behind(
+        refreshed: int, engine: Engine, database_url: str, feed_server: FeedServer) -> None:
+    # Changed bodies, so that they are parsed (in workers), and one server that holds its answer.
+    for path in ("/manchester_google.ics", "/cardiff_events.rss"):
+        route = feed_server.routes[path]
+        feed_server.serve(path, route.body + b"\r\n", content_type=route.content_type)
+    slow = feed_server.routes["/liverpool_outlook.ics"]
+    feed_server.serve("/liverpool_outlook.ics", slow.body + b"\r\n", delay=60)
+    env = {**os.environ, "CALENDAR_HUB_DATABASE_URL": database_url, "CALENDAR_HUB_PARSE_WORKERS": "2"}
+    process = subprocess.Popen([sys.executable, "-m", "calendar_hub", "refresh"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Wait for a parse worker: a grandchild (the forkserver is a child, the workers are its children).
+        deadline = time.monotonic() + 60
+        while True:
+            under = descendants(process.pid)
+            table = processes()
+            if any(table.get(pid, (0, ""))[0] != process.pid for pid in under):
+                break
+            assert time.monotonic() < deadline, "the refresh never started a parse worker"
+            assert process.poll() is None
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while True:
+        table = processes()
+        left = sorted(pid for pid, start in under.items() if pid in table and table[pid][1] == start)
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:120] for pid in left}
+    assert left == [], f"left behind: {commands}"
 
 
 def test_a_server_slower_than_the_time_limit_fails_the_feed_and_keeps_its_events(

@@ -5,8 +5,9 @@
     check_feed(client, url, ...)        the feed at exactly one address, fetched again before it is saved
 
 Fetching goes through the client the caller passes (the SSRF-guarded one: these addresses arrive
-through the web) with the refresh's limits; parsing is the refresh's own (`refresh.parse_in_worker`),
-so the preview shows what a refresh would store.  `preview` and `preview_feeds` never raise: every
+through the web) with the refresh's limits; parsing is the refresh's own (`worker.parse_in_worker`, in a
+worker process with the refresh's time and memory limits, never in the web process), so the preview shows
+what a refresh would store.  `preview` and `preview_feeds` never raise: every
 failure is said in words on the result.
 """
 
@@ -24,9 +25,9 @@ from calendar_hub.errors import FeedError, FetchError, ParseError
 from calendar_hub.ingest.discover import FoundFeed, discover
 from calendar_hub.ingest.fetch import Client, Limits, fetch
 from calendar_hub.ingest.judge import looks_truncated, size_words
-from calendar_hub.ingest.refresh import parse_in_worker
 from calendar_hub.ingest.sources import not_a_feed, summary
 from calendar_hub.ingest.sources.kinds import classify
+from calendar_hub.ingest.worker import WorkerPool, parse_in_worker
 from calendar_hub.occurrence import KINDS, EventIn, ParseResult
 from calendar_hub.places import Place, online
 from calendar_hub.settings import Settings
@@ -103,7 +104,11 @@ async def preview_feeds(client: Client, feeds: Sequence[FoundFeed], *, requested
                         settings: Settings, home: Place | None = None, now: datetime | None = None) -> Preview:
     """The first `MAX_FEEDS` of `feeds` fetched and parsed side by side; the rest listed, unread."""
     now = now or clock.now()
-    read = await asyncio.gather(*(_read(client, feed, settings, home, now) for feed in feeds[:MAX_FEEDS]))
+    pool = WorkerPool.from_settings(settings, most=MAX_FEEDS)
+    try:
+        read = await asyncio.gather(*(_read(client, pool, feed, settings, home, now) for feed in feeds[:MAX_FEEDS]))
+    finally:
+        pool.close()
     unread = [FeedPreview(feed, read=False) for feed in feeds[MAX_FEEDS:]]
     return Preview(requested, (*read, *unread))
 
@@ -124,7 +129,7 @@ async def check_feed(client: Client, url: str, *, limits: Limits) -> FoundFeed:
     return FoundFeed(url=url, kind=kind, title="", how="checked again on adding")
 
 
-async def _read(client: Client, feed: FoundFeed, settings: Settings, home: Place | None,
+async def _read(client: Client, pool: WorkerPool, feed: FoundFeed, settings: Settings, home: Place | None,
                 now: datetime) -> FeedPreview:
     try:
         fetched = await fetch(client, feed.url, limits=Limits.from_settings(settings))
@@ -133,8 +138,10 @@ async def _read(client: Client, feed: FoundFeed, settings: Settings, home: Place
     body = fetched.body or b""
     start, end = now - timedelta(days=settings.window_past_days), now + timedelta(days=settings.window_future_days)
     try:
-        # Off the event loop: a large calendar takes a while, and the parser holds the refresh's lock.
-        parsed = await asyncio.to_thread(parse_in_worker, body, feed.kind, feed.url, settings.timezone, start, end)
+        # In a worker process: a hostile calendar must not hold the web process, its time or its memory.
+        parsed = await pool.run(parse_in_worker, body, feed.kind, feed.url, settings.timezone, start, end)
+    except ParseError as e:  # over the time or memory limit
+        return FeedPreview(feed, error=str(e))
     except Exception as e:  # noqa: BLE001  (a parser bug must show as a problem, as it costs a refresh one feed)
         return FeedPreview(feed, error=f"the hub could not read this feed ({type(e).__name__})")
     if isinstance(parsed, str):

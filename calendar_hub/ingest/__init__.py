@@ -8,10 +8,11 @@
     sanitize    descriptions made safe for pages, and plain text for feeds
     sources     the parsers: bytes in, occurrences (`calendar_hub.occurrence`) out
     discover    from an address a group pastes to the feeds behind it
+    worker      parse worker processes, each parse held to a time and a memory limit
 
 The submodules are imported where they are used, not here: a parse worker loads the parsers alone.
 """
 
 from __future__ import annotations
 
-__all__ = ["discover", "fetch", "follow", "geocode", "judge", "refresh", "sanitize", "sources"]
+__all__ = ["discover", "fetch", "follow", "geocode", "judge", "refresh", "sanitize", "sources", "worker"]

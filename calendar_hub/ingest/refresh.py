@@ -1,40 +1,38 @@
 """Refreshing feeds: lease due feeds, fetch them concurrently, parse on every core, store in batches.
 
-    claim (store) -> fetch (async, bounded) -> unchanged? (304 / same hash) -> parse (process pool)
+    claim (store) -> fetch (async, bounded) -> unchanged? (304 / same hash) -> parse (ingest.worker: processes
+                  with a time and a memory limit)
                   -> judge (ingest.judge: broken or empty bodies keep the last good copy) -> record (store, batched)
 
 Nothing here deletes events except a successful parse of a whole body, so a server error, a
-time-out, a truncated or garbled body, or a process killed mid-refresh never loses an event.
+time-out, a truncated or garbled body, a body over the parse limits, or a process killed mid-refresh never
+loses an event.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import logging
-import multiprocessing
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from calendar_hub import clock, store
-from calendar_hub.errors import FeedError
+from calendar_hub.errors import FeedError, ParseError
 from calendar_hub.identity import content_hash
 from calendar_hub.ingest.fetch import Client, Limits, fetch, make_client
 from calendar_hub.ingest.follow import PAGE_KEPT, PageFollower
 from calendar_hub.ingest.geocode import geocode_pending
 from calendar_hub.ingest.judge import body_hash, cut_off_notice, judge, looks_truncated
-from calendar_hub.ingest.sources import parse_body, sniff, summary
-from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
+from calendar_hub.ingest.sources import sniff, summary
+from calendar_hub.ingest.worker import WorkerPool, parse_in_worker, read_page_in_worker
+from calendar_hub.occurrence import EventIn, ParseResult
 from calendar_hub.settings import Settings
 from calendar_hub.states import Origin, Outcome
 from calendar_hub.store import Engine, FeedJob, FeedOutcome, Session, lookups
@@ -62,31 +60,6 @@ class RefreshReport:
         return sum(1 for _job, outcome in self.outcomes if outcome.kind == kind)
 
 
-# The ICS parser resets icalendar's process-wide time-zone cache: one parse at a time per process.
-_PARSE_LOCK = threading.Lock()
-
-
-def parse_in_worker(body: bytes, kind: str, url: str, zone: str, start: datetime,
-                    end: datetime) -> tuple[ParseResult, list[str]] | str:
-    """Parse in a worker process (or thread): the result and its events' content hashes, computed
-    there to spare the process that writes to the database; a FeedError comes back as its message."""
-    context = ParseContext(url=url, zone=ZoneInfo(zone), window_start=start, window_end=end)
-    with _PARSE_LOCK:
-        try:
-            result = parse_body(body, kind=kind, context=context)
-        except FeedError as e:
-            return str(e)
-    return result, [content_hash(event) for event in result.events]
-
-
-def read_page_in_worker(html: bytes, url: str, zone: str, start: datetime, end: datetime) -> list[EventIn]:
-    """The events on a linked event page (schema.org Event, h-event), read in a worker process (or thread)."""
-    from calendar_hub.ingest.sources.eventpage import events_from_page
-
-    context = ParseContext(url=url, zone=ZoneInfo(zone), window_start=start, window_end=end)
-    return events_from_page(html, url=url, context=context)
-
-
 class Refresher:
     """One refresh run: holds the client, the parse pool and the batch writer."""
 
@@ -99,7 +72,7 @@ class Refresher:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.limits = Limits.from_settings(settings)
         self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + 120)
-        self.pool: concurrent.futures.Executor | None = None
+        self.pool: WorkerPool | None = None
         self.guarded: Client | None = None   # SSRF-guarded: feeds (but private registry ones), links in feeds
         self.queue: asyncio.Queue[tuple[FeedJob, FeedOutcome] | None] = asyncio.Queue()
         self.report = RefreshReport()
@@ -125,7 +98,7 @@ class Refresher:
             if self.guarded is not None:
                 await self.guarded.aclose()
             if self.pool is not None:
-                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool.close()
             await asyncio.to_thread(self._release)
         if self.settings.geocoder:
             await self._geocode()
@@ -208,6 +181,9 @@ class Refresher:
     async def _parse(self, body: bytes, kind: str, url: str, at: datetime) -> tuple[ParseResult, list[str]] | str:
         try:
             return await self._in_pool(parse_in_worker, body, kind, url, *self._window(at))
+        except ParseError as e:  # over the time or memory limit: the last good events stay
+            log.warning("%s: %s", url, e)
+            return str(e)
         except Exception as e:  # noqa: BLE001  (a parser bug must cost one feed, not the refresh)
             log.exception("parser failed on %s", url)
             return f"the hub could not read this feed ({type(e).__name__}); the organisers have been told"
@@ -223,7 +199,10 @@ class Refresher:
 
         async def read(html: bytes, url: str) -> list[EventIn] | str:
             try:
-                events: list[EventIn] = await self._in_pool(read_page_in_worker, html, url, *self._window(at))
+                events: list[EventIn] = await self._in_pool(read_page_in_worker, html, url, *self._window(at),
+                                                            what="the page")
+            except ParseError as e:
+                return str(e)
             except Exception as e:  # noqa: BLE001  (one odd page must not cost the feed)
                 log.exception("event page reader failed on %s", url)
                 return f"the page could not be read ({type(e).__name__})"
@@ -243,29 +222,11 @@ class Refresher:
         return (settings.timezone, at - timedelta(days=settings.window_past_days),
                 at + timedelta(days=settings.window_future_days))
 
-    async def _in_pool(self, function: Callable[..., _T], *args: object) -> _T:
-        """Run `function(*args)` in the parse pool; if a worker dies, in a thread for the rest of the run."""
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._pool(), function, *args)
-        except BrokenProcessPool:
-            # A worker died (out of memory on a hostile body, say): parse the rest of this run in a thread.
-            log.warning("a parse worker died; parsing in-process for the rest of this refresh")
-            if isinstance(self.pool, concurrent.futures.ProcessPoolExecutor):
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-            return await loop.run_in_executor(self.pool, function, *args)
-
-    def _pool(self) -> concurrent.futures.Executor:
+    async def _in_pool(self, function: Callable[..., _T], *args: object, what: str = "the calendar") -> _T:
+        """Run `function(*args)` in a parse worker, within the time and memory limits (ParseError past them)."""
         if self.pool is None:
-            workers = self.settings.parse_workers or os.cpu_count() or 1
-            if workers <= 1:
-                self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-            else:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["calendar_hub.ingest.sources.ics", "calendar_hub.ingest.sources.rss"])
-                self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        return self.pool
+            self.pool = WorkerPool.from_settings(self.settings)
+        return await self.pool.run(function, *args, what=what)
 
     async def _write(self) -> None:
         """Write outcomes in batches: one transaction per batch keeps an unchanged refresh cheap."""
