@@ -19,6 +19,7 @@ from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDTypes, vRecur
 from icalendar.timezone import tzp
 
+from calendar_hub.ingest.sanitize import clean_result
 from calendar_hub.ingest.sources._ics_event import (
     EventReader,
     Unusable,
@@ -58,7 +59,7 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         emitted: set[tuple[str, str]] = set()
         for calendar in load_calendars(text, context, result):
             _read_calendar(calendar, context, result, emitted)
-    return result
+    return clean_result(result)
 
 
 def _read_calendar(calendar: Calendar, context: ParseContext, result: ParseResult,
