@@ -163,6 +163,10 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
             frequencies = rule.get("FREQ", []) if isinstance(rule, vRecur) else []
             if any(str(f).upper() in _TOO_FREQUENT for f in frequencies):
                 raise Unusable("it repeats every minute or second")
+            intervals = rule.get("INTERVAL", []) if isinstance(rule, vRecur) else []
+            if any(not isinstance(n, int) or n < 1 for n in intervals):
+                # RFC 5545 3.3.10: INTERVAL is a positive integer; dateutil never gets past an interval of 0.
+                raise Unusable(f"its repeat interval {str(intervals[0])!r} is not a positive number")
         for component in ([master] if master is not None else []) + overrides:
             _mend_length(reader, component, result)
         calendar = Calendar()

@@ -22,7 +22,7 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
     """Read a JSON Feed's items as linked items; raises ParseError if the body is not a JSON Feed."""
     try:
         feed = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as e:
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:  # RecursionError: nesting built to exhaust the stack
         raise ParseError("this address returns JSON that cannot be read", url=context.url) from e
     if not isinstance(feed, dict) or not str(feed.get("version", "")).startswith(JSON_FEED_VERSIONS):
         raise ParseError("this address returns JSON data, not a calendar or a feed", url=context.url)
