@@ -97,9 +97,11 @@ def recurrence_id_text(value: date, zone: Any) -> str:
 
 def repair(component: Component, zone: ZoneInfo, result: ParseResult) -> None:
     """Fix, in place, the producer quirks that would otherwise cost the event or its whole series."""
-    for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "DURATION"):
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "DURATION", "RRULE"):
         value = component.get(name)
         if isinstance(value, list) and value:  # the property appears twice: keep the first
+            # RFC 5545 3.8.5.3: the set a second RRULE makes is undefined, and the checks on the
+            # rule (how often, from when) must see the one rule that is expanded.
             component[name] = value[0]
     if component.errors:
         _repair_broken(component, result)

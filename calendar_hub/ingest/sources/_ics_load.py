@@ -33,6 +33,11 @@ _OBSERVANCE = re.compile(r"^BEGIN:(STANDARD|DAYLIGHT)[ \t]*\r?\n.*?^END:\1[ \t]*
                          re.IGNORECASE | re.MULTILINE | re.DOTALL)
 _ANCIENT_ONSET = re.compile(r"^(DTSTART[;:](?:[^:\r\n]*:)?)(1[0-9]{3})(\d{4}T)", re.IGNORECASE | re.MULTILINE)
 _OPEN_RULE = re.compile(r"^RRULE:(?![^\r\n]*(?:UNTIL|COUNT)=)", re.IGNORECASE | re.MULTILINE)
+# An observance's rule that is not yearly, or whose INTERVAL is not a positive integer (RFC 5545 3.3.10):
+# time zones change their offsets once or twice a year, dateutil never gets past INTERVAL=0, and a
+# secondly rule from 1601 is billions of onsets; the time zone is built before any event is read.
+_BAD_ZONE_RULE = re.compile(r"^RRULE:(?=[^\r\n]*\bINTERVAL=(?!0*[1-9])|(?![^\r\n]*\bFREQ=YEARLY\b))"
+                            r"[^\r\n]*(?:\r?\n|\Z)", re.IGNORECASE | re.MULTILINE)
 # Properties the hub never reads (RFC 5545 bookkeeping, attendees, vendors' own), with their folded
 # continuation lines, and alarms: dropped before parsing, as a quarter to a half of a real export's
 # lines are these, and a malformed one (an alarm's TRIGGER, an attendee's parameters) must not cost
@@ -110,6 +115,9 @@ def load_calendars(text: str, context: ParseContext, result: ParseResult) -> lis
 def recent_onsets(text: str) -> str:
     """The text with each custom time zone's open-ended yearly rules starting in 2000 instead of centuries ago.
 
+    (A rule that is not yearly, or whose interval is not a positive number, is dropped from its observance,
+    which keeps its onset.)
+
     Outlook and Exchange write every VTIMEZONE observance (RFC 5545 3.6.5) as starting on
     1 January 1601.  The library that turns them into tzinfo objects walks every onset from there
     on each lookup, so each time conversion of such a feed cost over 400 steps.  The rule gives
@@ -120,7 +128,7 @@ def recent_onsets(text: str) -> str:
         return text
 
     def observance(match: re.Match[str]) -> str:
-        block = match.group(0)
+        block = _BAD_ZONE_RULE.sub("", match.group(0))
         if not _OPEN_RULE.search(block):
             return block
         return _ANCIENT_ONSET.sub(lambda m: m.group(1) + _RECENT_ONSET_YEAR + m.group(3), block)

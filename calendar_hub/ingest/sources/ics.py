@@ -19,6 +19,7 @@ from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDTypes, vRecur
 from icalendar.timezone import tzp
 
+from calendar_hub.ingest.sanitize import clean_result
 from calendar_hub.ingest.sources._ics_event import (
     EventReader,
     Unusable,
@@ -58,7 +59,7 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         emitted: set[tuple[str, str]] = set()
         for calendar in load_calendars(text, context, result):
             _read_calendar(calendar, context, result, emitted)
-    return result
+    return clean_result(result)
 
 
 def _read_calendar(calendar: Calendar, context: ParseContext, result: ParseResult,
@@ -162,6 +163,10 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
             frequencies = rule.get("FREQ", []) if isinstance(rule, vRecur) else []
             if any(str(f).upper() in _TOO_FREQUENT for f in frequencies):
                 raise Unusable("it repeats every minute or second")
+            intervals = rule.get("INTERVAL", []) if isinstance(rule, vRecur) else []
+            if any(not isinstance(n, int) or n < 1 for n in intervals):
+                # RFC 5545 3.3.10: INTERVAL is a positive integer; dateutil never gets past an interval of 0.
+                raise Unusable(f"its repeat interval {str(intervals[0])!r} is not a positive number")
         for component in ([master] if master is not None else []) + overrides:
             _mend_length(reader, component, result)
         calendar = Calendar()

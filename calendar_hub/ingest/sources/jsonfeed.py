@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from calendar_hub.errors import ParseError
-from calendar_hub.ingest.sanitize import clean_html, clean_url, text_to_html, to_text
+from calendar_hub.ingest.sanitize import clean_html, clean_result, clean_url, text_to_html, to_text
 from calendar_hub.ingest.sources.kinds import JSON_FEED_VERSIONS
 from calendar_hub.occurrence import UNTITLED, LinkedItem, ParseContext, ParseResult
 
@@ -22,7 +22,7 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
     """Read a JSON Feed's items as linked items; raises ParseError if the body is not a JSON Feed."""
     try:
         feed = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as e:
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:  # RecursionError: nesting built to exhaust the stack
         raise ParseError("this address returns JSON that cannot be read", url=context.url) from e
     if not isinstance(feed, dict) or not str(feed.get("version", "")).startswith(JSON_FEED_VERSIONS):
         raise ParseError("this address returns JSON data, not a calendar or a feed", url=context.url)
@@ -44,7 +44,7 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
         html, text = _content(item)
         result.linked.append(LinkedItem(source_uid=uid, title=title, link=link, description_html=html,
                                         description_text=text, categories=_tags(item)))
-    return result
+    return clean_result(result)
 
 
 def _content(item: dict[str, Any]) -> tuple[str, str]:

@@ -20,7 +20,7 @@ from typing import Any
 import feedparser
 
 from calendar_hub.errors import ParseError
-from calendar_hub.ingest.sanitize import clean_html, clean_url, text_to_html, to_text
+from calendar_hub.ingest.sanitize import clean_html, clean_result, clean_url, text_to_html, to_text
 from calendar_hub.ingest.sources import not_a_feed, plausible_point, time_span
 from calendar_hub.ingest.sources._ics_load import describe, note
 from calendar_hub.occurrence import UNTITLED, EventIn, LinkedItem, ParseContext, ParseResult
@@ -92,7 +92,7 @@ def parse(data: bytes, *, context: ParseContext) -> ParseResult:
             continue
         seen.add(event.source_uid)
         result.events.append(event)
-    return result
+    return clean_result(result)
 
 
 def _feedparser(data: bytes, context: ParseContext) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import lxml.etree
 
+from calendar_hub.ingest.sanitize import clean_event
 from calendar_hub.ingest.sources.eventpage.jsonld import jsonld_nodes
 from calendar_hub.ingest.sources.eventpage.merging import finish, merged
 from calendar_hub.ingest.sources.eventpage.microdata import microdata_nodes, microformat_nodes
@@ -49,4 +50,4 @@ def events_from_page(html: bytes, *, url: str, context: ParseContext) -> list[Ev
             if reading is not None:
                 reading.syntax = syntax
                 readings.append(reading)
-    return finish(merged(readings, context.zone), page, context)
+    return [clean_event(event) for event in finish(merged(readings, context.zone), page, context)]
