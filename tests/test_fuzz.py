@@ -46,7 +46,7 @@ LONG_EXAMPLES = 100_000
 
 _QUIET = (HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
           HealthCheck.large_base_example)
-settings.register_profile("ci", derandomize=True, max_examples=200, deadline=None, database=None,
+settings.register_profile("ci", derandomize=True, max_examples=150, deadline=None, database=None,
                           suppress_health_check=_QUIET, print_blob=True)
 settings.register_profile("long", max_examples=LONG_EXAMPLES // TESTS, deadline=None, database=None,
                           suppress_health_check=_QUIET, print_blob=True)
