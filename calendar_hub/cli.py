@@ -39,6 +39,12 @@ def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = 
     except HubError as e:
         print(f"calendar-hub: {e}", file=sys.stderr)
         return 1
+    except Exception as e:
+        words = store.unavailable(e)  # a database locked or out of reach: one line, not a traceback
+        if words is None:
+            raise
+        print(f"calendar-hub: {words}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 @contextlib.contextmanager
 def _database(settings: Settings) -> Iterator[Engine]:
     """An engine on the configured database, migrated to the newest schema, disposed afterwards."""
-    engine = db.make_engine(settings.database_url)
+    engine = db.make_engine(settings.database_url, busy_seconds=settings.database_busy_seconds)
     try:
         db.upgrade(engine)
         yield engine

@@ -45,6 +45,9 @@ class Settings:
     database_url: str = _setting(
         "sqlite:///calendar-hub.db", "DATABASE_URL",
         "SQLAlchemy URL of the database; `postgresql+psycopg://...` for PostgreSQL.")
+    database_busy_seconds: float = _setting(
+        30.0, "DATABASE_BUSY_SECONDS",
+        "How long a SQLite write waits for another process's lock before the command gives up with one line.")
     base_url: str = _setting(
         "http://127.0.0.1:8000", "BASE_URL", "Public address of the hub, used in feed links, UIDs and the User-Agent.")
     timezone: str = _setting(

@@ -21,7 +21,7 @@ class Hub:
 
     def __init__(self, settings: Settings, *, engine: Engine | None = None) -> None:
         self.settings = settings
-        self.engine = engine or make_engine(settings.database_url)
+        self.engine = engine or make_engine(settings.database_url, busy_seconds=settings.database_busy_seconds)
         self._catalogue: Catalogue | None = None
         self._checked = 0.0
         self._lock = threading.Lock()

@@ -36,7 +36,16 @@ from calendar_hub.store.decisions import (
     pair,
     save_decision,
 )
-from calendar_hub.store.engine import Engine, Session, commit_unless_taken, make_engine, normalise_url, ping, upgrade
+from calendar_hub.store.engine import (
+    Engine,
+    Session,
+    commit_unless_taken,
+    make_engine,
+    normalise_url,
+    ping,
+    unavailable,
+    upgrade,
+)
 from calendar_hub.store.events import add_event, occurrence_rows
 from calendar_hub.store.feeds import (
     FeedHealth,
@@ -83,7 +92,7 @@ from calendar_hub.store.version import bump_version, current_version
 from calendar_hub.store.weeks import add_week, all_weeks, change_week, week_by_slug
 
 __all__ = [
-    "Engine", "Session", "commit_unless_taken", "ping",
+    "Engine", "Session", "commit_unless_taken", "ping", "unavailable",
     # version
     "bump_version", "current_version",
     # registry

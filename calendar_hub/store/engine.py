@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlmodel import Session
 
 from calendar_hub.errors import ConfigError
 
-__all__ = ["Engine", "Session", "commit_unless_taken", "make_engine", "normalise_url", "ping", "upgrade"]
+__all__ = ["Engine", "Session", "commit_unless_taken", "make_engine", "normalise_url", "ping", "unavailable", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -30,13 +31,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; raises ConfigError for a URL SQLAlchemy cannot use."""
+def make_engine(url: str, *, busy_seconds: float = 30.0) -> Engine:
+    """An engine for `url`; raises ConfigError for a URL SQLAlchemy cannot use.
+
+    On SQLite a write waits up to `busy_seconds` for another process's lock, then raises the driver's
+    "database is locked" (`unavailable` puts it in words).
+    """
     url = normalise_url(url)
     try:
         if url.startswith("sqlite"):
-            engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            engine = sa.create_engine(url, connect_args={"timeout": busy_seconds, "check_same_thread": False})
+            sa.event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=int(busy_seconds * 1000)))
         else:
             engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     except (sa.exc.ArgumentError, ImportError) as e:
@@ -44,13 +49,13 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     # WAL lets `serve` read while a separate `refresh` process writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 
@@ -71,6 +76,17 @@ def ping(engine: Engine) -> int:
     """1 when the database answers a trivial query; raises the driver's error when it does not."""
     with engine.connect() as connection:
         return int(connection.execute(sa.text("SELECT 1")).scalar_one())
+
+
+def unavailable(error: BaseException) -> str | None:
+    """Plain words when `error` is the database being locked by another process or out of reach; else None."""
+    if not isinstance(error, sa.exc.OperationalError):
+        return None
+    detail = str(error.orig if error.orig is not None else error).strip().splitlines()[0][:200]
+    if "locked" in detail or "busy" in detail:
+        return (f"the database stayed locked by another process ({detail}); nothing was lost: try again when "
+                "it is free, or give CALENDAR_HUB_DATABASE_BUSY_SECONDS more time")
+    return f"the database cannot be reached ({detail}): check CALENDAR_HUB_DATABASE_URL"
 
 
 def commit_unless_taken(session: Session) -> bool:

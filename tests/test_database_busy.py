@@ -1,0 +1,61 @@
+"""A database locked by another process, or out of reach, ends a command with one line and nothing lost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from calendar_hub.cli import main
+from calendar_hub.registry import FeedSpec, GroupSpec, Registry
+from calendar_hub.store import Session, apply_registry, make_engine
+
+HOLD_LOCK = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.read()   # until the test closes our standard input
+connection.execute("ROLLBACK")
+"""
+
+
+def one_feed(url: str, tmp_path: Path) -> None:
+    (tmp_path / "walks.ics").write_bytes(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nEND:VCALENDAR\r\n")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        apply_registry(Registry(groups=(GroupSpec(slug="walkers", name="Walkers", feeds=(
+            FeedSpec(url=(tmp_path / "walks.ics").as_uri()),)),), weeks=()), session=session)
+    engine.dispose()
+
+
+def test_a_refresh_meeting_a_lock_held_by_another_process_ends_with_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "hub.db"
+    url = f"sqlite:///{path}"
+    env = {"CALENDAR_HUB_DATABASE_URL": url, "CALENDAR_HUB_DATABASE_BUSY_SECONDS": "0.5",
+           "CALENDAR_HUB_PARSE_WORKERS": "1"}
+    assert main(["init"], environ=env) == 0
+    one_feed(url, tmp_path)
+    capsys.readouterr()
+    with subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as holder:
+        assert holder.stdin is not None and holder.stdout is not None
+        try:
+            assert holder.stdout.readline().strip() == "locked"
+            assert main(["refresh"], environ=env) == 1
+            said = capsys.readouterr().err.strip().splitlines()
+            assert len(said) == 1 and "locked by another process" in said[0] and "Traceback" not in said[0]
+        finally:
+            holder.stdin.close()
+            holder.wait(timeout=30)
+    assert main(["refresh"], environ=env) == 0   # the lock gone, the same command goes through
+
+
+def test_a_database_in_a_missing_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'no such folder' / 'hub.db'}"}
+    assert main(["init"], environ=env) == 1
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("calendar-hub: the database cannot be reached")
