@@ -16,6 +16,15 @@ from calendar_hub.store.engine import alembic_config, make_engine
 from calendar_hub.store.models import LoginFailure, User, UTCDateTime
 
 
+def insert_feed(connection: sa.Connection, group_id: int, url: str, origin: str) -> None:
+    """A feed row as the schema before 0009 held it, written with plain SQL (the models are newer)."""
+    connection.execute(sa.text(
+        "INSERT INTO feed (group_id, url, kind, origin, active, etag, last_modified, content_hash, "
+        "http_status, error, events_found, items_skipped, problems, notice, consecutive_failures, "
+        "fetch_count, not_modified_count, lease_owner, created_at) VALUES (:g, :u, '', :o, true, '', '', "
+        "'', NULL, '', 0, 0, '[]', '', 0, 0, 0, '', CURRENT_TIMESTAMP)"), {"g": group_id, "u": url, "o": origin})
+
+
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -35,12 +44,7 @@ def test_groups_made_in_the_console_before_origins_existed_become_the_consoles(d
                 "VALUES (:slug, :slug, '', '', '', '', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"),
                 {"slug": slug}).scalar_one()
             for i, origin in enumerate(origins):
-                connection.execute(sa.text(
-                    "INSERT INTO feed (group_id, url, kind, origin, active, etag, last_modified, content_hash, "
-                    "http_status, error, events_found, items_skipped, problems, notice, consecutive_failures, "
-                    "fetch_count, not_modified_count, lease_owner, created_at) VALUES (:g, :u, '', :o, true, '', '', "
-                    "'', NULL, '', 0, 0, '[]', '', 0, 0, 0, '', CURRENT_TIMESTAMP)"),
-                    {"g": group_id, "u": f"https://{slug}.example.org/{i}.ics", "o": origin})
+                insert_feed(connection, group_id, f"https://{slug}.example.org/{i}.ics", origin)
     command.upgrade(config, "head")
     with engine.connect() as connection:
         origins = dict(connection.execute(sa.text("SELECT slug, origin FROM hub_group")).all())
@@ -58,12 +62,7 @@ def test_feeds_stored_before_private_existed_are_guarded(database_url: str) -> N
             "updated_at) VALUES ('g', 'G', '', '', '', '', true, 'registry', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) "
             "RETURNING id")).scalar_one()
         for i, origin in enumerate(["registry", "web"]):
-            connection.execute(sa.text(
-                "INSERT INTO feed (group_id, url, kind, origin, active, etag, last_modified, content_hash, "
-                "http_status, error, events_found, items_skipped, problems, notice, consecutive_failures, "
-                "fetch_count, not_modified_count, lease_owner, created_at) VALUES (:g, :u, '', :o, true, '', '', "
-                "'', NULL, '', 0, 0, '[]', '', 0, 0, 0, '', CURRENT_TIMESTAMP)"),
-                {"g": group_id, "u": f"https://g.example.org/{i}.ics", "o": origin})
+            insert_feed(connection, group_id, f"https://g.example.org/{i}.ics", origin)
     command.upgrade(config, "0009")
     with engine.connect() as connection:
         rows = sorted(connection.execute(sa.text("SELECT origin, private FROM feed")).all())

@@ -196,7 +196,14 @@ def _summary_of(block: str) -> str:
 
 
 def describe(error: BaseException) -> str:
-    """A short description of a library error for an organiser's feed status."""
+    """A short description of a library error for an organiser's feed status; raises a MemoryError again.
+
+    Every parser's "this event (or item) costs only itself" catch words its error here. Running out of
+    memory is the parse worker's limit, not the event's fault, and what was read before it is not the whole
+    calendar: so it is not counted against one event but raised on, and the worker fails the feed.
+    """
+    if isinstance(error, MemoryError):
+        raise error
     message = " ".join(str(error).split())
     if len(message) > 160:
         message = message[:157] + "..."

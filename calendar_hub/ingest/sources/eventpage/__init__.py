@@ -38,6 +38,8 @@ def events_from_page(html: bytes, *, url: str, context: ParseContext) -> list[Ev
     for syntax, source in enumerate((jsonld_nodes, microdata_nodes, microformat_nodes)):
         try:
             nodes = source(tree, page)
+        except MemoryError:
+            raise  # the worker's limit, not the markup's: the page fails as a whole
         except Exception:
             continue  # an extractor failing on hostile markup costs only its own syntax
         for node in nodes:
