@@ -9,10 +9,17 @@ new databases and a change of the hub's address.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
 
 from calendar_hub.occurrence import EventIn
 
 UID_DOMAIN = "calendar-hub"
+
+_HASHTAG = re.compile(r"(?<!\w)#\w+")
+_NOT_WORD = re.compile(r"[\W_]+")
+_PREFIX = re.compile(r"^\s*([^:|\u2013\u2014]{1,40}?)\s*(?::|\||\s[-\u2013\u2014]\s)\s*(?=\S)")
 
 
 def published_uid(source_uid: str, recurrence_id: str) -> str:
@@ -31,3 +38,31 @@ def content_hash(event: EventIn) -> str:
         event.categories, event.lat, event.lon,
     )
     return hashlib.sha256(repr(fields).encode()).hexdigest()[:32]
+
+
+def fold(text: str) -> str:
+    """Lower case, accents, punctuation, symbols and emoji dropped, spaces collapsed.
+
+    'Welcome Walk – Sefton Park' -> 'welcome walk sefton park'
+    """
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def title_key(title: str, names: Iterable[str] = ()) -> str:
+    """The normal form two copies of one event's title share, for matching (never shown).
+
+    Case, accents, punctuation, emoji, hashtags and "&" against "and" make no difference, nor does a
+    leading group name given in `names` ("WAST: Postcard & poster workshop #CT4R" with names ["WAST"]
+    -> 'postcard and poster workshop').  A title that is only a hashtag or a group name keeps it.
+    """
+    text = title.replace("&", " and ").replace("＆", " and ")
+    prefix = _PREFIX.match(text)
+    if prefix is not None:
+        head = fold(prefix.group(1))
+        if head and any(head == fold(name) for name in names):
+            text = text[prefix.end():]
+    without_tags = _HASHTAG.sub(" ", text)
+    key = fold(without_tags) or fold(text)
+    return key

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from calendar_hub.catalogue.merge import NO_DECISIONS, Candidate, Decisions, clusters, fold, likeness, pair, similar
+from calendar_hub.identity import title_key
 from tests.factories import Ordered
 
 SIX_PM = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
@@ -146,3 +147,17 @@ def test_merging_with_decisions_never_depends_on_input_order() -> None:
         for uid_a, uid_b in decisions.apart:
             a, b = int(uid_a[1:].split("@")[0]), int(uid_b[1:].split("@")[0])
             assert not any(a in group and b in group for group in expected), (decisions, expected)
+
+
+@pytest.mark.parametrize(("title", "names", "key"), [
+    ("Postcard & poster workshop", (), "postcard and poster workshop"),
+    ("Postcard and Poster Workshop #CT4R", (), "postcard and poster workshop"),
+    ("WAST: Postcard & poster workshop 🎨", ("WAST",), "postcard and poster workshop"),
+    ("Women Asylum Seekers Together – Postcard workshop", ("Women Asylum Seekers Together",), "postcard workshop"),
+    ("Refugee Week: film night", ("WAST",), "refugee week film night"),   # not the group's name: kept
+    ("WAST:", ("WAST",), "wast"),                                        # nothing after it: kept
+    ("#CT4R", (), "ct4r"),                                               # only a hashtag: kept
+    ("Café ＆ Crêpes!!", (), "cafe and crepes"),
+])
+def test_title_key_ignores_what_co_hosts_write_differently(title: str, names: tuple[str, ...], key: str) -> None:
+    assert title_key(title, names) == key

@@ -9,8 +9,6 @@ whatever it looks like, and an "apart" pair never ends up in one cluster.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any
 
+from calendar_hub.identity import fold as fold
 from calendar_hub.places.data import km_between
 from calendar_hub.store.decisions import NO_DECISIONS as NO_DECISIONS
 from calendar_hub.store.decisions import Decisions as Decisions
@@ -51,16 +50,6 @@ def candidate(index: int, row: Any) -> Candidate:
     """The candidate for a stored occurrence (a row of `store.occurrence_rows`), keyed by `index`."""
     return Candidate(key=index, feed_id=row.feed_id, source_uid=row.source_uid, start=row.start_at,
                      title=row.title, location=row.location, lat=row.lat, lon=row.lon, uid=row.uid)
-
-
-def fold(text: str) -> str:
-    """Lower case, accents and punctuation dropped, spaces collapsed.
-
-    'Welcome Walk – Sefton Park' -> 'welcome walk sefton park'
-    """
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
 def similar(a: str, b: str, threshold: float) -> bool:
