@@ -70,6 +70,7 @@ EXPECTED: dict[str, tuple[int, int] | str] = {
     # and expands as the library does, for minutes on some of these) leaves them out.
     "repeat_ends_centuries_before_start.ical": (313, 0),
     "repeat_lasting_centuries.ical": (1, 1),
+    "repeat_rules_that_give_no_date.ical": (11, 0),
     "repeat_starts_centuries_ago_hourly.ical": (1001, 0),
     "x_wr_timezone_too_long.ical": (2, 0),
     "year_9999_dates_among_good_events.ical": (2, 4),
@@ -528,6 +529,21 @@ def test_a_repeat_ending_centuries_before_its_start_has_no_length_and_stays_in_t
     assert min(e.start for e in result.events) == utc(2026, 6, 1, 10)
     assert max(e.start for e in result.events) == utc(2027, 5, 31, 10)
     assert any("ends before it starts" in problem for problem in result.problems)
+
+
+def test_a_rule_that_gives_no_date_is_read_as_one_event_and_rare_rules_still_repeat() -> None:
+    result = parse_file("repeat_rules_that_give_no_date.ical")
+    # dateutil would look for a date of these until the year 9999 on every query.
+    never = ["Every 31 February", "The 366th-last of one day", "The 31st of short months"]
+    for title in never:
+        assert len(titled(result, title)) == 1
+        assert any(f'"{title}" repeats by a rule that gives no date at all' in p for p in result.problems)
+    assert len(result.problems) == len(never)
+    # Rules that give dates seldom, or on other days than their start, are not mistaken for them.
+    assert [e.start for e in titled(result, "Month-end social")] == [
+        utc(2026, 7, 31, 18), utc(2026, 8, 31, 18), utc(2026, 10, 31, 18), utc(2026, 12, 31, 18)]
+    assert len(titled(result, "Every other day walk")) == 4
+    assert not titled(result, "Leap day picnic")   # its next 29 February is in 2028, past the window
 
 
 def test_an_hourly_rule_from_centuries_ago_keeps_its_hours_and_the_cap() -> None:

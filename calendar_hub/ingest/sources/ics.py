@@ -8,6 +8,7 @@ and a series that fails costs only itself.
 
 from __future__ import annotations
 
+import math
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 import x_wr_timezone
+from dateutil.rrule import rrulestr
 from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDTypes, vRecur
 from icalendar.timezone import tzp
@@ -46,6 +48,10 @@ _SLACK = timedelta(days=1)
 _TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY"})
 # The length of one period of the frequent rules, whose start dateutil walks from on every query.
 _PERIODS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
+# The Gregorian calendar repeats every 400 years: 146,097 days, a whole number of weeks.  How many periods
+# of each frequency that is, for telling a rule that can never give a date (see `_never_repeats`).
+_PER_400_YEARS = {"YEARLY": 400, "MONTHLY": 4800, "WEEKLY": 20871, "DAILY": 146097, "HOURLY": 146097 * 24}
+_LAST_YEAR = 9999
 
 
 def parse(data: bytes, *, context: ParseContext) -> ParseResult:
@@ -167,6 +173,9 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
             if any(not isinstance(n, int) or n < 1 for n in intervals):
                 # RFC 5545 3.3.10: INTERVAL is a positive integer; dateutil never gets past an interval of 0.
                 raise Unusable(f"its repeat interval {str(intervals[0])!r} is not a positive number")
+            if isinstance(rule, vRecur) and _never_repeats(rule, master.get("DTSTART")):
+                master.pop("RRULE")
+                note(result, f'"{title}" repeats by a rule that gives no date at all; it was read as one event')
         for component in ([master] if master is not None else []) + overrides:
             _mend_length(reader, component, result)
         calendar = Calendar()
@@ -301,3 +310,33 @@ def _shifted(prop: vDDDTypes, shift: timedelta) -> vDDDTypes:
     moved = vDDDTypes(value + shift)
     moved.params.update(prop.params)
     return moved
+
+
+def _never_repeats(rule: vRecur, start: Any) -> bool:
+    """Whether `rule` gives no date ever, such as FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31.
+
+    dateutil looks for the next date of such a rule until the year 9999, on every query (seconds
+    each).  The rule is tried once, without COUNT or UNTIL, from its start moved by a whole number of
+    calendar cycles (400 years, or the few of them that hold a whole number of its intervals) to one
+    or two cycles before 9999: a cycle without a date means no date ever.  A rule whose cycle is
+    too long to try is taken to repeat.
+    """
+    frequency = str((rule.get("FREQ") or [""])[0]).upper()
+    interval = (rule.get("INTERVAL") or [1])[0]
+    periods = _PER_400_YEARS.get(frequency)
+    if periods is None or not isinstance(interval, int) or not isinstance(start, vDDDTypes):
+        return False
+    cycle = 400 * interval // math.gcd(interval, periods)
+    value = start.dt
+    if not isinstance(value, date) or cycle > 2000:
+        return False
+    first = (value.replace(tzinfo=None) if isinstance(value, datetime)
+             else datetime(value.year, value.month, value.day))
+    cycles = -(-(_LAST_YEAR - 2 * cycle - first.year) // cycle)   # the first shift landing in the last 2 cycles
+    try:
+        probe_start = first.replace(year=first.year + cycles * cycle)
+        text = vRecur({k: v for k, v in rule.items() if k not in ("COUNT", "UNTIL")}).to_ical().decode()
+        probe = rrulestr(text, dtstart=probe_start)
+        return probe.after(probe_start, inc=True) is None
+    except (ValueError, OverflowError, TypeError):
+        return False    # dateutil cannot read it: expanding it says why
