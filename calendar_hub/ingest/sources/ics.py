@@ -335,7 +335,7 @@ def _never_repeats(rule: vRecur, start: Any) -> bool:
     cycles = -(-(_LAST_YEAR - 2 * cycle - first.year) // cycle)   # the first shift landing in the last 2 cycles
     try:
         probe_start = first.replace(year=first.year + cycles * cycle)
-        text = vRecur({k: v for k, v in rule.items() if k not in ("COUNT", "UNTIL")}).to_ical().decode()
+        text = vRecur({k: v for k, v in rule.items() if k not in ("COUNT", "UNTIL")}).to_ical().decode()  # type: ignore[no-untyped-call]
         probe = rrulestr(text, dtstart=probe_start)
         return probe.after(probe_start, inc=True) is None
     except (ValueError, OverflowError, TypeError):
