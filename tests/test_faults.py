@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -63,6 +64,7 @@ def test_a_refresh_killed_mid_way_loses_nothing_and_its_feeds_come_back(
     with Session(engine) as session:
         leased = session.exec(select(Feed).where(col(Feed.lease_owner) != "")).all()
         leased_ids = [f.id for f in leased]
+        held = {f.id: (f.lease_owner, f.lease_until) for f in leased}
         assert feed_server.url("/manchester_google.ics") in [f.url for f in leased]
         # Until the leases expire no other process takes those feeds; afterwards one does.
         assert store.claim_feeds(session=session, owner="other", now=clock.now(), lease_for=timedelta(minutes=1),
@@ -71,6 +73,44 @@ def test_a_refresh_killed_mid_way_loses_nothing_and_its_feeds_come_back(
         taken = store.claim_feeds(session=session, owner="other", now=later, lease_for=timedelta(minutes=1),
                                   due_only=False, feed_ids=leased_ids)  # type: ignore[arg-type]
         assert sorted(job.id for job in taken) == sorted(leased_ids)
+        session.rollback()
+        store.release_leases(session=session, owner="other")
+        for feed in session.exec(select(Feed).where(col(Feed.id).in_(leased_ids))).all():
+            feed.lease_owner, feed.lease_until = held[feed.id]
+        session.commit()
+
+    # The next refresh on this machine sees that the process holding those leases is gone, and takes them at once.
+    feed_server.serve("/manchester_google.ics", slow.body)
+    report = asyncio.run(refresh(engine, settings, due_only=False))
+    assert sorted(job.id for job, _outcome in report.outcomes if job.id in leased_ids) == sorted(leased_ids)
+    assert event_count(engine) == before
+    with Session(engine) as session:
+        assert session.exec(select(Feed).where(col(Feed.lease_owner) != "")).all() == []
+
+
+def test_leases_are_taken_over_at_once_only_from_a_refresh_known_to_be_gone(
+        refreshed: int, engine: Engine, settings: Settings) -> None:
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        holders = {"ended": f"{socket.gethostname()}:{int(ended.stdout)}:0a1b2c3d",
+                   "alive": f"{socket.gethostname()}:{alive.pid}:0a1b2c3d",
+                   "elsewhere": "another-machine:12345:0a1b2c3d"}
+        with Session(engine) as session:
+            feeds = session.exec(select(Feed).order_by(col(Feed.id))).all()[:3]
+            ids = [f.id for f in feeds]
+            owners = dict(zip(ids, holders.values(), strict=True))
+            for feed in feeds:
+                feed.lease_owner, feed.lease_until = owners[feed.id], clock.now() + timedelta(hours=1)
+            session.commit()
+        report = asyncio.run(refresh(engine, settings, due_only=False, feed_ids=list(owners)))
+        assert [job.id for job, _outcome in report.outcomes] == [ids[0]]
+        with Session(engine) as session:
+            left = {f.id: f.lease_owner for f in session.exec(select(Feed).where(col(Feed.lease_owner) != "")).all()}
+        assert left == {ids[1]: holders["alive"], ids[2]: holders["elsewhere"]}
+    finally:
+        alive.kill()
+        alive.wait()
 
 
 def processes() -> dict[int, tuple[int, str]]:

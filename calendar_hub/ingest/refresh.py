@@ -71,7 +71,8 @@ class Refresher:
         self.on_done = on_done
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.limits = Limits.from_settings(settings)
-        self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + 120)
+        # Long enough for a feed's fetch, its parse and the pages it links to, each within their limits.
+        self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + settings.parse_seconds * 2 + 120)
         self.pool: WorkerPool | None = None
         self.guarded: Client | None = None   # SSRF-guarded: feeds (but private registry ones), links in feeds
         self.queue: asyncio.Queue[tuple[FeedJob, FeedOutcome] | None] = asyncio.Queue()
@@ -107,6 +108,10 @@ class Refresher:
 
     def _claim(self, now: datetime, due_only: bool, feed_ids: list[int] | None) -> list[FeedJob]:
         with Session(self.engine) as session:
+            for holder in store.lease_holders(session=session, now=now):
+                if owner_gone(holder):
+                    log.warning("taking over the feeds of refresh %s, which is no longer running", holder)
+                    store.release_leases(session=session, owner=holder)
             return store.claim_feeds(session=session, owner=self.owner, now=now, lease_for=self.lease_for,
                                      due_only=due_only, feed_ids=feed_ids)
 
@@ -261,6 +266,22 @@ class Refresher:
         with Session(self.engine) as session:
             return store.record_outcomes(outcomes, session=session, owner=self.owner,
                                          refresh_interval=timedelta(seconds=self.settings.refresh_interval))
+
+
+def owner_gone(owner: str) -> bool:
+    """Whether the refresh that holds leases as `owner` has surely ended: it ran on this machine, in a process
+    that is no longer there.  A refresh on another machine is waited for until its leases expire."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) in (0, os.getpid()):
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False   # there, but another user's
+    return False
 
 
 async def refresh(engine: Engine, settings: Settings, *, due_only: bool = True, feed_ids: list[int] | None = None,

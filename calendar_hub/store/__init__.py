@@ -55,6 +55,7 @@ from calendar_hub.store.feeds import (
     claim_feeds,
     feed_health,
     feed_names,
+    lease_holders,
     release_leases,
 )
 from calendar_hub.store.groups import (
@@ -99,6 +100,7 @@ __all__ = [
     "RegistryChanges", "apply_registry", "current_registry",
     # feeds
     "FeedHealth", "FeedJob", "active_groups", "active_weeks", "claim_feeds", "feed_health", "feed_names",
+    "lease_holders",
     "release_leases",
     # outcomes
     "FeedOutcome", "prune_fetch_log", "record_outcomes",

@@ -75,6 +75,12 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
     return jobs
 
 
+def lease_holders(*, session: Session, now: datetime) -> list[str]:
+    """The owners of leases that have not expired."""
+    return list(session.scalars(sa.select(col(Feed.lease_owner)).distinct()
+                                .where(col(Feed.lease_owner) != "", col(Feed.lease_until) >= now)))
+
+
 def release_leases(*, session: Session, owner: str) -> None:
     """Give back every lease `owner` still holds (after an interrupted refresh).  Commits."""
     session.execute(sa.update(Feed).where(col(Feed.lease_owner) == owner).values(lease_owner="", lease_until=None))
