@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from calendar_hub.cli import main
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 from calendar_hub.store import Session, apply_registry, make_engine
+from calendar_hub.store.models import Feed
 
 HOLD_LOCK = """
 import sqlite3, sys
@@ -52,6 +55,30 @@ def test_a_refresh_meeting_a_lock_held_by_another_process_ends_with_one_line(
             holder.stdin.close()
             holder.wait(timeout=30)
     assert main(["refresh"], environ=env) == 0   # the lock gone, the same command goes through
+
+
+def test_a_refresh_waits_for_a_lock_that_is_let_go_within_the_busy_time(tmp_path: Path) -> None:
+    path = tmp_path / "hub.db"
+    url = f"sqlite:///{path}"
+    env = {"CALENDAR_HUB_DATABASE_URL": url, "CALENDAR_HUB_DATABASE_BUSY_SECONDS": "60",
+           "CALENDAR_HUB_PARSE_WORKERS": "1"}
+    assert main(["init"], environ=env) == 0
+    one_feed(url, tmp_path)
+    with subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as holder:
+        assert holder.stdin is not None and holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            refreshing = pool.submit(main, ["refresh"], environ=env)
+            done, _ = concurrent.futures.wait([refreshing], timeout=1.0)
+            assert not done        # waiting for the lock, not failed
+            holder.stdin.close()   # the other process lets go
+            assert refreshing.result(timeout=60) == 0
+        holder.wait(timeout=30)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert [f.last_success_at is not None for f in session.exec(select(Feed)).all()] == [True]
+    engine.dispose()
 
 
 def test_a_database_in_a_missing_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
