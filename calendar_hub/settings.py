@@ -88,6 +88,10 @@ class Settings:
         "Folder of Jinja2 templates, for a deployment's own look.", shown="(bundled)")
     change_check_seconds: float = _setting(
         1.0, "CHANGE_CHECK_SECONDS", "How often a web process checks the database for newly stored events.")
+    stale_seconds: float = _setting(
+        120.0, "STALE_SECONDS",
+        "After a change, while a page or output is rebuilt, requests get the one built before if it is at most this "
+        "many seconds old, so no request waits for a rebuild; 0 makes each wait for the newest.")
     geocoder: str = _setting(
         "", "GEOCODER",
         "Online geocoder for location lines the offline places cannot place: empty (off) or `nominatim`. Only "

@@ -11,11 +11,8 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
-import gzip
-import hashlib
 import itertools
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,6 +22,7 @@ from zoneinfo import ZoneInfo
 from calendar_hub import store
 from calendar_hub.catalogue.listing import GroupRef, Listing
 from calendar_hub.catalogue.merge import candidate, clusters
+from calendar_hub.catalogue.outputs import OUTPUTS_KEPT, Output, Outputs
 from calendar_hub.catalogue.weeks import WeekRule, local_midnight, selectors, weeks_of
 from calendar_hub.ingest.geocode import geocoded, lookup_key
 from calendar_hub.places import Place, km_between, online, resolver
@@ -33,11 +31,8 @@ from calendar_hub.store import Session
 __all__ = [
     "Catalogue", "GroupInfo", "Near", "OUTPUTS_KEPT", "Output", "WeekInfo",
     "build_catalogue", "home_place", "make_listing", "place_of", "week_info", "week_rule",
-    "hub", "listing", "merge", "weeks",
+    "hub", "listing", "merge", "outputs", "weeks",
 ]
-
-OUTPUTS_KEPT = 512
-
 
 @dataclass(frozen=True, slots=True)
 class GroupInfo:
@@ -99,19 +94,6 @@ class WeekInfo:
     excluded: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Output:
-    """A built response body with its validator; the gzip form is made once, when first asked for."""
-
-    body: bytes
-    media_type: str
-    etag: str
-
-    @functools.cached_property
-    def compressed(self) -> bytes:
-        return gzip.compress(self.body, compresslevel=6, mtime=0)
-
-
 class Catalogue:
     """The published events of one data version, with lookups and a cache of built outputs."""
 
@@ -133,8 +115,7 @@ class Catalogue:
         self.weeks = list(weeks)
         self._groups = {g.slug: g for g in self.groups}
         self._weeks = {w.slug: w for w in self.weeks}
-        self._outputs: OrderedDict[tuple[Any, ...], Output] = OrderedDict()
-        self._lock = threading.Lock()
+        self.outputs = Outputs()
 
     def group(self, slug: str) -> GroupInfo | None:
         return self._groups.get(slug)
@@ -177,24 +158,25 @@ class Catalogue:
         )
         return list(itertools.islice(kept, limit))
 
+    def succeed(self, previous: Catalogue, *, stale_seconds: float) -> None:
+        """Take over from `previous` (the version before), whose outputs may be served while ours are built."""
+        self.outputs = Outputs(previous.outputs, stale_seconds=stale_seconds)
+
     def cached(self, key: tuple[Any, ...]) -> Output | None:
         """The output already built for `key`, if any (cheap: no lock, no build)."""
-        return self._outputs.get(key)
+        return self.outputs.cached(key)
+
+    def stale(self, key: tuple[Any, ...]) -> Output | None:
+        """An earlier version's output for `key`, recent enough to serve while it is rebuilt (see `outputs`)."""
+        return self.outputs.stale(key)
 
     def output(self, key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> Output:
-        """The cached output for `key`, built by `build() -> (body, media type)` the first time."""
-        with self._lock:
-            found = self._outputs.get(key)
-            if found is not None:
-                self._outputs.move_to_end(key)
-                return found
-        body, media_type = build()
-        made = Output(body=body, media_type=media_type, etag='"' + hashlib.sha256(body).hexdigest()[:24] + '"')
-        with self._lock:
-            self._outputs[key] = made
-            while len(self._outputs) > OUTPUTS_KEPT:
-                self._outputs.popitem(last=False)
-        return made
+        """The cached output for `key`, built by `build() -> (body, media type)` the first time (by one thread)."""
+        return self.outputs.get(key, build)
+
+    def rebuild_later(self, key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> None:
+        """Build the output for `key` in the background (after serving a stale one)."""
+        self.outputs.rebuild_later(key, build)
 
 
 def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_days: int) -> Catalogue:

@@ -64,8 +64,15 @@ async def current_catalogue(request: Request) -> Catalogue:
 
 
 async def cached_output(catalogue: Catalogue, key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> Output:
-    """The cached output for `key`, built in a worker thread the first time."""
+    """The cached output for `key`, built in a worker thread the first time.
+
+    Just after a change, an earlier version's output is sent while the new one is built in the background.
+    """
     cached = catalogue.cached(key)
     if cached is not None:
         return cached
+    stale = catalogue.stale(key)
+    if stale is not None:
+        catalogue.rebuild_later(key, build)
+        return stale
     return await run_in_threadpool(catalogue.output, key, build)

@@ -6,6 +6,7 @@ Server-rendered; no JavaScript but the map.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
@@ -38,14 +39,19 @@ def _cached(request: Request, catalogue: Catalogue) -> Response | None:
 
 
 async def _render(request: Request, template: str, catalogue: Catalogue, *, status_code: int = 200,
-                  **context: Any) -> Response:
-    """Render a page in a worker thread; a successful one is kept with the catalogue's other outputs."""
+                  context: Callable[[], dict[str, Any]] | None = None, **fixed: Any) -> Response:
+    """Render a page in a worker thread; a successful one is kept with the catalogue's other outputs.
+
+    `context()` works out what the page shows from the catalogue, in that thread too: nothing that grows with
+    the number of events runs on the event loop, where it would hold up every other request.
+    """
     hub = request.app.state.hub
     values = {"request": request, "catalogue": catalogue, "zone": catalogue.zone,
-              "base_url": hub.settings.base_url.rstrip("/"), "settings": hub.settings, **context}
+              "base_url": hub.settings.base_url.rstrip("/"), "settings": hub.settings, **fixed}
 
     def build() -> tuple[bytes, str]:
-        html = request.app.state.templates.get_template(template).render(values)
+        html = request.app.state.templates.get_template(template).render(
+            {**values, **(context() if context is not None else {})})
         return html.encode(), "text/html; charset=utf-8"
 
     if status_code != 200:  # a page that explains a problem is not worth keeping
@@ -59,12 +65,15 @@ async def home(request: Request) -> Response:
     catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
-    now = clock.now()
-    today = now.astimezone(catalogue.zone).date()
-    weeks = [w for w in catalogue.weeks if w.end >= today]
-    upcoming = catalogue.find(after=now, limit=UPCOMING_ON_HOME)
-    counts = {w.slug: len(catalogue.find(week=w.slug)) for w in weeks}
-    return await _render(request, "index.html", catalogue, weeks=weeks, counts=counts, upcoming=upcoming)
+
+    def context() -> dict[str, Any]:
+        now = clock.now()
+        today = now.astimezone(catalogue.zone).date()
+        weeks = [w for w in catalogue.weeks if w.end >= today]
+        return {"weeks": weeks, "upcoming": catalogue.find(after=now, limit=UPCOMING_ON_HOME),
+                "counts": {w.slug: len(catalogue.find(week=w.slug)) for w in weeks}}
+
+    return await _render(request, "index.html", catalogue, context=context)
 
 
 async def week_page(request: Request) -> Response:
@@ -75,16 +84,18 @@ async def week_page(request: Request) -> Response:
     filters, problem = _read(request, catalogue, week=request.path_params["week"])
     week = catalogue.week(request.path_params["week"])
     assert week is not None
-    listings = filters.apply(catalogue)
     base = request.app.state.hub.settings.base_url.rstrip("/")
     ics_url = f"{base}/weeks/{week.slug}.ics"
-    by_uid = {item.uid: item for item in listings}
-    featured = [by_uid[uid] for uid in week.featured if uid in by_uid]
-    return await _render(request, "week.html", catalogue, status_code=400 if problem else 200, week=week,
-                   listings=listings, featured=featured, regions=by_region_and_town(listings), ics_url=ics_url,
-                   webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url),
-                   map_url=_with_query(f"/weeks/{week.slug}/map", filters),
-                   **_search(request, filters, problem))
+
+    def context() -> dict[str, Any]:
+        listings = filters.apply(catalogue)
+        by_uid = {item.uid: item for item in listings}
+        return {"listings": listings, "featured": [by_uid[uid] for uid in week.featured if uid in by_uid],
+                "regions": by_region_and_town(listings)}
+
+    return await _render(request, "week.html", catalogue, status_code=400 if problem else 200, context=context,
+                         week=week, ics_url=ics_url, webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url),
+                         map_url=_with_query(f"/weeks/{week.slug}/map", filters), **_search(request, filters, problem))
 
 
 async def map_page(request: Request) -> Response:
@@ -100,8 +111,9 @@ async def map_page(request: Request) -> Response:
     filters, problem = _read(request, catalogue, **({"week": slug} if slug else {}))
     week = catalogue.week(slug) if slug else None
     return await _render(request, "map.html", catalogue, status_code=400 if problem else 200, week=week,
-                   weeks=catalogue.weeks, regions=catalogue.regions(),
-                   **_map_listings(request, catalogue, filters), **_search(request, filters, problem))
+                         weeks=catalogue.weeks, context=lambda: {"regions": catalogue.regions(),
+                                                                 **_map_listings(request, catalogue, filters)},
+                         **_search(request, filters, problem))
 
 
 async def embed_map(request: Request) -> Response:
@@ -116,9 +128,9 @@ async def embed_map(request: Request) -> Response:
     week = catalogue.week(request.path_params["week"])
     assert week is not None
     return await _render(request, "embed_map.html", catalogue, status_code=400 if problem else 200, week=week,
-                   full_url=_with_query(f"/weeks/{week.slug}", filters),
-                   **_map_listings(request, catalogue, filters, new_tab=True),
-                   **_search(request, filters, problem))
+                         full_url=_with_query(f"/weeks/{week.slug}", filters),
+                         context=lambda: _map_listings(request, catalogue, filters, new_tab=True),
+                         **_search(request, filters, problem))
 
 
 def _read(request: Request, catalogue: Catalogue, **fixed: str) -> tuple[Filters, str]:
@@ -174,12 +186,15 @@ async def groups_page(request: Request) -> Response:
     catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
-    now = clock.now()
-    counts: dict[str, int] = {}
-    for item in catalogue.find(after=now):
-        for group in item.groups:
-            counts[group.slug] = counts.get(group.slug, 0) + 1
-    return await _render(request, "groups.html", catalogue, counts=counts)
+
+    def context() -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for item in catalogue.find(after=clock.now()):
+            for group in item.groups:
+                counts[group.slug] = counts.get(group.slug, 0) + 1
+        return {"counts": counts}
+
+    return await _render(request, "groups.html", catalogue, context=context)
 
 
 async def group_page(request: Request) -> Response:
@@ -190,11 +205,11 @@ async def group_page(request: Request) -> Response:
     group = catalogue.group(request.path_params["group"])
     if group is None:
         raise HTTPException(404, "There is no such group.")
-    listings = catalogue.find(group=group.slug, after=clock.now())
     base = request.app.state.hub.settings.base_url.rstrip("/")
     ics_url = f"{base}/groups/{group.slug}.ics"
-    return await _render(request, "group.html", catalogue, group=group, listings=listings, ics_url=ics_url,
-                   webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url))
+    return await _render(request, "group.html", catalogue, group=group, ics_url=ics_url,
+                         context=lambda: {"listings": catalogue.find(group=group.slug, after=clock.now())},
+                         webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url))
 
 
 async def about_page(request: Request) -> Response:
