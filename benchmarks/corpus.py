@@ -6,6 +6,8 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
+
 TOWNS = [("Manchester", 53.48, -2.24), ("Cardiff", 51.48, -3.18), ("Glasgow", 55.86, -4.25),
          ("Belfast", 54.60, -5.93), ("Leeds", 53.80, -1.55), ("Bristol", 51.45, -2.59),
          ("Norwich", 52.63, 1.30), ("Lewisham", 51.45, -0.02)]
@@ -46,6 +48,16 @@ def write_corpus(folder: Path, *, feeds: int, events: int, week_start: date, see
         path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
         paths.append(path)
     return paths
+
+
+def served_registry(paths: list[Path], port: int, week_start: date) -> Registry:
+    """A group per corpus file, its feed served on 127.0.0.1:`port`, and the 9-day #CT4R week from `week_start`."""
+    return Registry(
+        groups=tuple(GroupSpec(slug=f"group-{i:04d}", name=f"Group {i}", feeds=(
+            FeedSpec(url=f"http://127.0.0.1:{port}/{p.name}", kind="ical", private=True),))
+            for i, p in enumerate(paths)),
+        weeks=(WeekSpec(slug="bench-week", name="Benchmark week", start=week_start,
+                        end=week_start + timedelta(days=8), tags=("CT4R",)),))
 
 
 _OUTLOOK_ZONE = """BEGIN:VTIMEZONE

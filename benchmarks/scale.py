@@ -27,12 +27,11 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session
 
-from benchmarks.corpus import write_corpus
+from benchmarks.corpus import served_registry, write_corpus
 from calendar_hub import clock, store
 from calendar_hub.catalogue import build_catalogue
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.publish import api
-from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.settings import Settings
 from calendar_hub.store import engine as db
 
@@ -154,14 +153,8 @@ def main() -> int:
     settings = Settings(database_url=url, base_url="http://127.0.0.1", serve_refresh=False)
     engine = db.make_engine(url)
     db.upgrade(engine)
-    registry = Registry(
-        groups=tuple(GroupSpec(slug=f"group-{i:04d}", name=f"Group {i}", feeds=(
-            FeedSpec(url=f"http://127.0.0.1:{port}/{p.name}", kind="ical", private=True),))
-            for i, p in enumerate(paths)),
-        weeks=(WeekSpec(slug="bench-week", name="Benchmark week", start=week_start,
-                        end=week_start + timedelta(days=8), tags=("CT4R",)),))
     with Session(engine) as session:
-        store.apply_registry(registry, session=session)
+        store.apply_registry(served_registry(paths, port, week_start), session=session)
 
     with PeakMemory() as memory:
         first = asyncio.run(refresh(engine, settings, due_only=False))

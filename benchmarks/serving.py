@@ -28,10 +28,9 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session
 
-from benchmarks.corpus import write_corpus
+from benchmarks.corpus import served_registry, write_corpus
 from benchmarks.scale import wait_for
 from calendar_hub import clock, store
-from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.store import engine as db
 
 OTHER_PATHS = ["/map", "/weeks/bench-week", "/weeks/bench-week.ics", "/calendar.ics", "/api/events.json",
@@ -132,14 +131,8 @@ def main() -> int:
     url = f"sqlite:///{work / 'hub.db'}"
     engine = db.make_engine(url)
     db.upgrade(engine)
-    registry = Registry(
-        groups=tuple(GroupSpec(slug=f"group-{i:04d}", name=f"Group {i}", feeds=(
-            FeedSpec(url=f"http://127.0.0.1:{feed_port}/{p.name}", kind="ical", private=True),))
-            for i, p in enumerate(paths)),
-        weeks=(WeekSpec(slug="bench-week", name="Benchmark week", start=week_start,
-                        end=week_start + timedelta(days=8), tags=("CT4R",)),))
     with Session(engine) as session:
-        store.apply_registry(registry, session=session)
+        store.apply_registry(served_registry(paths, feed_port, week_start), session=session)
     engine.dispose()
     env = {**os.environ, "CALENDAR_HUB_DATABASE_URL": url, "CALENDAR_HUB_SECRET_KEY": secrets.token_urlsafe(32),
            "CALENDAR_HUB_BASE_URL": f"http://127.0.0.1:{web_port}"}
