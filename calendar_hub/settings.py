@@ -141,6 +141,10 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         settings.zone  # noqa: B018  (fail early on an unknown zone)
         settings.trusted_proxy_list  # noqa: B018  (and on a proxy that is no address)
+        if not settings.contact.isascii():
+            # It travels in the User-Agent header, whose value HTTP clients send as plain ASCII.
+            raise ConfigError(f"CALENDAR_HUB_CONTACT={settings.contact!r}: use letters without accents "
+                              "(an e-mail address or a web address in plain ASCII)")
         return settings
 
     def replace(self, **changes: object) -> Settings:

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
+from calendar_hub.errors import ConfigError
 from calendar_hub.ingest import fetch as fetch_module
 from calendar_hub.ingest.discover import Discovery, discover
 from calendar_hub.ingest.fetch import LONGEST_WAIT, Limits, make_client, retry_after
@@ -336,3 +337,5 @@ def test_the_contact_is_named_in_the_user_agent_and_on_the_about_page(
     assert '<a href="mailto:feeds@hub.test">feeds@hub.test</a>' in about
     assert Settings.from_env({"CALENDAR_HUB_CONTACT": "https://hub.test/contact"}).contact_link == \
         "https://hub.test/contact"
+    with pytest.raises(ConfigError, match="CALENDAR_HUB_CONTACT"):
+        Settings.from_env({"CALENDAR_HUB_CONTACT": "josé@hub.test"})   # it could not be sent in a header
