@@ -19,6 +19,8 @@ sent, with what they typed kept; a ConfigError stops the command or the start-up
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 __all__ = ["Conflict", "ConfigError", "FeedError", "FetchError", "HubError", "InputError", "ParseError", "TooMany"]
 
 
@@ -56,7 +58,15 @@ class FeedError(HubError):
 
 
 class FetchError(FeedError):
-    """The fetch failed: connection, time limit, size limit, redirect limit or an HTTP error status."""
+    """The fetch failed: connection, time limit, size limit, redirect limit or an HTTP error status.
+
+    `retry_after` is how long the server asked the hub to wait before asking again (RFC 9110 10.2.3), if it did.
+    """
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None,
+                 retry_after: timedelta | None = None) -> None:
+        super().__init__(message, url=url, status=status)
+        self.retry_after = retry_after
 
 
 class ParseError(FeedError):

@@ -50,6 +50,10 @@ class Settings:
         "How long a SQLite write waits for another process's lock before the command gives up with one line.")
     base_url: str = _setting(
         "http://127.0.0.1:8000", "BASE_URL", "Public address of the hub, used in feed links, UIDs and the User-Agent.")
+    contact: str = _setting(
+        "", "CONTACT",
+        "How the people who run feeds' servers reach the hub's operator: an e-mail address or a web address. It is "
+        "named in the User-Agent of every fetch and shown on /about.", shown="(empty: none)")
     timezone: str = _setting(
         "Europe/London", "TIMEZONE", "Zone for floating times without X-WR-TIMEZONE, for all-day days and for pages.")
     window_past_days: int = _setting(30, "WINDOW_PAST_DAYS", "How far back recurrences are expanded and events kept.")
@@ -141,6 +145,10 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         settings.zone  # noqa: B018  (fail early on an unknown zone)
         settings.trusted_proxy_list  # noqa: B018  (and on a proxy that is no address)
+        if not settings.contact.isascii():
+            # It travels in the User-Agent header, whose value HTTP clients send as plain ASCII.
+            raise ConfigError(f"CALENDAR_HUB_CONTACT={settings.contact!r}: use letters without accents "
+                              "(an e-mail address or a web address in plain ASCII)")
         return settings
 
     def replace(self, **changes: object) -> Settings:
@@ -170,8 +178,20 @@ class Settings:
 
     @property
     def user_agent(self) -> str:
-        """The User-Agent sent with every fetch: names the hub and where to find it."""
-        return f"CalendarHub/{__version__} (+{self.base_url.rstrip('/')}/about; feed aggregator)"
+        """The User-Agent sent with every fetch: names the hub, where to read about it and whom to contact."""
+        contact = " ".join(self.contact.replace(";", " ").replace(")", " ").split())
+        reach = f"; {contact}" if contact else ""
+        return f"CalendarHub/{__version__} (+{self.base_url.rstrip('/')}/about{reach}; feed aggregator)"
+
+    @property
+    def contact_link(self) -> str:
+        """The contact as a link: mailto: for an e-mail address, the address itself for an http(s) one, else ""."""
+        contact = self.contact.strip()
+        if contact.startswith(("http://", "https://")):
+            return contact
+        if "@" in contact and " " not in contact:
+            return "mailto:" + contact.removeprefix("mailto:")
+        return ""
 
     @property
     def static_dir(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
@@ -418,7 +419,9 @@ def test_fetches_stay_within_the_budget_on_a_page_of_many_feed_links(feed_server
     page = feed_server.serve("/", f"<html><title>Many</title><body>{links}</body></html>".encode(),
                              content_type="text/html")
     result = run(page)
-    assert len(feed_server.requests) == MAX_FETCHES
+    # and the site's robots.txt, once, before the links are followed
+    assert [path for path, _h in feed_server.requests if path != "/robots.txt"] == ["/"] + [ANY] * (MAX_FETCHES - 1)
+    assert feed_server.hits("/robots.txt") == 1
     assert result.feeds == [] and result.message.startswith('this address returns a web page ("Many"); the page')
     assert result.message.endswith(f"(we stopped after {MAX_FETCHES} addresses)")
 

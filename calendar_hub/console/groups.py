@@ -117,6 +117,17 @@ def set_feed_active(feed: Feed, active: bool, *, session: Session, actor: str, g
     session.commit()
 
 
+def fetch_again(feed: Feed, *, session: Session, actor: str, group: Group) -> None:
+    """Take back a feed marked gone (its server said 410 Gone): it is fetched again on the next refresh."""
+    if feed.gone_at is None:
+        return
+    gone_at = feed.gone_at
+    store.change_feed(feed, {"gone_at": None, "wait_until": None, "next_attempt_at": clock.now()}, session=session)
+    accounts.record(session=session, actor=actor, action="feed.fetch_again", target=feed.url,
+                    detail={"group": group.slug, "gone_at": gone_at.isoformat()})
+    session.commit()
+
+
 def refresh_soon(feed: Feed, *, session: Session, actor: str, group: Group) -> None:
     """Make the feed due now, so the next refresh (the background one within a minute) fetches it."""
     store.make_due(feed, session=session, at=clock.now())

@@ -4,6 +4,7 @@
     judge       whether a fetched body may replace a feed's events, and the words for it (pure)
     fetch       conditional GET with limits, through the SSRF guard at every hop (unless the operator allows)
     follow      reading the event pages that dateless feed items link to
+    robots      robots.txt, read once per site, asked before a page the hub was not given is fetched
     geocode     placing location lines online (Nominatim) when the offline places cannot; off by default
     sanitize    descriptions made safe for pages, and plain text for feeds
     sources     the parsers: bytes in, occurrences (`calendar_hub.occurrence`) out
@@ -15,4 +16,4 @@ The submodules are imported where they are used, not here: a parse worker loads 
 
 from __future__ import annotations
 
-__all__ = ["discover", "fetch", "follow", "geocode", "judge", "refresh", "sanitize", "sources", "worker"]
+__all__ = ["discover", "fetch", "follow", "geocode", "judge", "refresh", "robots", "sanitize", "sources", "worker"]

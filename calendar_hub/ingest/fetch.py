@@ -10,11 +10,16 @@ and other non-public addresses (IPv6 forms that carry an IPv4 address are judged
 before any connection is made, and connects to the very address it checked (no second lookup to
 rebind).  Only a registry feed the operator marked `private`, or a hub that allows private addresses
 (`fetch_private_addresses`), is fetched without it.
+
+Politeness: a 429 or 503's `Retry-After` travels with the FetchError (`retry_after`), a fetch that began
+with permanent redirects (301, 308) says where they led (`Fetched.moved_to`), and bodies may come
+compressed with brotli as well as gzip.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import functools
 import ipaddress
 import socket
@@ -22,12 +27,15 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import brotli  # noqa: F401  (httpx decodes `Content-Encoding: br` only when brotli is installed)
 import certifi
 import httpx
 
+from calendar_hub import clock
 from calendar_hub.errors import FetchError
 from calendar_hub.settings import Settings
 
@@ -41,6 +49,9 @@ STATUS_WORDS = {
     410: "the calendar was removed from this address ({status})",
     429: "the server asked us to slow down ({status})",
 }
+LONGEST_WAIT = timedelta(days=1)        # a Retry-After further off than this is read as a day
+ACCEPT_ENCODING = "br, gzip, deflate"
+PERMANENT_REDIRECTS = (301, 308)         # RFC 9110 15.4.2 and 15.4.9: links should be updated to the new address
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +82,7 @@ class Fetched:
     final_url: str
     duration_ms: int
     content_type: str = ""
+    moved_to: str = ""      # where the permanent redirects (301, 308) this fetch began with led, if any
 
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -238,7 +250,8 @@ def make_client(settings: Settings, *, transport: httpx.AsyncBaseTransport | Non
     return httpx.AsyncClient(
         headers={"User-Agent": settings.user_agent,
                  "Accept": "text/calendar, application/rss+xml, application/atom+xml, application/xml;q=0.9, "
-                           "text/xml;q=0.9, */*;q=0.5"},
+                           "text/xml;q=0.9, */*;q=0.5",
+                 "Accept-Encoding": ACCEPT_ENCODING},
         timeout=httpx.Timeout(connect=limits.connect, read=limits.read, write=limits.read, pool=limits.total),
         follow_redirects=True,
         max_redirects=limits.max_redirects,
@@ -293,15 +306,20 @@ async def fetch(client: httpx.AsyncClient, url: str, *, limits: Limits, etag: st
 async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], limits: Limits,
                started: float) -> Fetched:
     async with client.stream("GET", url, headers=headers) as response:
+        moved_to = _moved_to(response)
         if response.status_code == 304:
             return Fetched(304, None, response.headers.get("etag", ""), response.headers.get("last-modified", ""),
-                           str(response.url), _ms(started))
+                           str(response.url), _ms(started), moved_to=moved_to)
         if response.status_code >= 400:
             words = STATUS_WORDS.get(response.status_code)
             if words is None:
                 words = ("the server had an error ({status})" if response.status_code >= 500
                          else "the server answered with an error ({status})")
-            raise FetchError(words.format(status=response.status_code), url=url, status=response.status_code)
+            wait = None
+            if response.status_code in (429, 503):
+                wait = retry_after(response.headers.get("retry-after", ""))
+            raise FetchError(words.format(status=response.status_code), url=url, status=response.status_code,
+                             retry_after=wait)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limits.max_bytes:
             raise FetchError(_too_large(limits.max_bytes), url=url, status=response.status_code)
@@ -314,7 +332,42 @@ async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], lim
             chunks.append(chunk)
         return Fetched(response.status_code, b"".join(chunks), response.headers.get("etag", ""),
                        response.headers.get("last-modified", ""), str(response.url), _ms(started),
-                       response.headers.get("content-type", ""))
+                       response.headers.get("content-type", ""), moved_to)
+
+
+def _moved_to(response: httpx.Response) -> str:
+    """Where the permanent redirects a fetch began with led: "" when its first answer was no 301 or 308.
+
+    A 302 or 307 is temporary (RFC 9110 15.4.3, 15.4.8): the chain's permanent part stops at the first one.
+    """
+    hops = [*response.history, response]
+    moved = ""
+    for hop, following in zip(hops, hops[1:], strict=False):
+        if hop.status_code not in PERMANENT_REDIRECTS:
+            break
+        moved = str(following.request.url)
+    return moved
+
+
+def retry_after(value: str) -> timedelta | None:
+    """A `Retry-After` value (RFC 9110 10.2.3: seconds, or an HTTP date) as a wait from now, at most a day.
+
+    None for an empty or unreadable value; a date already past is no wait at all.
+    """
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        wait = timedelta(seconds=int(value[:9]))
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)   # RFC 9110 5.6.7: an HTTP date is always in GMT
+        wait = max(when - clock.now(), timedelta(0))
+    return min(wait, LONGEST_WAIT)
 
 
 def _read_file(url: str, max_bytes: int) -> bytes:

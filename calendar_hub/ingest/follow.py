@@ -5,7 +5,8 @@ may still be an event: WordPress, Mobilizon and Gancio pages carry schema.org Ev
 h-event.  `PageFollower.follow(result)` reads those pages (at most `follow_links` per feed, a few
 at a time, with the same limits as feeds and the SSRF guard, since the links come from the web),
 caches what it read in the database so a page is fetched at most about once a day, and turns the
-items into events or into skipped items with a reason.  A date written only in prose is never guessed.
+items into events or into skipped items with a reason.  A page its site's robots.txt keeps robots from
+is not fetched, and its item says so.  A date written only in prose is never guessed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 from calendar_hub import store
 from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Client, Limits, fetch
+from calendar_hub.ingest.robots import Robots
 from calendar_hub.occurrence import EventIn, LinkedItem, ParseResult, event_from_dict, event_to_dict
 from calendar_hub.store import Engine, Session
 from calendar_hub.store.models import LinkedPage
@@ -36,12 +38,13 @@ class PageFollower:
     """Reads linked event pages for one refresh run; `read` parses a page (in the parse pool)."""
 
     def __init__(self, engine: Engine, client: Client, limits: Limits, *, per_feed: int,
-                 read: ReadPage) -> None:
+                 read: ReadPage, robots: Robots | None = None) -> None:
         self.engine = engine
         self.client = client
         self.limits = limits
         self.per_feed = per_feed
         self.read = read
+        self.robots = robots or Robots(client, limits)   # one per refresh run, so each site's is read once
 
     async def follow(self, result: ParseResult, *, at: datetime) -> list[EventIn]:
         """Turn `result.linked` into events (returned, and added to `result.events`) or skipped items."""
@@ -76,6 +79,10 @@ class PageFollower:
         """Fetch and read one page (conditionally, if cached); a failure keeps the cached events."""
         page = LinkedPage(url=url, fetched_at=at, events=cached.events if cached else [])
         async with gate:
+            refused = await self.robots.refusal(url)
+            if refused:
+                page.error = refused[:2000]
+                return page
             try:
                 fetched = await fetch(self.client, url, limits=self.limits, etag=cached.etag if cached else "",
                                       last_modified=cached.last_modified if cached else "")

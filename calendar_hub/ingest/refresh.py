@@ -24,12 +24,13 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from calendar_hub import clock, store
-from calendar_hub.errors import FeedError, ParseError
+from calendar_hub.errors import FeedError, FetchError, ParseError
 from calendar_hub.identity import content_hash
 from calendar_hub.ingest.fetch import Client, Limits, fetch, make_client
 from calendar_hub.ingest.follow import PAGE_KEPT, PageFollower
 from calendar_hub.ingest.geocode import geocode_pending
 from calendar_hub.ingest.judge import body_hash, cut_off_notice, judge, looks_truncated
+from calendar_hub.ingest.robots import Robots
 from calendar_hub.ingest.sources import sniff, summary
 from calendar_hub.ingest.worker import WorkerPool, parse_in_worker, read_page_in_worker
 from calendar_hub.occurrence import EventIn, ParseResult
@@ -75,6 +76,7 @@ class Refresher:
         self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + settings.parse_seconds * 2 + 120)
         self.pool: WorkerPool | None = None
         self.guarded: Client | None = None   # SSRF-guarded: feeds (but private registry ones), links in feeds
+        self.robots: Robots | None = None    # the robots.txt of the sites whose pages the run follows
         self.queue: asyncio.Queue[tuple[FeedJob, FeedOutcome] | None] = asyncio.Queue()
         self.report = RefreshReport()
 
@@ -148,11 +150,15 @@ class Refresher:
         try:
             fetched = await fetch(client, job.url, limits=self.limits, etag=job.etag,
                                   last_modified=job.last_modified, allow_files=job.origin == Origin.REGISTRY)
+        except FetchError as e:
+            return FeedOutcome(job.id, Outcome.FAILED, at, http_status=e.status, error=str(e),
+                               retry_after=e.retry_after)
         except FeedError as e:
             return FeedOutcome(job.id, Outcome.FAILED, at, http_status=e.status, error=str(e))
         outcome = functools.partial(
             FeedOutcome, job.id, at=at, http_status=None if job.url.startswith("file:") else fetched.status,
-            etag=fetched.etag, last_modified=fetched.last_modified, duration_ms=fetched.duration_ms)
+            etag=fetched.etag, last_modified=fetched.last_modified, duration_ms=fetched.duration_ms,
+            moved_to=fetched.moved_to)
         if fetched.body is None:
             return outcome(kind=Outcome.NOT_MODIFIED)
         body = fetched.body
@@ -213,8 +219,10 @@ class Refresher:
                 return f"the page could not be read ({type(e).__name__})"
             return events
 
+        if self.robots is None:
+            self.robots = Robots(guarded, self.limits)
         follower = PageFollower(self.engine, guarded, self.limits, per_feed=self.settings.follow_links,
-                                read=read)
+                                read=read, robots=self.robots)
         return await follower.follow(result, at=at)
 
     def _guarded_client(self) -> Client:

@@ -44,6 +44,7 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
     def claimable(query: Any) -> Any:
         query = query.where(col(Feed.active), sa.or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now))
         query = query.where(col(Feed.origin) != Origin.SUBMITTED)  # events sent through /submit: nothing to fetch
+        query = query.where(col(Feed.gone_at).is_(None))  # 410 Gone: not fetched until an organiser resumes it
         if due_only:
             query = query.where(sa.or_(col(Feed.next_attempt_at).is_(None), col(Feed.next_attempt_at) <= now))
         if feed_ids is not None:

@@ -93,6 +93,13 @@ class Feed(SQLModel, table=True):
     fetch_count: int = 0
     not_modified_count: int = 0
     next_attempt_at: datetime | None = _when(default=None, index=True)
+    # politeness: a 410 Gone stops fetching until an organiser resumes it; a Retry-After the server sent
+    gone_at: datetime | None = _when(default=None)
+    wait_until: datetime | None = _when(default=None)
+    # a 301 or 308 seen on consecutive fetches: where to, how many fetches in a row; the address before a move
+    moved_to: str = Field(default="", max_length=2000)
+    moved_count: int = 0
+    moved_from: str = Field(default="", max_length=2000)
     # work sharing between processes: a feed being refreshed is leased to one of them
     lease_owner: str = Field(default="", max_length=100)
     lease_until: datetime | None = _when(default=None)

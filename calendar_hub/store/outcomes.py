@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from calendar_hub.identity import content_hash, published_uid
 from calendar_hub.occurrence import EventIn
 from calendar_hub.states import Outcome
+from calendar_hub.store.accounts import add_audit_entry
 from calendar_hub.store.batches import chunks
 from calendar_hub.store.models import Event, Feed, FetchLog
 from calendar_hub.store.version import bump_version
@@ -47,6 +48,14 @@ class FeedOutcome:
     problems: list[str] = field(default_factory=list)
     duration_ms: int = 0
     bytes: int = 0
+    retry_after: timedelta | None = None   # how long the server asked the hub to wait (429, 503 Retry-After)
+    moved_to: str = ""                     # where the permanent redirects (301, 308) the fetch began with led
+
+
+GONE = 410                                  # RFC 9110 15.5.11: gone for good; no more fetches until resumed
+REFUSED = (401, 403, 404)                   # refused or not there: unlikely to mend within hours
+LONGEST_REFUSED_WAIT = timedelta(days=7)
+MOVED_AFTER = 3                             # fetches in a row answered by one permanent redirect, then it is kept
 
 
 def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner: str,
@@ -74,8 +83,7 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
         if outcome.kind in (Outcome.FAILED, Outcome.KEPT):
             feed.consecutive_failures += 1
             feed.error = outcome.error[:2000]
-            backoff = min(timedelta(hours=24), timedelta(minutes=5) * 2 ** min(feed.consecutive_failures - 1, 10))
-            feed.next_attempt_at = outcome.at + min(backoff, refresh_interval * 4)
+            _back_off(feed, outcome, refresh_interval)
             if outcome.kind == Outcome.KEPT:
                 feed.items_skipped = outcome.skipped
                 feed.problems = outcome.problems[:20]
@@ -85,6 +93,7 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
             feed.error = ""
             feed.last_success_at = outcome.at
             feed.next_attempt_at = outcome.at + refresh_interval
+            feed.wait_until = None
             if outcome.kind == Outcome.NOT_MODIFIED:
                 feed.not_modified_count += 1
             if outcome.etag or outcome.last_modified or outcome.kind == Outcome.STORED:
@@ -100,6 +109,7 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
                 feed.problems = outcome.problems[:20]
                 feed.notice = outcome.notice[:2000]
                 events_after = len(outcome.events)
+        _note_move(feed, outcome, session=session)
         session.add(FetchLog(feed_id=outcome.feed_id, at=outcome.at, outcome=outcome.kind,
                              http_status=outcome.http_status, duration_ms=outcome.duration_ms,
                              bytes=outcome.bytes, events=events_after or 0, message=outcome.error[:2000]))
@@ -107,6 +117,47 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
         bump_version(session=session)
     session.commit()
     return changed
+
+
+def _back_off(feed: Feed, outcome: FeedOutcome, refresh_interval: timedelta) -> None:
+    """When a failing feed is fetched next: a passing failure (a time-out, a 500) soon, a refusal (401, 403,
+    404) later each time, never before the server's Retry-After; a 410 Gone not until an organiser resumes it."""
+    failures = feed.consecutive_failures
+    if outcome.http_status == GONE:
+        feed.gone_at = outcome.at
+        feed.next_attempt_at = None
+        return
+    if outcome.http_status in REFUSED:
+        wait = min(LONGEST_REFUSED_WAIT, refresh_interval * 2 ** min(failures - 1, 16))
+    else:
+        wait = min(timedelta(hours=24), timedelta(minutes=5) * 2 ** min(failures - 1, 10), refresh_interval * 4)
+    feed.next_attempt_at = outcome.at + wait
+    feed.wait_until = outcome.at + outcome.retry_after if outcome.retry_after else None
+    if feed.wait_until is not None:
+        feed.next_attempt_at = max(feed.next_attempt_at, feed.wait_until)
+
+
+def _note_move(feed: Feed, outcome: FeedOutcome, *, session: Session) -> None:
+    """Count fetches in a row that a permanent redirect answered; at MOVED_AFTER, keep its target as the address.
+
+    The change is written to the audit log.  A target the group already has as another feed is not taken.
+    """
+    target = outcome.moved_to[:2000]
+    if not target or target == feed.url:
+        feed.moved_to, feed.moved_count = "", 0
+        return
+    feed.moved_count = feed.moved_count + 1 if feed.moved_to == target else 1
+    feed.moved_to = target
+    if feed.moved_count < MOVED_AFTER:
+        return
+    taken = session.scalar(sa.select(col(Feed.id)).where(col(Feed.group_id) == feed.group_id,
+                                                         col(Feed.url) == target))
+    if taken is not None:
+        return
+    add_audit_entry(session=session, actor="refresh", action="feed.moved", target=target,
+                    detail={"from": feed.url, "fetches": feed.moved_count, "status": "moved permanently"})
+    feed.moved_from, feed.url = feed.url, target
+    feed.moved_to, feed.moved_count = "", 0
 
 
 def _event_values(event: EventIn, *, digest: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from calendar_hub.ingest.discover.model import (
 from calendar_hub.ingest.discover.page import Page, scan
 from calendar_hub.ingest.discover.shapes import GOOGLE_ICS, platform_shapes, url_shapes
 from calendar_hub.ingest.fetch import Client, Fetched, Limits, fetch
+from calendar_hub.ingest.robots import Robots
 from calendar_hub.ingest.sanitize import clean_url
 from calendar_hub.ingest.sources.kinds import classify, describe_other, returns_instead
 
@@ -70,6 +71,7 @@ class _Search:
         self.fetches = 0
         self.skipped = 0
         self.tried: set[str] = set()
+        self.robots = Robots(client, limits)
 
     async def run(self, requested: str) -> Discovery:
         text = _tidy(requested)
@@ -97,7 +99,9 @@ class _Search:
             return Discovery(requested, [], returns_instead(body, "a calendar"))
         page = scan(body, fetched.final_url, webcal_scheme=self.webcal_scheme)
         candidates = best_first(page.candidates + platform_shapes(page.clues) + shapes, MAX_CANDIDATES)
-        attempts = await self.attempt_all(candidates)
+        # The address given, and what its shape alone says it is, were asked for; what the page links to or
+        # what the hub guesses behind it is looked for, so the site's robots.txt is asked first.
+        attempts = await self.attempt_all(candidates, polite=True)
         feeds = _feeds(attempts)
         return Discovery(requested, feeds, "" if feeds else self.explain_page(page, attempts))
 
@@ -105,7 +109,7 @@ class _Search:
         """fetch() for an address from the web; raises FetchError, also for an address the HTTP client refuses."""
         return await fetch(self.client, url, limits=self.limits)
 
-    async def attempt_all(self, candidates: list[Candidate]) -> list[_Attempt]:
+    async def attempt_all(self, candidates: list[Candidate], *, polite: bool = False) -> list[_Attempt]:
         """Fetch the candidates not yet tried, side by side, within the fetch budget."""
         chosen: list[Candidate] = []
         for candidate in candidates:
@@ -118,12 +122,15 @@ class _Search:
             self.tried.add(key)
             chosen.append(candidate)
         self.fetches += len(chosen)
-        return list(await asyncio.gather(*(self.attempt(candidate) for candidate in chosen)))
+        return list(await asyncio.gather(*(self.attempt(candidate, polite=polite) for candidate in chosen)))
 
-    async def attempt(self, candidate: Candidate) -> _Attempt:
-        """Fetch one candidate and say what it is."""
+    async def attempt(self, candidate: Candidate, *, polite: bool = False) -> _Attempt:
+        """Fetch one candidate and say what it is; `polite`: only where the site's robots.txt allows it."""
         if not clean_url(candidate.url):
             return _Attempt(candidate, reason="is not a valid web address")
+        refused = await self.robots.refusal(candidate.url) if polite else ""
+        if refused:
+            return _Attempt(candidate, reason=f"was not fetched: {refused}")
         try:
             fetched = await self.fetch(candidate.url)
         except FetchError as e:

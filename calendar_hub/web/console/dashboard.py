@@ -197,7 +197,7 @@ async def add_feed(request: Request) -> Response:
 
 
 async def feed_action(request: Request) -> Response:
-    """POST /admin/feeds/{id}/pause, /resume and /refresh."""
+    """POST /admin/feeds/{id}/pause, /resume, /refresh and /fetch-again (a feed marked gone)."""
     user = require(request)
     await checked_form(request)
     action = request.path_params["action"]
@@ -214,6 +214,11 @@ async def feed_action(request: Request) -> Response:
             if action == "refresh":
                 console.refresh_soon(feed, session=session, actor=user.email, group=group)
                 return slug, "It will be fetched within a minute."
+            if action == "fetch-again":
+                console.fetch_again(feed, session=session, actor=user.email, group=group)
+                return slug, "No longer marked gone: it will be fetched within a minute."
+            if action not in ("pause", "resume"):
+                raise HTTPException(404, "There is no such action.")
             console.set_feed_active(feed, action == "resume", session=session, actor=user.email, group=group)
             return slug, "Resumed." if action == "resume" else "Paused: its events have left the outputs (kept)."
 
