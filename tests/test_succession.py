@@ -52,7 +52,8 @@ def load(engine: Engine, *groups: tuple[str, str, tuple[str, ...]]) -> None:
 
 def run(engine: Engine, settings: Settings) -> RefreshReport:
     report = asyncio.run(refresh(engine, settings, due_only=False))
-    assert {o.kind for _j, o in report.outcomes} <= {"stored", "unchanged", "not_modified"}, [o.error for _j, o in report.outcomes]
+    kinds = {o.kind for _j, o in report.outcomes}
+    assert kinds <= {"stored", "unchanged", "not_modified"}, [o.error for _j, o in report.outcomes]
     return report
 
 
