@@ -153,3 +153,36 @@ def test_a_group_that_moves_its_calendar_to_a_new_feed_keeps_its_events_identity
         moved = {(e.title, e.start_at.isoformat()): e.uid
                  for e in session.exec(select(Event).where(Event.feed_id == new_feed.id))}
     assert moved == before
+
+
+def test_a_group_whose_old_feed_empties_after_its_new_one_carries_the_events_keeps_their_identity(
+        engine: Engine, settings: Settings, feed_server: FeedServer, client: TestClient) -> None:
+    old = feed_server.serve("/hilltop-old.ics", BEFORE)
+    load(engine, (HILLTOP, "Hilltop Transition Town", (old,)))
+    run(engine, settings)
+    organisers_hide(engine, "Tree planting at Hilltop Wood")
+    calendar = published(client)
+    # The group adds its new address while the old one still lists everything: each event is published once.
+    load(engine, (HILLTOP, "Hilltop Transition Town", (old, feed_server.serve("/hilltop-new.ics", AFTER))))
+    run(engine, settings)
+    assert set(published(client)) == set(calendar)
+    # Then the old address is emptied but for a note; the drop is held, and stored when the next fetch agrees.
+    feed_server.serve("/hilltop-old.ics", co_host().replace(b"Repair Caf\xc3\xa9", b"We have moved"))
+    asyncio.run(refresh(engine, settings, due_only=False))
+    run(engine, settings)
+    with Session(engine) as session:
+        left = session.exec(select(Event.title).join(Feed).where(Feed.url == old)).all()
+    assert left == ["We have moved"]
+    now = published(client)
+    assert {uid: title for uid, (title, _s) in now.items() if title != "We have moved"} == \
+        {uid: title for uid, (title, _s) in calendar.items()}
+    assert "Tree planting at Hilltop Wood" not in {title for title, _s in now.values()}
+    repair = next(uid for uid, (title, _s) in calendar.items() if title == "Repair Café")
+    assert now[repair][1] == calendar[repair][1] + 1                        # its description changed
+
+
+def organisers_hide(engine: Engine, title: str) -> None:
+    with Session(engine) as session:
+        session.add(HiddenEvent(uid=uid_of(engine, title), title=title, reason="postponed", actor="test"))
+        store.bump_version(session=session)
+        session.commit()

@@ -194,7 +194,7 @@ def _replace_events(feed_id: int, group_id: int, events: Sequence[EventIn], hash
             updates.append({"id": old[0], "sequence": max(old[2] + 1, event.sequence), "updated_at": now,
                             **_event_values(event, digest=digest)})
     gone = [row_id for key, (row_id, _d, _s) in existing.items() if key not in seen]
-    moves, gone = carry_over(feed_id, group_id, inserts, gone, session=session)
+    moves, gone = carry_over(feed_id, group_id, inserts, gone, now=now, session=session)
     event_table = Event.__table__  # type: ignore[attr-defined]
     for moved in chunks(moves):
         session.execute(sa.update(Event), moved)

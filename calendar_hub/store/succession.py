@@ -8,40 +8,46 @@ vanished continues it: the stored row of the old one is moved onto the new sourc
 and its SEQUENCE history, and on every later refresh the new source UID finds that row as any other.
 
 The vanished occurrence may be in the same fetch, or in a paused feed of the same group (the group's old address,
-deactivated when the new one was added); a published UID is only ever carried on by one row of an active feed.
+deactivated when the new one was added); and an upcoming occurrence that leaves a feed hands its identity on to
+the same occurrence in another active feed of the group (the group's new address, read while the old one still
+listed its events).  A published UID is only ever carried on by one row of an active feed.
 Functions take a keyword-only `session`; none of them commits.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from calendar_hub.identity import published_uid, successors, trace
+from calendar_hub.states import Decision
 from calendar_hub.store.batches import chunks
-from calendar_hub.store.models import Event, Feed, Group
+from calendar_hub.store.decisions import pair
+from calendar_hub.store.models import Event, Feed, Group, MergeDecision
 
 __all__ = ["carry_over"]
 
 
-def carry_over(feed_id: int, group_id: int, inserts: list[dict[str, Any]], gone: list[int], *,
+def carry_over(feed_id: int, group_id: int, inserts: list[dict[str, Any]], gone: list[int], *, now: datetime,
                session: Session) -> tuple[list[dict[str, Any]], list[int]]:
     """Let the occurrences about to be inserted (`inserts`, rows as `Event` columns) continue those about to be
-    deleted (`gone`, row ids) or those of the group's paused feeds.
+    deleted (`gone`, row ids) or those of the group's paused feeds; and let the upcoming ones about to be deleted
+    hand their identity on to the same occurrence in another feed of the group.
 
     Returns the updates that move vanished rows onto appeared occurrences and the row ids still to delete;
     `inserts` loses the occurrences so moved, and those left that continue a paused feed's occurrence take its
     published UID, SEQUENCE and first-seen time.
     """
-    if not inserts:
+    if not inserts and not gone:
         return [], gone
     names = _names(group_id, session=session)
     moves: list[dict[str, Any]] = []
-    if gone:
-        old = [row for chunk in chunks(gone) for row in session.execute(
-            sa.select(*_COLUMNS, col(Event.id), col(Event.updated_at)).where(col(Event.id).in_(chunk)))]
+    old = [row for chunk in chunks(gone) for row in session.execute(
+        sa.select(*_COLUMNS, col(Event.id), col(Event.updated_at), col(Event.end_at)).where(col(Event.id).in_(chunk)))]
+    if old and inserts:
         pairs = successors([_item(row, names) for row in old], [_appeared(row, names) for row in inserts])
         for j, i in pairs.items():
             row, new = old[i], inserts[j]
@@ -51,10 +57,14 @@ def carry_over(feed_id: int, group_id: int, inserts: list[dict[str, Any]], gone:
                           "updated_at": row.updated_at if same else new["updated_at"]})
         moved = {old[i].id for i in pairs.values()}
         gone = [row_id for row_id in gone if row_id not in moved]
+        old = [row for row in old if row.id not in moved]
         inserts[:] = [row for j, row in enumerate(inserts) if j not in pairs]
     if inserts:
         _from_paused_feeds(group_id, inserts, names, session=session)
         _unique_in_feed(feed_id, inserts, gone, session=session)
+    upcoming = [row for row in old if row.end_at >= now]  # past ones leave the window: nobody looks for them
+    if upcoming:
+        _hand_on(feed_id, group_id, upcoming, names, session=session)
     return moves, gone
 
 
@@ -99,6 +109,35 @@ def _from_paused_feeds(group_id: int, inserts: list[dict[str, Any]], names: tupl
     for j, i in successors([_item(row, names) for row in paused], [_appeared(row, names) for row in inserts]).items():
         row, new = paused[i], inserts[j]
         new.update(uid=row.uid, sequence=_sequence(row, new), created_at=row.created_at)
+
+
+def _hand_on(feed_id: int, group_id: int, vanished: list[Any], names: tuple[str, ...], *, session: Session) -> None:
+    """Give the identity of vanishing occurrences to the same occurrence in another active feed of the group.
+
+    While both feeds carried it, the two copies were published as one under the older copy's UID (the
+    catalogue's primary is the row seen first), so the newer copy's own UID was never seen; once the old feed
+    lets it go, the newer copy takes the published UID on.  Copies an organiser kept apart keep their own.
+    """
+    starts = sorted({row.start_at for row in vanished})
+    others = [row for chunk in chunks(starts) for row in session.execute(
+        sa.select(*_COLUMNS, col(Event.id)).join(Feed, col(Feed.id) == col(Event.feed_id))
+        .where(col(Feed.group_id) == group_id, col(Feed.id) != feed_id, col(Feed.active),
+               col(Event.start_at).in_(chunk)))]
+    if not others:
+        return
+    uids = sorted({row.uid for row in vanished} | {row.uid for row in others})
+    apart = {pair(a, b) for chunk in chunks(uids) for a, b in session.execute(
+        sa.select(col(MergeDecision.uid_a), col(MergeDecision.uid_b))
+        .where(col(MergeDecision.decision) == Decision.APART, col(MergeDecision.uid_a).in_(chunk)))}
+    updates = []
+    for j, i in successors([_item(row, names) for row in vanished], [_item(row, names) for row in others]).items():
+        old, copy = vanished[i], others[j]
+        if copy.uid == old.uid or copy.created_at < old.created_at or pair(old.uid, copy.uid) in apart:
+            continue
+        sequence = max(old.sequence, copy.sequence) + (0 if old.content_hash == copy.content_hash else 1)
+        updates.append({"id": copy.id, "uid": old.uid, "sequence": sequence, "created_at": old.created_at})
+    for batch in chunks(updates):
+        session.execute(sa.update(Event), batch)
 
 
 def _unique_in_feed(feed_id: int, inserts: list[dict[str, Any]], gone: list[int], *, session: Session) -> None:
