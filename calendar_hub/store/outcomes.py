@@ -129,6 +129,7 @@ def accept_held(feed_id: int, *, session: Session, at: datetime) -> int | None:
     events = [event_from_dict(values) for values in held.events]
     changed = _store(feed, events, [], digest=held.body_hash, skipped=held.skipped, problems=held.problems,
                      notice=held.notice, at=at, session=session)
+    feed.etag, feed.last_modified = "", ""  # the next fetch reads the body whatever the server says of the old one
     session.delete(held)
     bump_version(session=session)
     return changed

@@ -95,10 +95,12 @@ def _sequence(row: Any, new: dict[str, Any]) -> int:
 def _from_paused_feeds(group_id: int, inserts: list[dict[str, Any]], names: tuple[str, ...], *,
                        session: Session) -> None:
     """Give appeared occurrences the identity of the same occurrence in a paused feed of the group, once."""
+    feeds = _feeds(group_id, active=False, session=session)
+    if not feeds:
+        return
     starts = sorted({row["start_at"] for row in inserts})
     paused = [row for chunk in chunks(starts) for row in session.execute(
-        sa.select(*_COLUMNS).join(Feed, col(Feed.id) == col(Event.feed_id))
-        .where(col(Feed.group_id) == group_id, sa.not_(col(Feed.active)), col(Event.start_at).in_(chunk)))]
+        sa.select(*_COLUMNS).where(col(Event.feed_id).in_(feeds), col(Event.start_at).in_(chunk)))]
     if not paused:
         return
     uids = sorted({row.uid for row in paused})
@@ -118,11 +120,12 @@ def _hand_on(feed_id: int, group_id: int, vanished: list[Any], names: tuple[str,
     catalogue's primary is the row seen first), so the newer copy's own UID was never seen; once the old feed
     lets it go, the newer copy takes the published UID on.  Copies an organiser kept apart keep their own.
     """
+    feeds = [other for other in _feeds(group_id, active=True, session=session) if other != feed_id]
+    if not feeds:
+        return
     starts = sorted({row.start_at for row in vanished})
     others = [row for chunk in chunks(starts) for row in session.execute(
-        sa.select(*_COLUMNS, col(Event.id)).join(Feed, col(Feed.id) == col(Event.feed_id))
-        .where(col(Feed.group_id) == group_id, col(Feed.id) != feed_id, col(Feed.active),
-               col(Event.start_at).in_(chunk)))]
+        sa.select(*_COLUMNS, col(Event.id)).where(col(Event.feed_id).in_(feeds), col(Event.start_at).in_(chunk)))]
     if not others:
         return
     uids = sorted({row.uid for row in vanished} | {row.uid for row in others})
@@ -140,9 +143,17 @@ def _hand_on(feed_id: int, group_id: int, vanished: list[Any], names: tuple[str,
         session.execute(sa.update(Event), batch)
 
 
+def _feeds(group_id: int, *, active: bool, session: Session) -> list[int]:
+    """The ids of the group's active (or paused) feeds."""
+    return list(session.scalars(sa.select(col(Feed.id)).where(col(Feed.group_id) == group_id,
+                                                              col(Feed.active) == active)))
+
+
 def _unique_in_feed(feed_id: int, inserts: list[dict[str, Any]], gone: list[int], *, session: Session) -> None:
     """A source UID that comes back while a moved row carries its published UID gets one of its own (derived, as
     every published UID, from what the feed says), so that no feed publishes one UID twice."""
+    if session.scalar(sa.select(col(Event.id)).where(col(Event.feed_id) == feed_id).limit(1)) is None:
+        return  # nothing stored yet: nothing to clash with
     uids = sorted({row["uid"] for row in inserts})
     dropped = set(gone)
     kept = {uid for chunk in chunks(uids) for row_id, uid in session.execute(
