@@ -43,13 +43,19 @@ def calendar(count: int, *, first: int = 3, name: str = "Session") -> bytes:
 @pytest.fixture
 def feed(engine: Engine, settings: Settings, feed_server: FeedServer) -> str:
     """A group whose feed lists 100 upcoming events, stored; and an organiser's account."""
-    url = feed_server.serve("/riverside.ics", calendar(100))
+    url = load(engine, feed_server.serve("/riverside.ics", calendar(100)))
+    with Session(engine) as session:
+        accounts.add_user(ORGANISER, PASSWORD, role="organiser", group=None, session=session, actor="test")
+    assert refresh_now(engine, settings) == "stored" and stored(engine) == 100
+    return url
+
+
+def load(engine: Engine, url: str) -> str:
+    """One group whose one feed is at `url` (the operator lets it reach the loopback server)."""
     with Session(engine) as session:
         store.apply_registry(Registry(groups=(GroupSpec(slug="riverside-greens", name="Riverside Greens",
                                                         feeds=(FeedSpec(url=url, private=True),)),), weeks=()),
                              session=session)
-        accounts.add_user(ORGANISER, PASSWORD, role="organiser", group=None, session=session, actor="test")
-    assert refresh_now(engine, settings) == "stored" and stored(engine) == 100
     return url
 
 
@@ -129,11 +135,7 @@ def test_an_organiser_accepts_a_held_change_at_once_and_it_is_audited(
     (8, 4, "stored"), (4, 1, "stored"), (100, 60, "stored"), (10, 5, "stored"), (10, 4, "held"), (6, 1, "held")])
 def test_only_a_drop_of_more_than_half_and_at_least_5_upcoming_events_waits(
         before: int, after: int, outcome: str, engine: Engine, settings: Settings, feed_server: FeedServer) -> None:
-    url = feed_server.serve("/small.ics", calendar(before))
-    with Session(engine) as session:
-        store.apply_registry(Registry(groups=(GroupSpec(slug="riverside-greens", name="Riverside Greens",
-                                                        feeds=(FeedSpec(url=url, private=True),)),), weeks=()),
-                             session=session)
+    load(engine, feed_server.serve("/small.ics", calendar(before)))
     assert refresh_now(engine, settings) == "stored"
     feed_server.serve("/small.ics", calendar(after))
     assert refresh_now(engine, settings) == outcome

@@ -9,17 +9,20 @@ pair, two exports of one calendar with every UID regenerated (and one descriptio
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import icalendar
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from calendar_hub import store
+from calendar_hub.identity import Trace, successors
 from calendar_hub.ingest.refresh import RefreshReport, refresh
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 from calendar_hub.settings import Settings
@@ -186,3 +189,27 @@ def organisers_hide(engine: Engine, title: str) -> None:
         session.add(HiddenEvent(uid=uid_of(engine, title), title=title, reason="postponed", actor="test"))
         store.bump_version(session=session)
         session.commit()
+
+
+TRACES = st.tuples(st.sampled_from([datetime(2026, 12, 5, 10, tzinfo=UTC), datetime(2026, 12, 6, 10, tzinfo=UTC)]),
+                   st.sampled_from(["litter pick", "repair cafe"]), st.sampled_from(["", "market cross"]))
+ITEMS = st.lists(st.tuples(TRACES, st.sampled_from(["h1", "h2"])), max_size=8)
+
+
+@given(vanished=ITEMS, appeared=ITEMS)
+def test_successors_pair_one_to_one_on_the_same_trace_whatever_the_order(
+        vanished: list[tuple[Trace, str]], appeared: list[tuple[Trace, str]]) -> None:
+    old = [(f"old-{i}", found, digest) for i, (found, digest) in enumerate(vanished)]
+    new = [(f"new-{i}", found, digest) for i, (found, digest) in enumerate(appeared)]
+
+    def named(a: list[tuple[str, Trace, str]], b: list[tuple[str, Trace, str]]) -> set[tuple[str, str]]:
+        return {(b[j][0], a[i][0]) for j, i in successors(a, b).items()}
+
+    pairs = named(old, new)
+    assert named(old[::-1], new[::-1]) == pairs
+    assert len({o for _n, o in pairs}) == len(pairs)
+    by_name = {name: found for name, found, _d in old + new}
+    assert all(by_name[n] == by_name[o] for n, o in pairs)
+    for found in {found for _n, found, _d in old}:  # as many pairs as the smaller side of each trace allows
+        assert sum(1 for n, _o in pairs if by_name[n] == found) == min(
+            sum(1 for _n, f, _d in old if f == found), sum(1 for _n, f, _d in new if f == found))
