@@ -23,7 +23,7 @@ from calendar_hub.registry import FeedSpec, GroupSpec, Registry
 from calendar_hub.settings import Settings
 from calendar_hub.store.models import AuditEntry, Event, Feed, FetchLog
 from tests.feedserver import FeedServer
-from tests.pages import PASSWORD, post, sign_in
+from tests.pages import PASSWORD, post, sign_in, token
 
 ORGANISER = "olu@hub.test"
 HELD = "this calendar suddenly lists 1 upcoming event instead of 100"
@@ -140,3 +140,19 @@ def test_only_a_drop_of_more_than_half_and_at_least_5_upcoming_events_waits(
     feed_server.serve("/small.ics", calendar(after))
     assert refresh_now(engine, settings) == outcome
     assert stored(engine) == (after if outcome == "stored" else before)
+
+
+def test_an_editor_of_another_group_cannot_accept_a_held_change(
+        feed: str, engine: Engine, settings: Settings, feed_server: FeedServer, console_client: TestClient) -> None:
+    with Session(engine) as session:
+        store.apply_registry(Registry(groups=(
+            GroupSpec(slug="riverside-greens", name="Riverside Greens", feeds=(FeedSpec(url=feed, private=True),)),
+            GroupSpec(slug="hilltop", name="Hilltop")), weeks=()), session=session)
+        accounts.add_user("eve@hilltop.test", PASSWORD, role="editor", group="hilltop", session=session, actor="test")
+        feed_id = session.exec(select(Feed.id)).one()
+    feed_server.serve("/riverside.ics", calendar(1))
+    assert refresh_now(engine, settings) == "held"
+    sign_in(console_client, "eve@hilltop.test")
+    response = console_client.post(f"/admin/feeds/{feed_id}/accept",
+                                   data={"csrf_token": token(console_client, "/admin/")})
+    assert response.status_code == 403 and stored(engine) == 100
