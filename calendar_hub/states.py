@@ -19,6 +19,7 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"        # the same body as last time
     FAILED = "failed"              # nothing usable: the last good events are kept
     KEPT = "kept"                  # a body that would lose events (cut off, empty): the last good copy is kept
+    HELD = "held"                  # a body that would take most upcoming events away: kept until a fetch agrees
 
 
 class Origin(StrEnum):

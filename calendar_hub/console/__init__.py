@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-__all__ = ["accounts", "coverage", "duplicates", "groups", "joining", "moderation", "planning", "preview",
+__all__ = ["accounts", "coverage", "duplicates", "groups", "held", "joining", "moderation", "planning", "preview",
            "submission_form", "submissions"]

@@ -1,5 +1,5 @@
-"""Judging a fetched body before it may replace a feed's events: its hash, whether it is cut off or empty, and
-the words organisers read about it.
+"""Judging a fetched body before it may replace a feed's events: its hash, whether it is cut off or empty, whether
+it must wait for a second fetch, and the words organisers read about it.
 
 Pure: a body and its parse result in, a hash, a yes or no, or a sentence out; nothing is raised.
 """
@@ -7,11 +7,18 @@ Pure: a body and its parse result in, a hash, a yes or no, or a sentence out; no
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from datetime import datetime
 
-from calendar_hub.occurrence import ParseResult
-from calendar_hub.store import FeedJob
+from calendar_hub.identity import content_hash, events_digest
+from calendar_hub.occurrence import EventIn, ParseResult
+from calendar_hub.store import FeedJob, Hold
 
-__all__ = ["PARSER_VERSION", "body_hash", "cut_off_notice", "has_items", "judge", "looks_truncated", "size_words"]
+__all__ = ["DROP_AT_LEAST", "PARSER_VERSION", "body_hash", "cut_off_notice", "has_items", "held_words", "hold",
+           "judge", "looks_truncated", "size_words"]
+
+# A fetch that would take away more than half of a feed's upcoming events, and at least this many, waits.
+DROP_AT_LEAST = 5
 
 # Bump when parsing changes, so that unchanged bodies are parsed again with the new code.
 PARSER_VERSION = "2"
@@ -70,3 +77,29 @@ def cut_off_notice(body: bytes, found: int, notice: str) -> str:
     """The notice for a cut-off body stored for want of a better one: what was read of it, then `notice` (or "")."""
     return "; ".join(filter(None, [f"the file is cut off after {size_words(len(body))}; "
                                    f"only the {found} complete events before the cut were read", notice]))
+
+
+def hold(job: FeedJob, events: Sequence[EventIn], hashes: Sequence[str], at: datetime) -> Hold | None:
+    """Whether a body that may be stored must wait for a second fetch that agrees; None when it may be stored now.
+
+    A valid body with one event where there were a hundred, or with only past ones, is more often a broken
+    server or export than a group emptying its calendar (feed readers hold such drops too), so a body that
+    would take away more than half of the upcoming events, and at least `DROP_AT_LEAST`, is held until a
+    fetch reads the same events again (`job.held_digest`).  `hashes` are the events' content hashes, if known.
+    """
+    before = job.upcoming_stored
+    after = sum(1 for event in events if event.end >= at)
+    lost = before - after
+    if lost < DROP_AT_LEAST or lost * 2 <= before:
+        return None
+    digest = events_digest(hashes if len(hashes) == len(events) else [content_hash(event) for event in events])
+    if job.held_digest and digest == job.held_digest:
+        return None  # the second fetch agrees: the calendar really is this
+    return Hold(digest=digest, upcoming_before=before, upcoming_after=after)
+
+
+def held_words(before: int, after: int) -> str:
+    """What organisers read about a held change: "this calendar suddenly lists 1 upcoming event instead of 100; ..."."""
+    listed = "no upcoming event" if after == 0 else f"{after} upcoming event{'' if after == 1 else 's'}"
+    return (f"this calendar suddenly lists {listed} instead of {before}; the hub keeps the {before} until the "
+            "next fetch agrees, or an organiser accepts the change")

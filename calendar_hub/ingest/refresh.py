@@ -2,7 +2,8 @@
 
     claim (store) -> fetch (async, bounded) -> unchanged? (304 / same hash) -> parse (ingest.worker: processes
                   with a time and a memory limit)
-                  -> judge (ingest.judge: broken or empty bodies keep the last good copy) -> record (store, batched)
+                  -> judge (ingest.judge: broken or empty bodies keep the last good copy, sudden drops wait for a
+                     second fetch) -> record (store, batched)
 
 Nothing here deletes events except a successful parse of a whole body, so a server error, a
 time-out, a truncated or garbled body, a body over the parse limits, or a process killed mid-refresh never
@@ -29,7 +30,7 @@ from calendar_hub.identity import content_hash
 from calendar_hub.ingest.fetch import Client, Limits, fetch, make_client
 from calendar_hub.ingest.follow import PAGE_KEPT, PageFollower
 from calendar_hub.ingest.geocode import geocode_pending
-from calendar_hub.ingest.judge import body_hash, cut_off_notice, judge, looks_truncated
+from calendar_hub.ingest.judge import body_hash, cut_off_notice, held_words, hold, judge, looks_truncated
 from calendar_hub.ingest.robots import Robots
 from calendar_hub.ingest.sources import sniff, summary
 from calendar_hub.ingest.worker import WorkerPool, parse_in_worker, read_page_in_worker
@@ -185,6 +186,11 @@ class Refresher:
             # Stored for want of anything better, and parsed again next time (no content hash).
             notice = cut_off_notice(body, len(result.events), notice)
             digest = ""
+        held = hold(job, result.events, hashes, at)
+        if held is not None:
+            return outcome(kind=Outcome.HELD, error=held_words(held.upcoming_before, held.upcoming_after),
+                           hold=held, content_hash=digest, events=result.events, found=len(result.events),
+                           skipped=result.skipped, problems=result.problems, notice=notice, bytes=len(body))
         return outcome(kind=Outcome.STORED, content_hash=digest, events=result.events, hashes=hashes,
                        found=len(result.events), skipped=result.skipped, problems=result.problems, notice=notice,
                        bytes=len(body))

@@ -5,6 +5,7 @@
     events    occurrences for the catalogue  pages  cached linked event pages
     decisions merge decisions             queue     join requests and sent events awaiting a decision
     groups    console groups and feeds    weeks     console weeks    hidden  hidden events
+    held      changes held for a second fetch   succession  new source UIDs that continue vanished occurrences
     accounts  accounts, sign-in failures, the audit log     lookups  the geocoder's cache and rate limit
     engine    engines and migrations      models    the tables
 
@@ -71,8 +72,9 @@ from calendar_hub.store.groups import (
     group_feed,
     make_due,
 )
+from calendar_hub.store.held import Hold, held_change, held_changes
 from calendar_hub.store.hidden import add_hidden, delete_hidden, hidden_event, hidden_events, hidden_uids
-from calendar_hub.store.outcomes import FeedOutcome, prune_fetch_log, record_outcomes
+from calendar_hub.store.outcomes import FeedOutcome, accept_held, prune_fetch_log, record_outcomes
 from calendar_hub.store.pages import linked_pages, prune_linked_pages, save_linked_pages
 from calendar_hub.store.queue import (
     add_join_request,
@@ -103,7 +105,9 @@ __all__ = [
     "lease_holders",
     "release_leases",
     # outcomes
-    "FeedOutcome", "prune_fetch_log", "record_outcomes",
+    "FeedOutcome", "accept_held", "prune_fetch_log", "record_outcomes",
+    # held
+    "Hold", "held_change", "held_changes",
     # events
     "add_event", "occurrence_rows",
     # pages

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from calendar_hub.states import Origin
-from calendar_hub.store.models import Event, Feed, Group, Week
+from calendar_hub.store.models import Event, Feed, Group, HeldChange, Week
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,8 @@ class FeedJob:
     parsed_at: datetime | None
     group_slug: str
     events_stored: int
+    upcoming_stored: int = 0  # stored events not yet over
+    held_digest: str = ""     # the events of the change held for this feed (`held_change`), if any
 
 
 def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timedelta,
@@ -62,16 +64,20 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
     # The conditions are repeated on the UPDATE so a concurrent claimer that won the race is seen.
     session.execute(claimable(sa.update(Feed).where(col(Feed.id).in_(ids)))
                     .values(lease_owner=owner, lease_until=now + lease_for))
-    counts: dict[int, int] = dict(session.execute(
-        sa.select(col(Event.feed_id), sa.func.count()).where(col(Event.feed_id).in_(ids)).group_by(col(Event.feed_id))
-    ).all())
+    upcoming = sa.func.sum(sa.case((col(Event.end_at) >= now, 1), else_=0))
+    counts: dict[int, tuple[int, int]] = {feed_id: (stored, ahead or 0) for feed_id, stored, ahead in session.execute(
+        sa.select(col(Event.feed_id), sa.func.count(), upcoming)
+        .where(col(Event.feed_id).in_(ids)).group_by(col(Event.feed_id)))}
+    held = dict(session.execute(sa.select(col(HeldChange.feed_id), col(HeldChange.digest))
+                                .where(col(HeldChange.feed_id).in_(ids))).all())
     rows = session.execute(
         sa.select(Feed, col(Group.slug)).join(Group, col(Group.id) == Feed.group_id)
         .where(col(Feed.lease_owner) == owner, col(Feed.id).in_(ids)).order_by(col(Feed.id))
     ).all()
     jobs = [FeedJob(id=f.id, url=f.url, kind=f.kind, origin=f.origin, private=f.private, etag=f.etag,
                     last_modified=f.last_modified, content_hash=f.content_hash, parsed_at=f.parsed_at,
-                    group_slug=slug, events_stored=counts.get(f.id, 0)) for f, slug in rows]
+                    group_slug=slug, events_stored=counts.get(f.id, (0, 0))[0],
+                    upcoming_stored=counts.get(f.id, (0, 0))[1], held_digest=held.get(f.id, "")) for f, slug in rows]
     session.commit()
     return jobs
 
@@ -96,6 +102,7 @@ class FeedHealth:
     group_slug: str
     group_name: str
     events_stored: int
+    held: HeldChange | None = None   # a change waiting for a fetch that agrees, or an organiser's word
 
 
 def feed_health(*, session: Session) -> list[FeedHealth]:
@@ -106,8 +113,9 @@ def feed_health(*, session: Session) -> list[FeedHealth]:
         sa.select(Feed, col(Group.slug), col(Group.name)).join(Group, col(Group.id) == Feed.group_id)
         .order_by(col(Feed.consecutive_failures).desc(), Group.slug, Feed.url)
     ).all()
-    return [FeedHealth(feed=f, group_slug=slug, group_name=name, events_stored=counts.get(f.id, 0))
-            for f, slug, name in rows]
+    held = {row.feed_id: row for row in session.exec(select(HeldChange)).all()}
+    return [FeedHealth(feed=f, group_slug=slug, group_name=name, events_stored=counts.get(f.id, 0),
+                       held=held.get(f.id)) for f, slug, name in rows]
 
 
 def active_groups(*, session: Session) -> list[Group]:

@@ -373,3 +373,24 @@ class MergeDecision(SQLModel, table=True):
     title_b: str = Field(default="", max_length=300)                       # show the pair after it has passed
     actor: str = Field(max_length=320)
     at: datetime = _when(default_factory=clock.now)
+
+
+class HeldChange(SQLModel, table=True):
+    """A fetched body that would have taken most of a feed's upcoming events away, held instead of stored.
+
+    It is stored when the next fetch reads the same events (`digest`), or at once when an organiser accepts it.
+    """
+
+    __tablename__ = "held_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", unique=True, index=True)
+    at: datetime = _when(default_factory=clock.now)
+    digest: str = Field(max_length=64)                                     # identity.events_digest of `events`
+    body_hash: str = Field(default="", max_length=64)
+    upcoming_before: int = 0                                               # upcoming events stored when held
+    upcoming_after: int = 0                                                # upcoming events in the held body
+    events: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)  # occurrence.event_to_dict
+    skipped: int = 0
+    problems: list[str] = Field(default_factory=list, sa_type=JSON)
+    notice: str = Field(default="", max_length=2000)

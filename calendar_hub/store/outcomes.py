@@ -15,11 +15,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from calendar_hub.identity import content_hash, published_uid
-from calendar_hub.occurrence import EventIn
+from calendar_hub.occurrence import EventIn, event_from_dict
 from calendar_hub.states import Outcome
 from calendar_hub.store.accounts import add_audit_entry
 from calendar_hub.store.batches import chunks
+from calendar_hub.store.held import Hold, forget_held, held_change, save_held
 from calendar_hub.store.models import Event, Feed, FetchLog
+from calendar_hub.store.succession import carry_over
 from calendar_hub.store.version import bump_version
 
 
@@ -28,8 +30,9 @@ class FeedOutcome:
     """What one fetch of one feed came to; `record_outcomes` writes it.
 
     kind: STORED (parsed; `events` replace the feed's events), NOT_MODIFIED (HTTP 304), UNCHANGED (same body as
-    last time), FAILED (nothing usable: events kept) or KEPT (the body parsed but looked broken or empty: events
-    kept, the reason in `error`).
+    last time), FAILED (nothing usable: events kept), KEPT (the body parsed but looked broken or empty: events
+    kept, the reason in `error`) or HELD (the body would take most upcoming events away: `events` wait, as `hold`
+    says, for a fetch that agrees or an organiser's word; the reason in `error`).
     """
 
     feed_id: int
@@ -50,6 +53,7 @@ class FeedOutcome:
     bytes: int = 0
     retry_after: timedelta | None = None   # how long the server asked the hub to wait (429, 503 Retry-After)
     moved_to: str = ""                     # where the permanent redirects (301, 308) the fetch began with led
+    hold: Hold | None = None
 
 
 GONE = 410                                  # RFC 9110 15.5.11: gone for good; no more fetches until resumed
@@ -66,6 +70,7 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
     leaves them as they were.  Commits.
     """
     changed = 0
+    settled: list[int] = []   # feeds whose held change is moot: stored, or as they were
     outcomes = list(outcomes)
     feeds = {f.id: f for f in session.exec(
         select(Feed).where(col(Feed.id).in_([o.feed_id for o in outcomes]))).all()}
@@ -96,23 +101,28 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
             feed.wait_until = None
             if outcome.kind == Outcome.NOT_MODIFIED:
                 feed.not_modified_count += 1
-            if outcome.etag or outcome.last_modified or outcome.kind == Outcome.STORED:
+            # A held body's validators are not kept: the next fetch must read the body again to agree with it.
+            if (outcome.etag or outcome.last_modified or outcome.kind == Outcome.STORED) \
+                    and outcome.kind != Outcome.HELD:
                 feed.etag = outcome.etag[:500]
                 feed.last_modified = outcome.last_modified[:100]
             if outcome.kind == Outcome.STORED:
-                changed += _replace_events(feed.id, outcome.events, outcome.hashes,  # type: ignore[arg-type]
-                                           session=session, now=outcome.at)
-                feed.content_hash = outcome.content_hash
-                feed.parsed_at = outcome.at
-                feed.events_found = len(outcome.events)
-                feed.items_skipped = outcome.skipped
-                feed.problems = outcome.problems[:20]
-                feed.notice = outcome.notice[:2000]
+                changed += _store(feed, outcome.events, outcome.hashes, digest=outcome.content_hash,
+                                  skipped=outcome.skipped, problems=outcome.problems, notice=outcome.notice,
+                                  at=outcome.at, session=session)
                 events_after = len(outcome.events)
+            if outcome.kind == Outcome.HELD and outcome.hold is not None:
+                save_held(feed.id, outcome.hold, outcome.events, at=outcome.at,  # type: ignore[arg-type]
+                          body_hash=outcome.content_hash, skipped=outcome.skipped, problems=outcome.problems,
+                          notice=outcome.notice, session=session)
+                events_after = len(outcome.events)
+            elif feed.id is not None:
+                settled.append(feed.id)
         _note_move(feed, outcome, session=session)
         session.add(FetchLog(feed_id=outcome.feed_id, at=outcome.at, outcome=outcome.kind,
                              http_status=outcome.http_status, duration_ms=outcome.duration_ms,
                              bytes=outcome.bytes, events=events_after or 0, message=outcome.error[:2000]))
+    forget_held(settled, session=session)
     if changed:
         bump_version(session=session)
     session.commit()
@@ -160,6 +170,36 @@ def _note_move(feed: Feed, outcome: FeedOutcome, *, session: Session) -> None:
     feed.moved_to, feed.moved_count = "", 0
 
 
+def accept_held(feed_id: int, *, session: Session, at: datetime) -> int | None:
+    """Store the change held for the feed as if the fetch had agreed; returns events changed, None when nothing was
+    held.  The caller audits and commits."""
+    held = held_change(feed_id, session=session)
+    feed = session.get(Feed, feed_id)
+    if held is None or feed is None:
+        return None
+    events = [event_from_dict(values) for values in held.events]
+    changed = _store(feed, events, [], digest=held.body_hash, skipped=held.skipped, problems=held.problems,
+                     notice=held.notice, at=at, session=session)
+    feed.etag, feed.last_modified = "", ""  # the next fetch reads the body whatever the server says of the old one
+    session.delete(held)
+    bump_version(session=session)
+    return changed
+
+
+def _store(feed: Feed, events: Sequence[EventIn], hashes: Sequence[str], *, digest: str, skipped: int,
+           problems: Sequence[str], notice: str, at: datetime, session: Session) -> int:
+    """Make `events` the feed's stored occurrences and say so on the feed; returns rows changed."""
+    changed = _replace_events(feed.id, feed.group_id, events, hashes,  # type: ignore[arg-type]
+                              session=session, now=at)
+    feed.content_hash = digest
+    feed.parsed_at = at
+    feed.events_found = len(events)
+    feed.items_skipped = skipped
+    feed.problems = list(problems)[:20]
+    feed.notice = notice[:2000]
+    return changed
+
+
 def _event_values(event: EventIn, *, digest: str) -> dict[str, Any]:
     return {
         "title": event.title[:1000], "description_html": event.description_html,
@@ -171,11 +211,13 @@ def _event_values(event: EventIn, *, digest: str) -> dict[str, Any]:
     }
 
 
-def _replace_events(feed_id: int, events: Sequence[EventIn], hashes: Sequence[str], *, session: Session,
-                    now: datetime) -> int:
+def _replace_events(feed_id: int, group_id: int, events: Sequence[EventIn], hashes: Sequence[str], *,
+                    session: Session, now: datetime) -> int:
     """Make the feed's stored occurrences equal to `events`; returns how many rows changed.
 
-    `hashes` are the events' content hashes when the parse worker computed them, else empty.
+    `hashes` are the events' content hashes when the parse worker computed them, else empty.  An occurrence
+    that appears under a new source UID as one with its trace vanishes keeps that one's row, and so its
+    published UID (`succession.carry_over`).
     """
     existing = {
         (uid, rid): (row_id, digest, sequence)
@@ -204,13 +246,16 @@ def _replace_events(feed_id: int, events: Sequence[EventIn], hashes: Sequence[st
             updates.append({"id": old[0], "sequence": max(old[2] + 1, event.sequence), "updated_at": now,
                             **_event_values(event, digest=digest)})
     gone = [row_id for key, (row_id, _d, _s) in existing.items() if key not in seen]
+    moves, gone = carry_over(feed_id, group_id, inserts, gone, now=now, session=session)
     event_table = Event.__table__  # type: ignore[attr-defined]
+    for moved in chunks(moves):
+        session.execute(sa.update(Event), moved)
     _insert_many(session, event_table, inserts)
     for chunk in chunks(updates):
         session.execute(sa.update(Event), chunk)
-    for chunk in chunks(gone):
-        session.execute(sa.delete(Event).where(col(Event.id).in_(chunk)))
-    return len(inserts) + len(updates) + len(gone)
+    for ids in chunks(gone):
+        session.execute(sa.delete(Event).where(col(Event.id).in_(ids)))
+    return len(inserts) + len(updates) + len(gone) + len(moves)
 
 
 def _insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:

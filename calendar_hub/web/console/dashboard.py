@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from calendar_hub import store
-from calendar_hub.console import accounts, preview
+from calendar_hub.console import accounts, held, preview
 from calendar_hub.console import groups as console
 from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Limits, make_client
@@ -74,14 +74,16 @@ async def dashboard(request: Request) -> Response:
                 rows = [row for row in rows if user.may_edit_group(row.feed.group_id)]
             return sorted(rows, key=_broken_first)
 
-    return render(request, "admin/dashboard.html", user, feeds=await run_in_threadpool(read),
-                  done=request.query_params.get("done", ""))
+    rows = await run_in_threadpool(read)
+    return render(request, "admin/dashboard.html", user, feeds=rows, done=request.query_params.get("done", ""),
+                  held={row.feed.id: held.note(row.held) for row in rows if row.held is not None})
 
 
 def _broken_first(row: store.FeedHealth) -> tuple[Any, ...]:
     feed = row.feed
     broken = bool(feed.error) or feed.consecutive_failures > 0
-    return (not feed.active, not broken, -feed.consecutive_failures, not feed.notice, row.group_slug, feed.url)
+    return (not feed.active, not broken, row.held is None, -feed.consecutive_failures, not feed.notice,
+            row.group_slug, feed.url)
 
 
 async def groups(request: Request) -> Response:
@@ -116,14 +118,14 @@ async def group_page(request: Request) -> Response:
     user = require(request)
     slug = request.path_params["slug"]
 
-    def read() -> tuple[Group, list[Feed]]:
+    def read() -> tuple[Group, list[Feed], dict[int, str]]:
         with open_session(request) as session:
             group = group_for(user, slug, session)
             assert group.id is not None
-            return group, console.feeds_of(group.id, session=session)
+            return group, console.feeds_of(group.id, session=session), held.notes(session=session)
 
     # The group is looked up (404, 403) before the form is read, and no session stays open while it is.
-    group, feeds = await run_in_threadpool(read)
+    group, feeds, held_notes = await run_in_threadpool(read)
     problem = ""
     if request.method == "POST":
         form = await checked_form(request)
@@ -139,7 +141,7 @@ async def group_page(request: Request) -> Response:
             problem = str(e)  # refused before anything changed: the group read above is still as stored
         else:
             return back(f"/admin/groups/{slug}", "Saved." if changed else "Nothing had changed.")
-    return render(request, "admin/group.html", user, group=group, feeds=feeds, problem=problem,
+    return render(request, "admin/group.html", user, group=group, feeds=feeds, held=held_notes, problem=problem,
                   done=request.query_params.get("done", ""), status_code=400 if problem else 200)
 
 
@@ -197,10 +199,13 @@ async def add_feed(request: Request) -> Response:
 
 
 async def feed_action(request: Request) -> Response:
-    """POST /admin/feeds/{id}/pause, /resume, /refresh and /fetch-again (a feed marked gone)."""
+    """POST /admin/feeds/{id}/pause, /resume, /refresh, /fetch-again (a feed marked gone) and /accept (store the
+    change held for it now)."""
     user = require(request)
     await checked_form(request)
     action = request.path_params["action"]
+    if action not in ("pause", "resume", "refresh", "fetch-again", "accept"):
+        raise HTTPException(404, "There is no such action.")
 
     def run() -> tuple[str, str]:
         with open_session(request) as session:
@@ -214,11 +219,13 @@ async def feed_action(request: Request) -> Response:
             if action == "refresh":
                 console.refresh_soon(feed, session=session, actor=user.email, group=group)
                 return slug, "It will be fetched within a minute."
+            if action == "accept":
+                if held.accept(feed, session=session, actor=user.email, group=group):
+                    return slug, "Accepted: the calendar's new events are stored and published."
+                return slug, "Nothing was waiting for this calendar: it is as its last fetch found it."
             if action == "fetch-again":
                 console.fetch_again(feed, session=session, actor=user.email, group=group)
                 return slug, "No longer marked gone: it will be fetched within a minute."
-            if action not in ("pause", "resume"):
-                raise HTTPException(404, "There is no such action.")
             console.set_feed_active(feed, action == "resume", session=session, actor=user.email, group=group)
             return slug, "Resumed." if action == "resume" else "Paused: its events have left the outputs (kept)."
 
