@@ -19,6 +19,8 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from calendar_hub import clock
+from calendar_hub.catalogue import Catalogue
+from calendar_hub.catalogue.hub import Hub
 from calendar_hub.cli import main
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
@@ -167,6 +169,23 @@ def test_every_response_carries_the_security_headers(hub: HubData, settings: Set
                 assert policy["img-src"] == "'self' data: https://tile.openstreetmap.org", path
                 assert policy["frame-ancestors"] == ("*" if path.startswith("/embed/") else "'none'"), path
                 assert "strict-transport-security" not in each.headers  # the base URL is http
+
+
+def test_an_unexpected_error_answers_500_with_the_security_headers_too(settings: Settings) -> None:
+    class Broken(Hub):
+        def catalogue(self) -> Catalogue:
+            raise RuntimeError("the catalogue could not be built")
+
+        def fresh(self) -> None:
+            return None
+
+    with TestClient(create_app(settings, hub=Broken(settings)), raise_server_exceptions=False) as client:
+        response = client.get("/")
+    assert response.status_code == 500
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert rules(response)["script-src"] == "'self'"
+    assert "the catalogue could not be built" not in response.text
 
 
 def rules(response: httpx.Response) -> dict[str, str]:

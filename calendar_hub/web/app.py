@@ -13,12 +13,12 @@ import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp
 
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
@@ -87,8 +87,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                                               status_code=exc.status_code)
         return PlainTextResponse(exc.detail, status_code=exc.status_code)
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found},
-                    middleware=[Middleware(SecurityHeaders, settings=settings)])
+    app = _HubApp(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: not_found})
+    app.state.settings = settings
     app.state.hub = hub
     app.state.templates = templates
     return app
@@ -137,6 +137,14 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         return PlainTextResponse("Sign in first.", status_code=403)
 
     return _with_sessions(settings, hub, templates, routes, exception_handlers={SignInRequired: sign_in_first})
+
+
+class _HubApp(Starlette):
+    """The hub's app: its security headers go on every response, the 500 that Starlette's outermost layer
+    sends after an unexpected error included."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), settings=self.state.settings)
 
 
 def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, routes: list[Route],
