@@ -90,6 +90,17 @@ def test_an_unknown_query_parameter_reaches_no_cached_output(hub: HubData, setti
         assert clean.json()["next"] == "http://hub.test/api/events.json?offset=2"
 
 
+def test_query_parameters_no_page_reads_make_no_copy_of_it(hub: HubData, settings: Settings) -> None:
+    app = create_app(settings)
+    with TestClient(app) as client:
+        pages = [client.get(f"/map?utm_source=newsletter-{n}&near=Manchester") for n in range(20)]
+        outputs = app.state.hub.catalogue().outputs
+        assert len(outputs) == 1   # an attacker cannot fill the cache with copies of the largest page
+        assert len({page.content for page in pages}) == 1
+        assert client.get("/map?near=Cardiff").content != pages[0].content
+        assert len(outputs) == 2
+
+
 # ---------------------------------------------------------------- client addresses
 
 @contextmanager

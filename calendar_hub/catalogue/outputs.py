@@ -66,6 +66,9 @@ class Outputs:
                 earlier = {**previous._earlier, **previous._built}
             self._earlier = dict(list(earlier.items())[-OUTPUTS_KEPT:])
 
+    def __len__(self) -> int:
+        return len(self._built)
+
     def cached(self, key: Key) -> Output | None:
         """The output built for `key`, if any (cheap: no lock, no build)."""
         return self._built.get(key)

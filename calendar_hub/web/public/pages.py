@@ -27,9 +27,17 @@ UPCOMING_ON_HOME = 30
 KM_CHOICES = (5.0, 10.0, 25.0, 50.0)  # the radii a near-me search box offers
 
 
-def _page_key(request: Request) -> tuple[str, ...]:
-    """Pages are built once per data version, address and hour ("upcoming" moves with the clock)."""
-    return ("page", request.url.path, request.url.query, clock.now().strftime("%Y%m%d%H"))
+PAGE_PARAMETERS = ("week", "group", "region", "start", "end", "near", "km")  # all that any page reads
+
+
+def _page_key(request: Request) -> tuple[Any, ...]:
+    """Pages are built once per data version, address, filters and hour ("upcoming" moves with the clock).
+
+    Other query parameters (`?utm_source=…`) make no difference to a page, so they make no copy of it either.
+    """
+    params = request.query_params
+    filters = tuple((name, params[name]) for name in PAGE_PARAMETERS if name in params)
+    return ("page", request.url.path, filters, clock.now().strftime("%Y%m%d%H"))
 
 
 def _cached(request: Request, catalogue: Catalogue) -> Response | None:
