@@ -29,10 +29,24 @@ COMMON_WORDS = frozenset(fold(word) for word in """
     new old high low upper lower great little bank garden gardens castle abbey cathedral museum gallery
     corner the community grove street centre island bay beach forest heath moor wood well ford mount
 """.split())
+# A line that starts by naming a way of meeting on the web ("Microsoft Teams meeting", "Webinar", "Zoom"),
+# or that holds the address of a meeting service anywhere ("Join: https://meet.jit.si/..."), is online.
+ONLINE_SERVICES = ("zoom", "microsoft teams", "ms teams", "teams", "google meet", "hangouts", "jitsi", "jitsi meet",
+                   "webex", "cisco webex", "skype", "whereby", "gotomeeting", "goto meeting", "crowdcast", "discord",
+                   "bigbluebutton", "big blue button", "facebook live", "youtube", "youtube live", "twitch")
+ONLINE_WORDS = ("online", "on-line", "on line", "virtual", "virtually", "webinar", "web conference", "livestream",
+                "live stream", "live-stream", "streamed", "streaming", "remote", "internet", "video call",
+                "conference call")
+ONLINE_ADDRESSES = (r"zoom\.us", r"zoom\.com", r"meet\.google\.com", r"teams\.microsoft\.com", r"teams\.live\.com",
+                    r"meet\.jit\.si", r"jitsi\.", r"webex\.com", r"skype\.com", r"join\.skype", r"whereby\.com",
+                    r"gotomeeting\.com", r"meet\.goto\.com", r"crowdcast\.io", r"discord\.gg", r"discord\.com",
+                    r"youtube\.com/live", r"youtu\.be", r"facebook\.com/events/[^\s]*/live", r"twitch\.tv")
+# ...unless the word begins the name of a street or a building: "Teams Lane", "Remote Road".
+_NOT_A_STREET = r"(?!\s+(?:road|rd|lane|street|st|avenue|close|way|drive|house|hall|centre|center|farm|park)\b)"
 ONLINE = re.compile(
-    r"^\s*(online|on-line|virtual|zoom|via zoom|on zoom|microsoft teams|ms teams|teams|google meet|webinar|"
-    r"livestream|live stream|streamed|remote|internet|facebook live|youtube)\b|zoom\.us|meet\.google|"
-    r"teams\.microsoft|teams\.live", re.IGNORECASE)
+    r"^\s*(?:(?:" + "|".join(re.escape(w) for w in ONLINE_WORDS) + r")\b" + _NOT_A_STREET +
+    r"|(?:(?:via|on|by|using|over)\s+)?(?:" + "|".join(re.escape(s) for s in ONLINE_SERVICES) + r")\b"
+    + _NOT_A_STREET + r")|" + "|".join(ONLINE_ADDRESSES), re.IGNORECASE)
 UNKNOWN = re.compile(r"^\s*(tbc|tba|tbd|to be (confirmed|announced|decided)|various|see description|"
                      r"n/?a|none|unknown|location to follow|venue to follow)\b\W*$", re.IGNORECASE)
 FULL_POSTCODE = re.compile(r"(?<![A-Z0-9])([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])[A-Z]{2}(?![A-Z0-9])")
@@ -222,8 +236,14 @@ def pick(towns: list[Town], *, near: Place | None) -> tuple[Town, bool]:
 
 
 def online(text: str) -> bool:
-    """Whether a location line says the event happens online (Zoom, Teams, a web address alone)."""
+    """Whether a location line says the event happens online (Zoom, Teams, a webinar, a web address alone).
+
+    The hub's one test: the map, the API, the console's preview and the pages' JSON-LD all go by it.
+    A line that also gives a full postcode is a place (a hybrid event's room), not online.
+    """
     stripped = text.strip()
+    if FULL_POSTCODE.search(stripped.upper()):
+        return False
     return bool(ONLINE.search(stripped)) or bool(re.fullmatch(r"https?://\S+", stripped))
 
 
