@@ -5,7 +5,9 @@ city, borough or district named in the line, matched segment by segment against 
 gazetteer of the UK and Ireland (never a world-wide one: "Lewisham" is also in Australia).
 An ambiguous name ("Newport", "Richmond", "Bangor", "St Ives") is settled by a broader name in the
 same line, else by the group's home; without either it is placed at the likeliest and marked
-approximate.  Online and to-be-confirmed lines are left unplaced.
+approximate.  A name found only inside a venue's name ("Moss" in "Moss Side Library") counts, for a
+group with a home, only when it lies within `FAR_KM` of that home.  Online and to-be-confirmed lines are
+left unplaced.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from calendar_hub.places.data import PlaceData, PostcodeArea, Town, fold, km_bet
 NEAR_KM = 25.0           # a narrower name within this of a broader one refines it ("Aigburth, Liverpool")
 CLEAR_LEAD = 10          # a name is unambiguous when its largest place is this many times the next
 AREA_KM = 10.0           # placed within this radius counts as "area" precision; beyond, "approximate"
+FAR_KM = 50.0            # a name found inside a venue's name further than this from the group's home is not read
 BROAD_NATIONS = {"uk", "united kingdom", "great britain", "gb", "england", "scotland", "wales", "northern ireland",
                  "ireland", "britain", "cymru"}
 
@@ -160,6 +163,11 @@ class Resolver:
                 chosen = self._from_town(town, label, ambiguous=False)
         if chosen is not None:
             return chosen
+        if hint is not None:
+            # A word inside a venue's name read as a town far from the group's home ("Moss Side" as Moss, near
+            # Doncaster, for a Manchester group) is a misreading: only the readings near the home count, and
+            # without one the line names no place the hub knows (its event goes to the home, approximate).
+            parts = [p for p in parts if _distance(pick(p[2], near=hint)[0], hint) <= FAR_KM]
         if parts:
             # A name inside a segment ("Manchester Central Library"): the largest place, then the latest.
             index, label, towns = max(parts, key=lambda p: (max(t.population for t in p[2]) >= 20_000, p[0],
@@ -233,6 +241,10 @@ def pick(towns: list[Town], *, near: Place | None) -> tuple[Town, bool]:
     if not rivals:
         return top, False
     return top, top.population < CLEAR_LEAD * max(t.population for t in rivals)
+
+
+def _distance(town: Town, place: Place) -> float:
+    return km_between(town.lat, town.lon, place.lat, place.lon)
 
 
 def online(text: str) -> bool:
