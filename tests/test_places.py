@@ -155,3 +155,9 @@ def test_moss_side_for_a_manchester_group_is_in_manchester() -> None:
 def test_a_reading_near_the_home_or_a_plain_town_name_stays(line: str, home: str, town: str) -> None:
     place = place_of([SimpleNamespace(**{**vars(ROW), "location": line})], [_group(home=home)])
     assert place is not None and place.placed_by == "town" and place.town == town
+
+
+def test_a_nearer_reading_in_the_same_line_wins_over_a_far_one() -> None:
+    row = SimpleNamespace(**{**vars(ROW), "location": "Stoke Newington Hackney Library"})
+    place = place_of([row], [_group(home="London")])                  # not Stoke-on-Trent, 217 km away
+    assert place is not None and place.town == "Hackney" and place.placed_by == "town"
