@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("folder", type=Path)
     load.add_argument("--overwrite-console-changes", action="store_true",
                       help="take the files' version of groups and weeks changed in the console")
+    load.add_argument("--prune", action="store_true",
+                      help="deactivate the groups the registry no longer names (without it, they are listed, and "
+                           "on a terminal you are asked)")
     export = command("export-registry", cmd_export_registry,
                      "write the current groups, feeds and weeks to FOLDER/hub.toml (local feed files copied)")
     export.add_argument("folder", type=Path)
@@ -104,16 +107,39 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_load(args: argparse.Namespace, settings: Settings, *, stdin: TextIO | None = None) -> int:
+    """Groups the registry no longer names are deactivated only with --prune, or when the operator, asked on a
+    terminal, says yes; otherwise they are listed with how to deactivate them, and stay active."""
     registry = read_registry(args.folder)
+    stream = stdin or sys.stdin
     with _database(settings) as engine, Session(engine) as session:
-        changes = store.apply_registry(registry, session=session, overwrite_console=args.overwrite_console_changes)
+        changes = store.apply_registry(registry, session=session, overwrite_console=args.overwrite_console_changes,
+                                       prune=args.prune)
+        if changes.unnamed and not changes.pruned and stream.isatty() and _confirm_prune(changes.unnamed, stream):
+            pruned = store.apply_registry(registry, session=session,
+                                          overwrite_console=args.overwrite_console_changes, prune=True)
+            changes.deactivated += pruned.deactivated
+            changes.pruned = True
     print(f"loaded {len(registry.groups)} groups and {len(registry.weeks)} weeks from {args.folder}: "
           f"{changes.added} added, {changes.updated} updated, {changes.deactivated} deactivated")
+    unnamed = f"{len(changes.unnamed)} group{'' if len(changes.unnamed) == 1 else 's'} the registry no longer names"
+    if changes.unnamed and changes.pruned:
+        print(f"deactivated {unnamed}: {', '.join(changes.unnamed)}")
+    elif changes.unnamed:
+        print(f"left active {unnamed}: {', '.join(changes.unnamed)} "
+              f"(`calendar-hub load {args.folder} --prune` deactivates them)")
     if changes.kept:
         print(f"kept as changed in the console: {', '.join(changes.kept)} "
               "(calendar-hub export-registry writes them out; load --overwrite-console-changes takes the files')")
     return 0
+
+
+def _confirm_prune(slugs: Sequence[str], stream: TextIO) -> bool:
+    """Ask on the terminal whether to deactivate the groups the registry no longer names; only "y" or "yes" is yes."""
+    print(f"The registry no longer names {len(slugs)} active group{'' if len(slugs) == 1 else 's'}: "
+          f"{', '.join(slugs)}")
+    print("Deactivate them (their pages and feeds leave the hub; nothing is deleted)? [y/N] ", end="", flush=True)
+    return stream.readline().strip().lower() in ("y", "yes")
 
 
 def cmd_export_registry(args: argparse.Namespace, settings: Settings) -> int:
@@ -253,7 +279,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                                 secret_key=settings.secret_key or secrets.token_urlsafe(32))
     print(f"demo folder: {folder}")
     for step in (cmd_init, cmd_load, cmd_refresh):
-        step(argparse.Namespace(folder=registry, due=False, overwrite_console_changes=False), settings)
+        step(argparse.Namespace(folder=registry, due=False, overwrite_console_changes=False, prune=False), settings)
     password = secrets.token_urlsafe(12)
     with _database(settings) as engine, Session(engine) as session:
         accounts.add_user(DEMO_ORGANISER, password, role="organiser", group=None, session=session, actor="demo")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlmodel import Session
 
+from calendar_hub import store
 from calendar_hub.cli import main
+from calendar_hub.registry_export import export_registry
 from tests.feedserver import FeedServer
 from tests.hubdata import moved_hub
 
@@ -143,3 +148,62 @@ def test_a_trusted_proxy_that_is_no_address_is_refused(tmp_path: Path, capsys: p
                "CALENDAR_HUB_TRUSTED_PROXIES": "proxy.example.org"}
     assert main(["serve", "--port", "1"], environ=environ) == 1
     assert "'proxy.example.org' is no address or network" in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    """Standard input as a person at a terminal types it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _one_group_left(tmp_path: Path, database_url: str) -> tuple[Path, list[str], dict[str, str]]:
+    """A hub loaded with the fixture's three groups, and a registry folder naming only the first of them."""
+    data = moved_hub(tmp_path)
+    env = {"CALENDAR_HUB_DATABASE_URL": database_url}
+    assert main(["load", str(data.folder)], environ=env) == 0
+    smaller = tmp_path / "smaller"
+    export_registry(dataclasses.replace(data.registry, groups=data.registry.groups[:1], weeks=()), smaller)
+    return smaller, sorted(g.slug for g in data.registry.groups[1:]), env
+
+
+def _active(database_url: str) -> list[str]:
+    engine = store.make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return sorted(g.slug for g in store.active_groups(session=session))
+    finally:
+        engine.dispose()
+
+
+def test_load_lists_the_groups_a_registry_no_longer_names_and_deactivates_them_only_with_prune(
+        tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    smaller, dropped, env = _one_group_left(tmp_path, database_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))                  # a script, a pipe: nobody to ask
+    capsys.readouterr()
+    assert main(["load", str(smaller)], environ=env) == 0
+    out = capsys.readouterr().out
+    assert f"left active 2 groups the registry no longer names: {', '.join(dropped)}" in out
+    assert f"`calendar-hub load {smaller} --prune` deactivates them" in out
+    assert len(_active(database_url)) == 3
+
+    assert main(["load", str(smaller), "--prune"], environ=env) == 0
+    out = capsys.readouterr().out
+    assert f"deactivated 2 groups the registry no longer names: {', '.join(dropped)}" in out
+    remaining = _active(database_url)
+    assert len(remaining) == 1 and not set(dropped) & set(remaining)
+
+
+@pytest.mark.parametrize(("answer", "left"), [("n\n", 3), ("\n", 3), ("yes\n", 1)])
+def test_load_on_a_terminal_asks_before_deactivating_groups(
+        tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        answer: str, left: int) -> None:
+    smaller, dropped, env = _one_group_left(tmp_path, database_url)
+    monkeypatch.setattr("sys.stdin", Terminal(answer))
+    capsys.readouterr()
+    assert main(["load", str(smaller)], environ=env) == 0
+    out = capsys.readouterr().out
+    assert f"The registry no longer names 2 active groups: {', '.join(dropped)}" in out and "[y/N]" in out
+    assert len(_active(database_url)) == left
+    assert ("deactivated 2 groups" in out) == (left == 1) and ("--prune` deactivates them" in out) == (left == 3)
