@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import secrets
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -38,6 +40,10 @@ def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = 
         return int(args.run(args, settings))
     except HubError as e:
         print(f"calendar-hub: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # a file or folder named on the command line that cannot be read or written
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"calendar-hub: {where}{e.strerror or e}", file=sys.stderr)
         return 1
     except Exception as e:
         words = store.unavailable(e)  # a database locked or out of reach: one line, not a traceback
@@ -143,9 +149,15 @@ def _confirm_prune(slugs: Sequence[str], stream: TextIO) -> bool:
 
 
 def cmd_export_registry(args: argparse.Namespace, settings: Settings) -> int:
+    if args.folder.exists() and not args.folder.is_dir():
+        raise ConfigError(f"{args.folder} is a file: name a folder to write the registry into (it is made if missing)")
     with _database(settings) as engine, Session(engine) as session:
         registry = store.current_registry(session=session)
-    copied = export_registry(registry, args.folder)
+    try:
+        copied = export_registry(registry, args.folder)
+    except OSError as e:
+        raise ConfigError(f"cannot write the registry to {args.folder} ({e.strerror or e}): name a folder that can "
+                          "be written, or made, there") from e
     print(f"wrote {len(registry.groups)} groups and {len(registry.weeks)} weeks to {args.folder / REGISTRY_FILE}"
           + (f", with {copied} local feed files" if copied else ""))
     return 0
@@ -251,6 +263,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     proxies = list(settings.trusted_proxy_list)
     with _database(settings):
         pass
+    _check_can_listen(args.host, args.port)
     # uvicorn believes X-Forwarded-For and -Proto from 127.0.0.1 unless told otherwise, and anyone on the machine
     # (or a proxy passing the header through) could then pick the address the per-address limits count:
     # forwarded headers are read only from the proxies the operator names.
@@ -258,6 +271,21 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                             proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
     uvicorn.Server(config).run()
     return 0
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Raise ConfigError, saying what to do, when `serve` could not listen on host:port (uvicorn would log a few
+    lines and exit with status 3)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is already in use: stop what listens there, or choose "
+                              "another with --port") from e
+        reason = (e.strerror or str(e)).split(" (while attempting")[0]
+        raise ConfigError(f"cannot listen on {host} port {port} ({reason}): give --host an address of "
+                          "this machine (127.0.0.1, 0.0.0.0) and --port a free port") from e
 
 
 DEMO_ORGANISER = "organiser@demo.invalid"
