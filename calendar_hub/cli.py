@@ -277,7 +277,8 @@ def _check_can_listen(host: str, port: int) -> None:
     """Raise ConfigError, saying what to do, when `serve` could not listen on host:port (uvicorn would log a few
     lines and exit with status 3)."""
     try:
-        with socket.create_server((host, port)):
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        with socket.create_server((host, port), family=family):
             pass
     except OSError as e:
         if e.errno == errno.EADDRINUSE:
