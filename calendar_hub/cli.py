@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import secrets
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -39,6 +41,10 @@ def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = 
     except HubError as e:
         print(f"calendar-hub: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # a file or folder named on the command line that cannot be read or written
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"calendar-hub: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
     except Exception as e:
         words = store.unavailable(e)  # a database locked or out of reach: one line, not a traceback
         if words is None:
@@ -63,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("folder", type=Path)
     load.add_argument("--overwrite-console-changes", action="store_true",
                       help="take the files' version of groups and weeks changed in the console")
+    load.add_argument("--prune", action="store_true",
+                      help="deactivate the groups the registry no longer names (without it, they are listed, and "
+                           "on a terminal you are asked)")
     export = command("export-registry", cmd_export_registry,
                      "write the current groups, feeds and weeks to FOLDER/hub.toml (local feed files copied)")
     export.add_argument("folder", type=Path)
@@ -104,22 +113,51 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_load(args: argparse.Namespace, settings: Settings, *, stdin: TextIO | None = None) -> int:
+    """Groups the registry no longer names are deactivated only with --prune, or when the operator, asked on a
+    terminal, says yes; otherwise they are listed with how to deactivate them, and stay active."""
     registry = read_registry(args.folder)
+    stream = stdin or sys.stdin
     with _database(settings) as engine, Session(engine) as session:
-        changes = store.apply_registry(registry, session=session, overwrite_console=args.overwrite_console_changes)
+        changes = store.apply_registry(registry, session=session, overwrite_console=args.overwrite_console_changes,
+                                       prune=args.prune)
+        if changes.unnamed and not changes.pruned and stream.isatty() and _confirm_prune(changes.unnamed, stream):
+            pruned = store.apply_registry(registry, session=session,
+                                          overwrite_console=args.overwrite_console_changes, prune=True)
+            changes.deactivated += pruned.deactivated
+            changes.pruned = True
     print(f"loaded {len(registry.groups)} groups and {len(registry.weeks)} weeks from {args.folder}: "
           f"{changes.added} added, {changes.updated} updated, {changes.deactivated} deactivated")
+    unnamed = f"{len(changes.unnamed)} group{'' if len(changes.unnamed) == 1 else 's'} the registry no longer names"
+    if changes.unnamed and changes.pruned:
+        print(f"deactivated {unnamed}: {', '.join(changes.unnamed)}")
+    elif changes.unnamed:
+        print(f"left active {unnamed}: {', '.join(changes.unnamed)} "
+              f"(`calendar-hub load {args.folder} --prune` deactivates them)")
     if changes.kept:
         print(f"kept as changed in the console: {', '.join(changes.kept)} "
               "(calendar-hub export-registry writes them out; load --overwrite-console-changes takes the files')")
     return 0
 
 
+def _confirm_prune(slugs: Sequence[str], stream: TextIO) -> bool:
+    """Ask on the terminal whether to deactivate the groups the registry no longer names; only "y" or "yes" is yes."""
+    print(f"The registry no longer names {len(slugs)} active group{'' if len(slugs) == 1 else 's'}: "
+          f"{', '.join(slugs)}")
+    print("Deactivate them (their pages and feeds leave the hub; nothing is deleted)? [y/N] ", end="", flush=True)
+    return stream.readline().strip().lower() in ("y", "yes")
+
+
 def cmd_export_registry(args: argparse.Namespace, settings: Settings) -> int:
+    if args.folder.exists() and not args.folder.is_dir():
+        raise ConfigError(f"{args.folder} is a file: name a folder to write the registry into (it is made if missing)")
     with _database(settings) as engine, Session(engine) as session:
         registry = store.current_registry(session=session)
-    copied = export_registry(registry, args.folder)
+    try:
+        copied = export_registry(registry, args.folder)
+    except OSError as e:
+        raise ConfigError(f"cannot write the registry to {args.folder} ({e.strerror or e}): name a folder that can "
+                          "be written, or made, there") from e
     print(f"wrote {len(registry.groups)} groups and {len(registry.weeks)} weeks to {args.folder / REGISTRY_FILE}"
           + (f", with {copied} local feed files" if copied else ""))
     return 0
@@ -225,6 +263,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     proxies = list(settings.trusted_proxy_list)
     with _database(settings):
         pass
+    _check_can_listen(args.host, args.port)
     # uvicorn believes X-Forwarded-For and -Proto from 127.0.0.1 unless told otherwise, and anyone on the machine
     # (or a proxy passing the header through) could then pick the address the per-address limits count:
     # forwarded headers are read only from the proxies the operator names.
@@ -232,6 +271,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                             proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
     uvicorn.Server(config).run()
     return 0
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Raise ConfigError, saying what to do, when `serve` could not listen on host:port (uvicorn would log a few
+    lines and exit with status 3)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is already in use: stop what listens there, or choose "
+                              "another with --port") from e
+        reason = (e.strerror or str(e)).split(" (while attempting")[0]
+        raise ConfigError(f"cannot listen on {host} port {port} ({reason}): give --host an address of "
+                          "this machine (127.0.0.1, 0.0.0.0) and --port a free port") from e
 
 
 DEMO_ORGANISER = "organiser@demo.invalid"
@@ -253,7 +308,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                                 secret_key=settings.secret_key or secrets.token_urlsafe(32))
     print(f"demo folder: {folder}")
     for step in (cmd_init, cmd_load, cmd_refresh):
-        step(argparse.Namespace(folder=registry, due=False, overwrite_console_changes=False), settings)
+        step(argparse.Namespace(folder=registry, due=False, overwrite_console_changes=False, prune=False), settings)
     password = secrets.token_urlsafe(12)
     with _database(settings) as engine, Session(engine) as session:
         accounts.add_user(DEMO_ORGANISER, password, role="organiser", group=None, session=session, actor="demo")

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from slugify import slugify
+
 from calendar_hub.errors import ConfigError
 from calendar_hub.occurrence import KINDS
 from calendar_hub.states import Origin
@@ -29,10 +31,12 @@ __all__ = [
     "Registry",
     "WeekSpec",
     "read_registry",
+    "slug_for",
 ]
 
 FEED_KINDS = KINDS
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_LENGTH = 80           # made from a name: room left under the console's 100 for a "-2"
 
 _GROUP_KEYS = ("slug", "name", "website", "home", "region", "lat", "lon", "contact", "feeds")
 _WEEK_KEYS = ("slug", "name", "start", "end", "tags", "description", "groups", "featured", "include", "exclude")
@@ -183,6 +187,12 @@ def _text(raw: dict[str, object], key: str, where: str, *, required: bool = Fals
     if required and not value:
         raise ConfigError(f"{where}: {key!r} is required")
     return value
+
+
+def slug_for(name: str) -> str:
+    """A short name for addresses made from a name, in Latin letters: "Sanctuary Stockport" -> "sanctuary-stockport",
+    "Дом культуры" -> "dom-kultury"; "group" when nothing in the name can be written so."""
+    return slugify(name, max_length=SLUG_LENGTH) or "group"
 
 
 def _slug(raw: dict[str, object], path: Path, what: str, index: int) -> str:

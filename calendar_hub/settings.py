@@ -141,7 +141,11 @@ class Settings:
                 else:
                     values[name] = raw
             except ValueError as e:
-                raise ConfigError(f"CALENDAR_HUB_{suffix}={raw!r}: {e}") from e
+                raise ConfigError(_wrong_kind(field, raw)) from e
+            value = values[name]
+            if kind in ("int", "float") and isinstance(value, int | float) and value < 0:
+                raise ConfigError(f"CALENDAR_HUB_{suffix}={raw!r} is below zero: give 0 or more, or leave it unset "
+                                  f"for the default, {_shown(field).strip('`')}")
         settings = cls(**values)  # type: ignore[arg-type]
         settings.zone  # noqa: B018  (fail early on an unknown zone)
         settings.trusted_proxy_list  # noqa: B018  (and on a proxy that is no address)
@@ -229,6 +233,18 @@ def settings_table() -> str:
 def demo_registry_dir() -> Path:
     """The demo registry: `feeds/demo` in a checkout, bundled inside the wheel otherwise."""
     return _bundled("demo_registry", "feeds/demo")
+
+
+_KINDS_IN_WORDS = {"int": ("is not a whole number", "a whole number such as {} (the default)"),
+                   "float": ("is not a number", "a number such as {} (the default)"),
+                   "bool": ("is neither true nor false", "true or false (the default is {})")}
+
+
+def _wrong_kind(field: dataclasses.Field[Any], raw: str) -> str:
+    """One line for a variable whose value is not of its setting's kind, saying what to give instead."""
+    what, instead = _KINDS_IN_WORDS.get(str(field.type), ("cannot be used", "another value (the default is {})"))
+    return (f"CALENDAR_HUB_{field.metadata['env']}={raw!r} {what}: set it to "
+            f"{instead.format(_shown(field).strip('`'))}, or leave it unset")
 
 
 def _boolean(raw: str) -> bool:

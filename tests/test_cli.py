@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlmodel import Session
 
+from calendar_hub import store
 from calendar_hub.cli import main
+from calendar_hub.registry_export import export_registry
 from tests.feedserver import FeedServer
 from tests.hubdata import moved_hub
 
@@ -123,7 +132,7 @@ def served_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **environ: st
     monkeypatch.setattr(uvicorn.Server, "run", lambda server, *a, **k: started.append(server))
     env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "CALENDAR_HUB_SECRET_KEY": GOOD_KEY,
            "CALENDAR_HUB_SERVE_REFRESH": "false", **{f"CALENDAR_HUB_{k.upper()}": v for k, v in environ.items()}}
-    assert main(["serve", "--port", "1"], environ=env) == 0
+    assert main(["serve", "--port", "0"], environ=env) == 0     # any free port: serve checks it can listen
     [server] = started
     return server.config
 
@@ -143,3 +152,174 @@ def test_a_trusted_proxy_that_is_no_address_is_refused(tmp_path: Path, capsys: p
                "CALENDAR_HUB_TRUSTED_PROXIES": "proxy.example.org"}
     assert main(["serve", "--port", "1"], environ=environ) == 1
     assert "'proxy.example.org' is no address or network" in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    """Standard input as a person at a terminal types it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _one_group_left(tmp_path: Path, database_url: str) -> tuple[Path, list[str], dict[str, str]]:
+    """A hub loaded with the fixture's three groups, and a registry folder naming only the first of them."""
+    data = moved_hub(tmp_path)
+    env = {"CALENDAR_HUB_DATABASE_URL": database_url}
+    assert main(["load", str(data.folder)], environ=env) == 0
+    smaller = tmp_path / "smaller"
+    export_registry(dataclasses.replace(data.registry, groups=data.registry.groups[:1], weeks=()), smaller)
+    return smaller, sorted(g.slug for g in data.registry.groups[1:]), env
+
+
+def _active(database_url: str) -> list[str]:
+    engine = store.make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return sorted(g.slug for g in store.active_groups(session=session))
+    finally:
+        engine.dispose()
+
+
+def test_load_lists_the_groups_a_registry_no_longer_names_and_deactivates_them_only_with_prune(
+        tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    smaller, dropped, env = _one_group_left(tmp_path, database_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))                  # a script, a pipe: nobody to ask
+    capsys.readouterr()
+    assert main(["load", str(smaller)], environ=env) == 0
+    out = capsys.readouterr().out
+    assert f"left active 2 groups the registry no longer names: {', '.join(dropped)}" in out
+    assert f"`calendar-hub load {smaller} --prune` deactivates them" in out
+    assert len(_active(database_url)) == 3
+
+    assert main(["load", str(smaller), "--prune"], environ=env) == 0
+    out = capsys.readouterr().out
+    assert f"deactivated 2 groups the registry no longer names: {', '.join(dropped)}" in out
+    remaining = _active(database_url)
+    assert len(remaining) == 1 and not set(dropped) & set(remaining)
+
+
+@pytest.mark.parametrize(("answer", "left"), [("n\n", 3), ("\n", 3), ("yes\n", 1)])
+def test_load_on_a_terminal_asks_before_deactivating_groups(
+        tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        answer: str, left: int) -> None:
+    smaller, dropped, env = _one_group_left(tmp_path, database_url)
+    monkeypatch.setattr("sys.stdin", Terminal(answer))
+    capsys.readouterr()
+    assert main(["load", str(smaller)], environ=env) == 0
+    out = capsys.readouterr().out
+    assert f"The registry no longer names 2 active groups: {', '.join(dropped)}" in out and "[y/N]" in out
+    assert len(_active(database_url)) == left
+    assert ("deactivated 2 groups" in out) == (left == 1) and ("--prune` deactivates them" in out) == (left == 3)
+
+
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/test"    # a closed loopback port: refused at once
+KEY = {"CALENDAR_HUB_SECRET_KEY": "k" * 48}
+DEMO_REGISTRY = Path(__file__).resolve().parents[1] / "feeds" / "demo"
+
+
+def _commands(tmp_path: Path) -> dict[str, list[str]]:
+    """Every command that opens the database, with arguments that are right."""
+    return {"init": ["init"], "load": ["load", str(DEMO_REGISTRY)], "refresh": ["refresh"], "feeds": ["feeds"],
+            "export-registry": ["export-registry", str(tmp_path / "out")], "serve": ["serve", "--port", "0"]}
+
+
+@pytest.fixture
+def never_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve` fails the test instead of serving, should it get that far."""
+    def refuse(server: uvicorn.Server, *args: object, **kwargs: object) -> None:
+        raise AssertionError("serve started the server")
+
+    monkeypatch.setattr(uvicorn.Server, "run", refuse)
+
+
+def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    said = captured.err.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("calendar-hub: ") and "Traceback" not in captured.err, said
+    return said[0]
+
+
+@pytest.mark.parametrize("command", ["init", "load", "refresh", "feeds", "export-registry", "serve"])
+@pytest.mark.usefixtures("never_served")
+def test_an_unreachable_postgresql_is_one_line_and_status_1(command: str, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    env = {"CALENDAR_HUB_DATABASE_URL": UNREACHABLE, **KEY}
+    assert main(_commands(tmp_path)[command], environ=env) == 1
+    line = _one_line(capsys)
+    assert line.startswith('calendar-hub: the database cannot be reached (connection failed: connection to server at '
+                           '"127.0.0.1", port 1 failed: Connection refused')
+    assert line.endswith(": check that its server is running and that CALENDAR_HUB_DATABASE_URL names it, with the "
+                         "right host, port, user and database")
+
+
+@pytest.mark.parametrize("command", ["init", "load", "refresh", "feeds", "export-registry", "serve"])
+@pytest.mark.usefixtures("never_served")
+def test_a_sqlite_file_in_a_missing_folder_is_one_line_saying_to_create_it(command: str, tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "not made yet"
+    env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{missing / 'hub.db'}", **KEY}
+    assert main(_commands(tmp_path)[command], environ=env) == 1
+    assert _one_line(capsys) == (f"calendar-hub: the folder {missing} for the SQLite database does not exist: "
+                                 f"create it (mkdir -p '{missing}') or point CALENDAR_HUB_DATABASE_URL at a folder "
+                                 "that does")
+    assert not missing.exists()
+
+
+def test_a_sqlite_path_that_is_a_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init"], environ={"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path}"}) == 1
+    assert f"the SQLite database {tmp_path} is a folder" in _one_line(capsys)
+
+
+@pytest.mark.parametrize(("variable", "value", "words"), [
+    ("CALENDAR_HUB_WINDOW_FUTURE_DAYS", "a year", "is not a whole number: set it to a whole number such as 400 "
+                                                  "(the default), or leave it unset"),
+    ("CALENDAR_HUB_PARSE_SECONDS", "thirty", "is not a number: set it to a number such as 30 (the default), "
+                                             "or leave it unset"),
+    ("CALENDAR_HUB_SERVE_REFRESH", "maybe", "is neither true nor false: set it to true or false (the default is "
+                                            "true), or leave it unset"),
+    ("CALENDAR_HUB_FETCH_CONCURRENCY", "-4", "is below zero: give 0 or more, or leave it unset for the default, 20"),
+])
+@pytest.mark.parametrize("command", ["init", "load", "refresh", "feeds", "export-registry", "serve"])
+@pytest.mark.usefixtures("never_served")
+def test_a_bad_setting_is_one_line_saying_what_to_give(command: str, variable: str, value: str, words: str,
+                                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}", **KEY, variable: value}
+    assert main(_commands(tmp_path)[command], environ=env) == 1
+    assert _one_line(capsys) == f"calendar-hub: {variable}={value!r} {words}"
+
+
+def test_export_registry_to_a_file_or_an_unwritable_place_is_one_line(tmp_path: Path, database_url: str,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    env = {"CALENDAR_HUB_DATABASE_URL": database_url}
+    (tmp_path / "a file").write_text("x")
+    assert main(["export-registry", str(tmp_path / "a file")], environ=env) == 1
+    assert f"{tmp_path / 'a file'} is a file: name a folder" in _one_line(capsys)
+    blocked = tmp_path / "a file" / "below"                            # no folder can be made under a file
+    assert main(["export-registry", str(blocked)], environ=env) == 1
+    assert f"cannot write the registry to {blocked}" in _one_line(capsys)
+
+
+@pytest.mark.usefixtures("never_served")
+def test_serve_on_a_port_in_use_or_an_address_not_of_this_machine_is_one_line(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}", **KEY}
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)], environ=env) == 1
+    assert _one_line(capsys) == (f"calendar-hub: port {port} on 127.0.0.1 is already in use: stop what listens "
+                                 "there, or choose another with --port")
+    assert main(["serve", "--host", "192.0.2.1", "--port", "8000"], environ=env) == 1   # TEST-NET-1: not ours
+    line = _one_line(capsys)   # the reason is the system's words (here, the suite's guard on name look-ups)
+    assert line.startswith("calendar-hub: cannot listen on 192.0.2.1 port 8000 (")
+    assert line.endswith("): give --host an address of this machine (127.0.0.1, 0.0.0.0) and --port a free port")
+
+
+def test_a_user_caused_failure_in_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "CALENDAR_HUB_DATABASE_URL": UNREACHABLE, "PYTHONPATH": root}
+    done = subprocess.run([sys.executable, "-m", "calendar_hub", "init"], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("calendar-hub: the database cannot be reached")
+    assert "check that its server is running" in done.stderr

@@ -85,4 +85,5 @@ def test_a_database_in_a_missing_folder_is_one_line(tmp_path: Path, capsys: pyte
     env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'no such folder' / 'hub.db'}"}
     assert main(["init"], environ=env) == 1
     said = capsys.readouterr().err.strip().splitlines()
-    assert len(said) == 1 and said[0].startswith("calendar-hub: the database cannot be reached")
+    assert len(said) == 1 and said[0].startswith(f"calendar-hub: the folder {tmp_path / 'no such folder'} for the "
+                                                 "SQLite database does not exist: create it")

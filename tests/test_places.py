@@ -124,3 +124,40 @@ def test_the_groups_home_settles_a_shared_name() -> None:
     row = SimpleNamespace(**{**vars(ROW), "location": "Quaker Meeting House, Newport"})
     place = place_of([row], [_group(home="Ryde, Isle of Wight")])
     assert place is not None and place.region == "South East" and not place.ambiguous
+
+
+@pytest.mark.parametrize(("line", "home", "misread_as"), [
+    ("Moss Side Library", "Manchester", "Moss"),              # Moss, near Doncaster: 77 km from Manchester
+    ("Stoke Newington Town Hall", "London", "Stoke"),          # a Stoke, 200 km away or more
+    ("Everton Library", "Liverpool", "Everton"),
+])
+def test_a_name_inside_a_venue_read_far_from_the_groups_home_gives_way_to_the_home(
+        line: str, home: str, misread_as: str) -> None:
+    far = resolver().resolve(line)
+    assert far is not None and far.label == misread_as          # without a home, the word is all there is
+    place = place_of([SimpleNamespace(**{**vars(ROW), "location": line})], [_group(home=home)])
+    assert place is not None and place.placed_by == "group" and place.precision == "approximate"
+    assert place.note() == f"Approximate: the group's home, {home}"
+    assert km_between(place.lat, place.lon, far.lat, far.lon) > 50
+
+
+def test_moss_side_for_a_manchester_group_is_in_manchester() -> None:
+    place = place_of([SimpleNamespace(**{**vars(ROW), "location": "Moss Side"})], [_group(home="Manchester")])
+    assert place is not None and place.region == "North West" and place.town == "Manchester"
+    assert km_between(place.lat, place.lon, 53.4594, -2.2410) < 5     # Moss Side, Manchester
+
+
+@pytest.mark.parametrize(("line", "home", "town"), [
+    ("Old Trafford Community Centre", "Manchester", "Old Trafford"),  # a near reading inside a venue stays
+    ("Brixton Village", "London", "Brixton"),
+    ("Quaker Meeting House, Brighton", "Manchester", "Brighton"),      # a town named plainly, however far
+])
+def test_a_reading_near_the_home_or_a_plain_town_name_stays(line: str, home: str, town: str) -> None:
+    place = place_of([SimpleNamespace(**{**vars(ROW), "location": line})], [_group(home=home)])
+    assert place is not None and place.placed_by == "town" and place.town == town
+
+
+def test_a_nearer_reading_in_the_same_line_wins_over_a_far_one() -> None:
+    row = SimpleNamespace(**{**vars(ROW), "location": "Stoke Newington Hackney Library"})
+    place = place_of([row], [_group(home="London")])                  # not Stoke-on-Trent, 217 km away
+    assert place is not None and place.town == "Hackney" and place.placed_by == "town"

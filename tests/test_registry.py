@@ -10,13 +10,17 @@ from urllib.request import url2pathname
 
 import pytest
 
+from calendar_hub.console import groups as console
+from calendar_hub.console import joining
 from calendar_hub.errors import ConfigError
 from calendar_hub.places import resolver
-from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec, read_registry
+from calendar_hub.registry import SLUG_RE, FeedSpec, GroupSpec, Registry, WeekSpec, read_registry, slug_for
 from calendar_hub.registry_export import write_registry
 from calendar_hub.states import Origin
+from calendar_hub.store import Engine, Session
 
 DEMO = Path(__file__).resolve().parent.parent / "feeds" / "demo"
+HUB_DATA = Path(__file__).resolve().parent / "data" / "hub"
 
 GROUP = """
 [[group]]
@@ -305,3 +309,36 @@ def test_writing_beside_other_registry_files_is_refused(tmp_path: Path) -> None:
     (tmp_path / "groups.toml").write_text("", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"other registry files \(groups\.toml\)"):
         write_registry(Registry(groups=(), weeks=()), tmp_path)
+
+
+@pytest.mark.parametrize(("name", "slug"), [
+    ("Дом культуры «Москва»", "dom-kultury-moskva"),                # Cyrillic, transliterated
+    ("Українська громада Манчестера", "ukrainska-gromada-manchestera"),
+    ("جمعية الجالية العربية", "jm-y-ljly-l-rby"),                     # Arabic, in Latin letters
+    ("Ærø Straße Welcome", "aero-strasse-welcome"),
+    ("— —", "group"),                                                # nothing to write: the fallback
+])
+def test_a_slug_made_from_a_name_in_another_script_is_readable_latin(name: str, slug: str) -> None:
+    assert slug_for(name) == slug and SLUG_RE.fullmatch(slug)
+
+
+def test_slugs_made_from_latin_names_are_as_before() -> None:
+    """The demo's and the fixtures' group names, and names the join and submit tests use, give the same slugs."""
+    names = [g.name for folder in (DEMO, HUB_DATA) for g in read_registry(folder).groups]
+    names += ["Women’s Aid Leeds", "Women's Aid", "<i>Gang</i>", "Gŵyl Croeso Caerdydd", "Café & Co",
+              "St. Mary’s", "100% Welcome", "A" * 100]
+    assert [slug_for(name) for name in names] == [
+        "sanctuary-stockport", "manchester-welcome-circle", "merseyside-refugee-welcome", "aigburth-community-hub",
+        "camden-welcome-table", "amnesty-international-croydon-group", "coventry-migrant-welcome",
+        "birmingham-faiths-for-sanctuary", "plymouth-welcomes-refugees", "sheffield-refugee-conversation-club",
+        "glasgow-southside-welcome", "cardiff-migrant-welcome", "belfast-unity-choir",
+        "sanctuary-manchester", "liverpool-welcome-network", "cardiff-migrant-welcome",
+        "womens-aid-leeds", "women-s-aid", "i-gang-i", "gwyl-croeso-caerdydd", "cafe-co", "st-marys",
+        "100-welcome", "a" * 80]
+
+
+def test_a_joining_group_with_a_cyrillic_name_gets_a_latin_slug_of_its_own(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert joining.free_slug("Дом культуры", session=session) == "dom-kultury"
+        console.add_group({"slug": "dom-kultury", "name": "Дом культуры"}, session=session, actor="test")
+        assert joining.free_slug("Дом культуры", session=session) == "dom-kultury-2"

@@ -11,7 +11,7 @@ import pytest
 import recurring_ical_events
 
 from calendar_hub.errors import ParseError
-from calendar_hub.ingest.sources import ics, parse_body
+from calendar_hub.ingest.sources import ics, kinds, parse_body
 from calendar_hub.ingest.sources._ics_event import lenient_duration
 from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from tests.factories import parse_context, utc
@@ -41,6 +41,7 @@ def titled(result: ParseResult, title: str) -> list[EventIn]:
 # file -> (events in CONTEXT's window, skipped), or the ParseError message.
 EXPECTED: dict[str, tuple[int, int] | str] = {
     "allday_multiday.ics": (3, 0),
+    "bare_vevents_without_vcalendar.ics": (6, 0),
     "cancelled_event.ics": (2, 0),
     "duplicate_uid_sequence.ics": (2, 0),
     "duration_instead_of_dtend.ics": (3, 0),
@@ -252,6 +253,21 @@ def test_end_before_start_is_published_with_no_length() -> None:
     assert quiz.start == quiz.end == utc(2026, 10, 15, 19)
     (car_free,) = titled(result, "Car-free day")  # DTEND equal to DTSTART: still one day
     assert (car_free.start_date, car_free.end_date) == (date(2026, 10, 20), date(2026, 10, 21))
+
+
+def test_bare_vevents_without_a_vcalendar_are_sniffed_and_read_as_one_calendar() -> None:
+    body = (DATA / "bare_vevents_without_vcalendar.ics").read_bytes()
+    assert kinds.classify(body) == "ical"
+    result = parse_body(body, kind="", context=CONTEXT)
+    assert result.problems == []   # read whole, not salvaged as a calendar cut off
+    (cafe,) = titled(result, "Millbrook Repair Café")
+    assert (cafe.start, cafe.end, cafe.sequence) == (utc(2026, 7, 11, 9), utc(2026, 7, 11, 12), 2)
+    assert cafe.location == "St Mark's Church Hall, Millbrook Road, Southampton, SO15 3ET"
+    series = titled(result, "Repair Café: second Saturdays")  # its VTIMEZONE read: GMT from 25 October
+    assert [e.start for e in series] == [utc(2026, 8, 8, 9), utc(2026, 9, 12, 9), utc(2026, 10, 10, 9),
+                                         utc(2026, 11, 14, 10)]
+    (fair,) = titled(result, "Southampton Climate Fair (stall)")
+    assert (fair.all_day, fair.start_date, fair.end_date) == (True, date(2026, 9, 19), date(2026, 9, 20))
 
 
 def test_concatenated_calendars_give_each_event_once() -> None:

@@ -23,6 +23,22 @@ def test_loading_the_same_registry_twice_changes_nothing(tmp_path: Path, engine:
         assert store.current_version(session=session) == version
 
 
+def test_groups_a_registry_no_longer_names_are_listed_and_left_active_unless_pruned(tmp_path: Path,
+                                                                                   engine: Engine) -> None:
+    full = moved_hub(tmp_path).registry
+    kept, *dropped = full.groups
+    smaller = dataclasses.replace(full, groups=(kept,))
+    with Session(engine) as session:
+        store.apply_registry(full, session=session)
+        before = store.current_version(session=session)
+        listed = store.apply_registry(smaller, session=session)
+        assert (listed.unnamed, listed.deactivated, listed.changed) == (sorted(g.slug for g in dropped), 0, False)
+        assert len(store.active_groups(session=session)) == 3 and store.current_version(session=session) == before
+        pruned = store.apply_registry(smaller, session=session, prune=True)
+        assert (pruned.unnamed, pruned.deactivated) == (listed.unnamed, len(dropped))
+        assert [g.slug for g in store.active_groups(session=session)] == [kept.slug]
+
+
 def test_a_changed_registry_updates_its_rows_and_deactivates_what_it_dropped(tmp_path: Path,
                                                                             engine: Engine) -> None:
     registry = moved_hub(tmp_path).registry
@@ -33,7 +49,7 @@ def test_a_changed_registry_updates_its_rows_and_deactivates_what_it_dropped(tmp
         renamed = dataclasses.replace(others[0], name="Liverpool Welcome", feeds=())
         week = dataclasses.replace(registry.weeks[0], tags=("CT4R",))
         changes = store.apply_registry(dataclasses.replace(registry, groups=(renamed,), weeks=(week,)),
-                                       session=session)
+                                       session=session, prune=True)
         assert changes.updated == 2 and changes.deactivated >= 2
         assert store.current_version(session=session) > version
         groups = {g.slug: g for g in session.exec(select(Group)).all()}

@@ -10,13 +10,13 @@ bounds how often one client address may use the form, before anything is fetched
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import timedelta
 
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.console import groups as console
 from calendar_hub.errors import Conflict, InputError
+from calendar_hub.registry import slug_for
 from calendar_hub.states import Review
 from calendar_hub.store import Session
 from calendar_hub.store.models import JoinRequest
@@ -109,9 +109,8 @@ def reject(request_id: int, note: str, *, session: Session, actor: str) -> None:
 
 
 def free_slug(name: str, *, session: Session) -> str:
-    """A short name for addresses from a group's name ("Sanctuary Stockport" -> "sanctuary-stockport"), unused."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80] or "group"
+    """A short name for addresses from a group's name (`registry.slug_for`), not yet used by another group."""
+    base = slug_for(name)
     slug, n = base, 1
     while console.group_by_slug(slug, session=session) is not None:
         n += 1

@@ -5,7 +5,9 @@ city, borough or district named in the line, matched segment by segment against 
 gazetteer of the UK and Ireland (never a world-wide one: "Lewisham" is also in Australia).
 An ambiguous name ("Newport", "Richmond", "Bangor", "St Ives") is settled by a broader name in the
 same line, else by the group's home; without either it is placed at the likeliest and marked
-approximate.  Online and to-be-confirmed lines are left unplaced.
+approximate.  A name found only inside a venue's name ("Moss" in "Moss Side Library") counts, for a
+group with a home, only when it lies within `FAR_KM` of that home.  Online and to-be-confirmed lines are
+left unplaced.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from calendar_hub.places.data import PlaceData, PostcodeArea, Town, fold, km_bet
 NEAR_KM = 25.0           # a narrower name within this of a broader one refines it ("Aigburth, Liverpool")
 CLEAR_LEAD = 10          # a name is unambiguous when its largest place is this many times the next
 AREA_KM = 10.0           # placed within this radius counts as "area" precision; beyond, "approximate"
+FAR_KM = 50.0            # a name found inside a venue's name further than this from the group's home is not read
 BROAD_NATIONS = {"uk", "united kingdom", "great britain", "gb", "england", "scotland", "wales", "northern ireland",
                  "ireland", "britain", "cymru"}
 
@@ -29,10 +32,24 @@ COMMON_WORDS = frozenset(fold(word) for word in """
     new old high low upper lower great little bank garden gardens castle abbey cathedral museum gallery
     corner the community grove street centre island bay beach forest heath moor wood well ford mount
 """.split())
+# A line that starts by naming a way of meeting on the web ("Microsoft Teams meeting", "Webinar", "Zoom"),
+# or that holds the address of a meeting service anywhere ("Join: https://meet.jit.si/..."), is online.
+ONLINE_SERVICES = ("zoom", "microsoft teams", "ms teams", "teams", "google meet", "hangouts", "jitsi", "jitsi meet",
+                   "webex", "cisco webex", "skype", "whereby", "gotomeeting", "goto meeting", "crowdcast", "discord",
+                   "bigbluebutton", "big blue button", "facebook live", "youtube", "youtube live", "twitch")
+ONLINE_WORDS = ("online", "on-line", "on line", "virtual", "virtually", "webinar", "web conference", "livestream",
+                "live stream", "live-stream", "streamed", "streaming", "remote", "internet", "video call",
+                "conference call")
+ONLINE_ADDRESSES = (r"zoom\.us", r"zoom\.com", r"meet\.google\.com", r"teams\.microsoft\.com", r"teams\.live\.com",
+                    r"meet\.jit\.si", r"jitsi\.", r"webex\.com", r"skype\.com", r"join\.skype", r"whereby\.com",
+                    r"gotomeeting\.com", r"meet\.goto\.com", r"crowdcast\.io", r"discord\.gg", r"discord\.com",
+                    r"youtube\.com/live", r"youtu\.be", r"facebook\.com/events/[^\s]*/live", r"twitch\.tv")
+# ...unless the word begins the name of a street or a building: "Teams Lane", "Remote Road".
+_NOT_A_STREET = r"(?!\s+(?:road|rd|lane|street|st|avenue|close|way|drive|house|hall|centre|center|farm|park)\b)"
 ONLINE = re.compile(
-    r"^\s*(online|on-line|virtual|zoom|via zoom|on zoom|microsoft teams|ms teams|teams|google meet|webinar|"
-    r"livestream|live stream|streamed|remote|internet|facebook live|youtube)\b|zoom\.us|meet\.google|"
-    r"teams\.microsoft|teams\.live", re.IGNORECASE)
+    r"^\s*(?:(?:" + "|".join(re.escape(w) for w in ONLINE_WORDS) + r")\b" + _NOT_A_STREET +
+    r"|(?:(?:via|on|by|using|over)\s+)?(?:" + "|".join(re.escape(s) for s in ONLINE_SERVICES) + r")\b"
+    + _NOT_A_STREET + r")|" + "|".join(ONLINE_ADDRESSES), re.IGNORECASE)
 UNKNOWN = re.compile(r"^\s*(tbc|tba|tbd|to be (confirmed|announced|decided)|various|see description|"
                      r"n/?a|none|unknown|location to follow|venue to follow)\b\W*$", re.IGNORECASE)
 FULL_POSTCODE = re.compile(r"(?<![A-Z0-9])([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])[A-Z]{2}(?![A-Z0-9])")
@@ -146,6 +163,11 @@ class Resolver:
                 chosen = self._from_town(town, label, ambiguous=False)
         if chosen is not None:
             return chosen
+        if hint is not None:
+            # A word inside a venue's name read as a town far from the group's home ("Moss Side" as Moss, near
+            # Doncaster, for a Manchester group) is a misreading: only the readings near the home count, and
+            # without one the line names no place the hub knows (its event goes to the home, approximate).
+            parts = [p for p in parts if _distance(pick(p[2], near=hint)[0], hint) <= FAR_KM]
         if parts:
             # A name inside a segment ("Manchester Central Library"): the largest place, then the latest.
             index, label, towns = max(parts, key=lambda p: (max(t.population for t in p[2]) >= 20_000, p[0],
@@ -221,9 +243,19 @@ def pick(towns: list[Town], *, near: Place | None) -> tuple[Town, bool]:
     return top, top.population < CLEAR_LEAD * max(t.population for t in rivals)
 
 
+def _distance(town: Town, place: Place) -> float:
+    return km_between(town.lat, town.lon, place.lat, place.lon)
+
+
 def online(text: str) -> bool:
-    """Whether a location line says the event happens online (Zoom, Teams, a web address alone)."""
+    """Whether a location line says the event happens online (Zoom, Teams, a webinar, a web address alone).
+
+    The hub's one test: the map, the API, the console's preview and the pages' JSON-LD all go by it.
+    A line that also gives a full postcode is a place (a hybrid event's room), not online.
+    """
     stripped = text.strip()
+    if FULL_POSTCODE.search(stripped.upper()):
+        return False
     return bool(ONLINE.search(stripped)) or bool(re.fullmatch(r"https?://\S+", stripped))
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import functools
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ def make_engine(url: str, *, busy_seconds: float = 30.0) -> Engine:
     "database is locked" (`unavailable` puts it in words).
     """
     url = normalise_url(url)
+    if url.startswith("sqlite"):
+        _check_sqlite_file(url)
     try:
         if url.startswith("sqlite"):
             engine = sa.create_engine(url, connect_args={"timeout": busy_seconds, "check_same_thread": False})
@@ -47,6 +50,24 @@ def make_engine(url: str, *, busy_seconds: float = 30.0) -> Engine:
     except (sa.exc.ArgumentError, ImportError) as e:
         raise ConfigError(f"cannot use database URL {url!r}: {e}") from e
     return engine
+
+
+def _check_sqlite_file(url: str) -> None:
+    """Raise ConfigError, saying what to do, when a SQLite URL's file cannot be made: its folder is missing, or
+    the path is a folder.  (SQLite itself says only "unable to open database file".)"""
+    try:
+        database = sa.engine.make_url(url).database
+    except sa.exc.ArgumentError as e:
+        raise ConfigError(f"cannot use database URL {url!r}: {e}") from e
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.is_dir():
+        raise ConfigError(f"the SQLite database {path} is a folder: give CALENDAR_HUB_DATABASE_URL a file in it, "
+                          f"such as sqlite:///{path / 'calendar-hub.db'}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"the folder {path.parent} for the SQLite database does not exist: create it (mkdir -p "
+                          f"{shlex.quote(str(path.parent))}) or point CALENDAR_HUB_DATABASE_URL at a folder that does")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
@@ -86,7 +107,8 @@ def unavailable(error: BaseException) -> str | None:
     if "locked" in detail or "busy" in detail:
         return (f"the database stayed locked by another process ({detail}); nothing was lost: try again when "
                 "it is free, or give CALENDAR_HUB_DATABASE_BUSY_SECONDS more time")
-    return f"the database cannot be reached ({detail}): check CALENDAR_HUB_DATABASE_URL"
+    return (f"the database cannot be reached ({detail}): check that its server is running and that "
+            "CALENDAR_HUB_DATABASE_URL names it, with the right host, port, user and database")
 
 
 def commit_unless_taken(session: Session) -> bool:

@@ -26,6 +26,9 @@ class RegistryChanges:
     updated: int = 0
     deactivated: int = 0
     kept: list[str] = field(default_factory=list)  # "group x", "week y": changed in the console, left as they are
+    # Active groups the registry no longer names: deactivated when told to prune, else listed here and left active.
+    unnamed: list[str] = field(default_factory=list)
+    pruned: bool = False
 
     @property
     def changed(self) -> bool:
@@ -43,8 +46,12 @@ def _assign(row: Any, values: dict[str, Any]) -> bool:
 
 
 def apply_registry(registry: Registry, *, session: Session, now: datetime | None = None,
-                   overwrite_console: bool = False) -> RegistryChanges:
-    """Upsert the registry's groups, feeds and weeks; rows it no longer names are deactivated, not deleted.
+                   overwrite_console: bool = False, prune: bool = False) -> RegistryChanges:
+    """Upsert the registry's groups, feeds and weeks; feeds a named group no longer lists are deactivated.
+
+    A group of the files' that the registry no longer names (a file left out, a slug renamed) is listed in
+    `unnamed` and deactivated (never deleted) only with `prune`: a registry missing one file would otherwise
+    take a dozen groups off the hub unasked.
 
     A group or week made or changed in the console (origin "console") is the console's: it is left as it
     is and listed in `kept`, unless `overwrite_console`, which hands it back to the files.  A feed keeps the
@@ -94,11 +101,14 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
             if url not in listed and feed.origin == Origin.REGISTRY and feed.active:
                 feed.active = False
                 changes.deactivated += 1
-    for slug, group in groups.items():
+    changes.pruned = prune
+    for slug, group in sorted(groups.items()):
         if slug not in named and group.active and group.origin == Origin.REGISTRY:
-            group.active = False
-            group.updated_at = now
-            changes.deactivated += 1
+            changes.unnamed.append(slug)
+            if prune:
+                group.active = False
+                group.updated_at = now
+                changes.deactivated += 1
 
     weeks = {w.slug: w for w in session.exec(select(Week)).all()}
     for week_spec in registry.weeks:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from calendar_hub.catalogue.listing import Listing
+from calendar_hub.places import online
 
 UNKNOWN_REGION = "Region not given"
 UNKNOWN_TOWN = "Place not given"
@@ -80,7 +81,8 @@ def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str) -> Markup:
     else:
         start = listing.start.astimezone(zone).isoformat()
         end = listing.end.astimezone(zone).isoformat()
-    online = listing.location.strip().lower().startswith(("online", "zoom", "http"))
+    # Online as the map has it: the places' test, unless the feed gave coordinates (then it is on the map).
+    virtual = online(listing.location) and listing.lat is None
     data: dict[str, object] = {
         "@context": "https://schema.org",
         "@type": "Event",
@@ -89,7 +91,7 @@ def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str) -> Markup:
         "endDate": end,
         "eventStatus": "https://schema.org/EventCancelled" if listing.cancelled
         else "https://schema.org/EventScheduled",
-        "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode" if online
+        "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode" if virtual
         else "https://schema.org/OfflineEventAttendanceMode",
         "url": listing.url or page_url,
         "organizer": [{"@type": "Organization", "name": g.name, **({"url": g.website} if g.website else {})}
@@ -98,9 +100,12 @@ def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str) -> Markup:
     if listing.description_text:
         data["description"] = listing.description_text[:1000]
     if listing.location or listing.lat is not None:
-        place: dict[str, object] = {"@type": "VirtualLocation" if online else "Place",
+        place: dict[str, object] = {"@type": "VirtualLocation" if virtual else "Place",
                                     "name": listing.location or listing.town}
-        if not online:
+        if virtual:  # schema.org: a VirtualLocation's url is where to join (else the event's own page)
+            address = listing.location.strip()
+            place["url"] = address if address.startswith(("https://", "http://")) else listing.url or page_url
+        else:
             place["address"] = listing.location or listing.town
         if listing.lat is not None and listing.place_precision == "exact":
             place["geo"] = {"@type": "GeoCoordinates", "latitude": listing.lat, "longitude": listing.lon}

@@ -25,6 +25,9 @@ _BLOCK = re.compile(r"^BEGIN:(VEVENT|VTIMEZONE)[ \t]*\r?\n.*?^END:\1[ \t]*(?:\r?
 _ALARM = re.compile(r"^BEGIN:VALARM[ \t]*\r?\n.*?^END:VALARM[ \t]*(?:\r?\n|\Z)",
                     re.IGNORECASE | re.MULTILINE | re.DOTALL)
 _END_CALENDAR = re.compile(r"^END:VCALENDAR[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+_BEGIN_CALENDAR = re.compile(r"^BEGIN:VCALENDAR[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+# The calendar object around bare components: what a calendar holds when its exporter wrote none (RFC 5545 3.4).
+_WRAPPER = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//calendar-hub//bare components//EN\r\n"
 _SUMMARY = re.compile(r"^SUMMARY[;:](?:[^:\r\n]*:)?(.*)$", re.IGNORECASE | re.MULTILINE)
 _X_WR_TIMEZONE = re.compile(r"^X-WR-TIMEZONE(?:;[^:\r\n]*)?:(.+?)\r?$", re.IGNORECASE | re.MULTILINE)
 _TIMEZONE = re.compile(r"^BEGIN:VTIMEZONE[ \t]*\r?\n.*?^END:VTIMEZONE[ \t]*\r?$",
@@ -98,7 +101,7 @@ def load_calendars(text: str, context: ParseContext, result: ParseResult) -> lis
     # TZID wins, so two Outlook feeds that both say "Customized Time Zone" would share the first
     # feed's offsets.  Start every feed with an empty cache (this only drops cached lookups).
     tzp.use_zoneinfo()
-    text = recent_onsets(_ALARM.sub("", _UNREAD.sub("", text)))
+    text = recent_onsets(_ALARM.sub("", _UNREAD.sub("", wrap_bare(text))))
     try:
         parsed = Calendar.from_ical(text, multiple=True)
     except Exception as e:  # icalendar raises ValueError, AttributeError, KeyError, InvalidCalendar...
@@ -110,6 +113,18 @@ def load_calendars(text: str, context: ParseContext, result: ParseResult) -> lis
         reason = "it is cut off: there is no END:VCALENDAR line" if cut_off else "no complete VCALENDAR"
         return [_salvage(text, context, result, reason=reason)]
     return calendars
+
+
+def wrap_bare(text: str) -> str:
+    """The text inside a VCALENDAR when it is bare VEVENTs (and VTIMEZONEs) without one, else as it is.
+
+    Some exporters write a calendar's events with no BEGIN:VCALENDAR and END:VCALENDAR around them;
+    icalendar reads each component, and wrapped they read as the calendar they were meant to be.
+    """
+    if _BEGIN_CALENDAR.search(text) or not _BLOCK.search(text):
+        return text
+    body = text.lstrip("\ufeff \t\r\n")
+    return _WRAPPER + body + ("" if body.endswith("\n") else "\r\n") + "END:VCALENDAR\r\n"
 
 
 def recent_onsets(text: str) -> str:

@@ -27,6 +27,9 @@ _SIGNATURES = ((b"%PDF-", "a PDF document"), (b"\x89PNG", "an image"), (b"\xff\x
 # Descriptions that already say what the body is not.
 _SELF_EXPLAINED = ("something that is neither", "JSON data that is not", "an XML document that is neither")
 HEAD_BYTES = 65_536
+# RFC 5545 3.4: a calendar object starts with BEGIN:VCALENDAR; some exporters write its events (and time
+# zones) bare, without one, which the ICS parser reads as one calendar.
+_CALENDAR_STARTS = (b"begin:vcalendar", b"begin:vevent", b"begin:vtimezone")
 # Byte-order marks of the wide encodings, UTF-32 first: its little-endian mark starts like UTF-16's.
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
               (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
@@ -65,7 +68,7 @@ def classify(body: bytes, content_type: str = "") -> str:
     """'ical', 'rss' (RSS or Atom), 'jsonfeed', 'html' or 'other' for a fetched body; never raises."""
     head = narrow(body[:8192])[:4096].lstrip(BOMS)
     lowered = head[:2048].lower()
-    if lowered.startswith(b"begin:vcalendar"):   # RFC 5545 3.4: a calendar object starts so
+    if lowered.startswith(_CALENDAR_STARTS):
         return "ical"
     if lowered.startswith((b"{", b"[")):
         return "jsonfeed" if _is_json_feed(body) else "other"
