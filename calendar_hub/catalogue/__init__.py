@@ -211,7 +211,7 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     looked_up = geocoded(session)
     hidden = store.hidden_uids(session=session)
     decided = store.merge_decisions(session=session)  # organisers' word on suspected duplicates comes first
-    names = {group_id: (info.name, info.slug) for group_id, info in by_id.items()}
+    names = {group_id: (info.name,) for group_id, info in by_id.items()}
     candidates = [candidate(i, row, names.get(row.group_id, ())) for i, row in enumerate(rows)]
     listings = [make_listing([rows[i] for i in members], by_id, rules, looked_up)
                 for members in clusters(candidates, decided)]

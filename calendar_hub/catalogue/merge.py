@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,7 +55,7 @@ BY_ORGANISER, BY_PUBLISHED_UID, BY_SOURCE_UID, BY_SAME_TITLE, BY_ALIKE_TITLE = 0
 FORCED = frozenset({BY_ORGANISER, BY_PUBLISHED_UID})
 
 _NUMBER = re.compile(r"\d+")
-_CELL_DEGREES = 0.005  # latitude cells of about 550 m, longitude cells of 300-350 m in the UK: neighbours suffice
+_CELL_DEGREES = 0.01  # cells of 1.1 km north-south, 0.55-0.7 km east-west in the UK: neighbours hold every 300 m
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +131,21 @@ def sharing_rare_words(texts: Sequence[str], common: int = COMMON_WORD) -> Itera
                 if (i, j) not in seen:
                     seen.add((i, j))
                     yield i, j
+
+
+def neighbouring(points: Sequence[tuple[float | None, float | None]]) -> Iterator[tuple[int, int]]:
+    """Each pair (i < j) of `points` (lat, lon; None when unplaced) in one cell or neighbouring cells of at least
+    550 m: every pair within `SAME_PLACE_KM` is among them."""
+    cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, (lat, lon) in enumerate(points):
+        if lat is not None and lon is not None:
+            cells[(int(lat // _CELL_DEGREES), int(lon // _CELL_DEGREES))].append(i)
+    for (y, x), here in cells.items():
+        for dy, dx in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):
+            there = here if (dy, dx) == (0, 0) else cells.get((y + dy, x + dx), [])
+            for n, i in enumerate(here):
+                for j in (here[n + 1:] if there is here else there):
+                    yield (i, j) if i < j else (j, i)
 
 
 def same_place(a: Candidate, b: Candidate) -> bool:
@@ -243,16 +258,11 @@ def _same_places(strength: int, left: Sequence[Candidate], right: Sequence[Candi
 def _near_pairs(members: Sequence[Candidate]) -> Iterator[tuple[Candidate, Candidate]]:
     """Pairs of `members` that may be at one place, found by blocking: coordinates in neighbouring cells, else the
     same folded location line or one sharing a rare word of it."""
-    cells: dict[tuple[int, int], list[Candidate]] = defaultdict(list)
     lines: dict[str, list[Candidate]] = defaultdict(list)
     for c in members:
-        if c.lat is not None and c.lon is not None:
-            cells[(int(c.lat // _CELL_DEGREES), int(c.lon // _CELL_DEGREES))].append(c)
         lines[fold(c.location)].append(c)
-    for (y, x), here in cells.items():
-        for dy, dx in ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1)):
-            there = here if (dy, dx) == (0, 0) else cells.get((y + dy, x + dx), [])
-            yield from ((a, b) for i, a in enumerate(here) for b in (here[i + 1:] if there is here else there))
+    for i, j in neighbouring([(c.lat, c.lon) for c in members]):
+        yield members[i], members[j]
     for same in lines.values():
         yield from _one_of_each_feed(same)
     texts = sorted(lines)
