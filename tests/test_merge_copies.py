@@ -68,6 +68,7 @@ def test_one_uid_in_two_feeds_is_published_once_as_its_newest_copy_in_every_outp
         copies = [e for e in icalendar.Calendar.from_ical(body).walk("VEVENT") if str(e["UID"]) == uid]
         assert len(copies) == 1, path
         assert str(copies[0]["SUMMARY"]) == FRESH and copies[0]["DTSTART"].dt == starts, path
+        assert int(copies[0]["SEQUENCE"]) >= fresh["sequence"], path  # never behind the newest copy
         assert body.count(uid.encode()) == 1, path
     for path in PAGES:
         text = client.get(path).text

@@ -266,7 +266,7 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
     lead = credited[0] if credited else None
     tags = selectors(primary.title, first("description_text"), categories)
     return Listing(
-        uid=primary.uid, sequence=max(r.sequence for r in ordered), title=primary.title,
+        uid=primary.uid, sequence=max(r.sequence for r in seen), title=primary.title,
         start=primary.start_at, end=primary.end_at, all_day=primary.all_day, start_date=primary.start_date,
         end_date=primary.end_date, status=status, description_html=first("description_html"),
         description_text=first("description_text"), location=first("location"), url=first("url"),
@@ -277,7 +277,7 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
         town=place.town if place else "",
         groups=tuple(g.ref for g in credited),
         weeks=weeks_of(primary.start_at, primary.end_at, tags, [g.slug for g in credited], rules, uid=primary.uid),
-        created=min(r.created_at for r in ordered), updated=max(r.updated_at for r in ordered),
+        created=min(r.created_at for r in seen), updated=max(r.updated_at for r in seen),
     )
 
 
