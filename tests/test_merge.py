@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from calendar_hub.catalogue import merge
 from calendar_hub.catalogue.merge import (
     NO_DECISIONS,
     Candidate,
@@ -245,3 +246,16 @@ def test_pairs_are_compared_only_when_they_share_a_rare_word() -> None:
     texts = ["local action 1", "local action 2", "local action 3", "action 3 local"]
     assert sorted(sharing_rare_words(texts, common=2)) == [(2, 3)]
     assert sorted(sharing_rare_words(texts, common=4)) == [(i, j) for i in range(4) for j in range(i + 1, 4)]
+
+
+def test_places_compared_through_blocking_join_what_every_pair_joins(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one line, two of them placed far apart by their feeds' coordinates, one unplaced: each placed one is at
+    # the unplaced one's place (by the line), so all three are one event, pair by pair or blocked
+    events = [make(1, 10, "Vigil", location="Town square", lat=53.48, lon=-2.24),
+              make(2, 11, "Vigil", location="Town square", lat=53.41, lon=-2.98),
+              make(3, 12, "Vigil", location="Town square"),
+              *(make(k, k, "Vigil", location=f"Square {k}", lat=50 + k / 100, lon=-4.0) for k in range(100, 200))]
+    expected = [[1, 2, 3], *([k] for k in range(100, 200))]
+    for pairwise_up_to in (10**9, 0):
+        monkeypatch.setattr(merge, "PAIRWISE_PLACES", pairwise_up_to)
+        assert clusters(events) == expected

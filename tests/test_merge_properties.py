@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calendar_hub.catalogue import merge
 from calendar_hub.catalogue.merge import Candidate, Decisions, clusters, pair
 from calendar_hub.identity import published_uid
 
@@ -31,15 +33,15 @@ COORDS = [None, (53.478, -2.246), (53.4781, -2.2461), (53.41, -2.98)]
 
 
 @st.composite
-def occurrences(draw: st.DrawFn, min_size: int = 0) -> list[Candidate]:
+def occurrences(draw: st.DrawFn, min_size: int = 0, feeds: int = 4) -> list[Candidate]:
     """Stored occurrences as feeds give them: one feed never holds one (source UID, RECURRENCE-ID) twice, and a
     source UID may be in several feeds (copies), under one published UID per RECURRENCE-ID."""
     drawn = draw(st.lists(st.tuples(
-        st.integers(0, 3),                              # feed
+        st.integers(0, feeds - 1),                      # feed
         st.sampled_from(["a", "b", "c", "d", "e", "f"]),  # source UID
         st.sampled_from(["", "", "2026-12-14"]),        # RECURRENCE-ID
         st.sampled_from(TITLES), st.integers(0, 1), st.sampled_from(PLACES), st.sampled_from(COORDS),
-    ), min_size=min_size, max_size=14, unique_by=lambda t: (t[0], t[1], t[2])))
+    ), min_size=min_size, max_size=14, unique_by=lambda t: (t[0], t[1], t[2]) if feeds < 100 else t[0]))
     found = []
     for key, (feed, uid, rid, title, hour, place, coords) in enumerate(drawn):
         lat, lon = coords if coords else (None, None)
@@ -123,3 +125,13 @@ def test_an_organisers_merge_joins_its_pair_unless_an_apart_decision_forbids_it(
     where = {keyed[k].uid: n for n, group in enumerate(groups) for k in group}
     for a, b in decisions.merge:
         assert where[a] == where[b]
+
+
+@PROFILE
+@given(occurrences(feeds=1_000))
+def test_places_compared_through_blocking_give_the_answer_every_pair_gives(events: list[Candidate]) -> None:
+    # Many occurrences under one title at one start have their places blocked (cells, location lines) instead of
+    # compared pair by pair; with one occurrence per feed, the answer is the same.
+    with mock.patch.object(merge, "PAIRWISE_PLACES", 0):
+        blocked = clusters(events)
+    assert blocked == clusters(events)

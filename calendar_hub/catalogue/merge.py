@@ -264,7 +264,11 @@ def _near_pairs(members: Sequence[Candidate]) -> Iterator[tuple[Candidate, Candi
     for i, j in neighbouring([(c.lat, c.lon) for c in members]):
         yield members[i], members[j]
     for same in lines.values():
-        yield from _one_of_each_feed(same)
+        unplaced = [c for c in same if c.lat is None or c.lon is None]
+        yield from _one_of_each_feed(unplaced)
+        if unplaced:  # placed ones are compared with each other by coordinates, and by this line with the others
+            lead = min(unplaced, key=_content)
+            yield from ((lead, c) for c in same if c.lat is not None and c.lon is not None)
     texts = sorted(lines)
     for i, j in sharing_rare_words(texts):
         yield from ((a, b) for a in lines[texts[i]] for b in lines[texts[j]])
