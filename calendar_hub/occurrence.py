@@ -68,6 +68,8 @@ class EventIn:
     lat: float | None = None
     lon: float | None = None
     sequence: int = 0
+    stamp: datetime | None = None      # DTSTAMP and LAST-MODIFIED, aware UTC: which of two copies is newer
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,7 @@ _DETAILS = re.compile(r"""\s*(?:'[^']*'|"[^"]*"|\([^)]*\))""")
 def event_to_dict(event: EventIn) -> dict[str, object]:
     """An EventIn as JSON-ready values (times and days as ISO 8601), for caches."""
     values = {name: getattr(event, name) for name in EventIn.__slots__}
-    for name in ("start", "end", "start_date", "end_date"):
+    for name in ("start", "end", "start_date", "end_date", "stamp", "modified"):
         if values[name] is not None:
             values[name] = values[name].isoformat()
     values["categories"] = list(event.categories)
@@ -129,5 +131,7 @@ def event_from_dict(values: dict[str, object]) -> EventIn:
         fields[name] = datetime.fromisoformat(str(fields[name]))
     for name in ("start_date", "end_date"):
         fields[name] = date.fromisoformat(str(fields[name])) if fields.get(name) else None
+    for name in ("stamp", "modified"):
+        fields[name] = datetime.fromisoformat(str(fields[name])) if fields.get(name) else None
     fields["categories"] = tuple(fields.get("categories") or ())  # type: ignore[arg-type]
     return EventIn(**fields)  # type: ignore[arg-type]

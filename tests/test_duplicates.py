@@ -106,9 +106,11 @@ def test_a_pair_an_organiser_decided_is_not_suggested_again(found: Find) -> None
 
 
 def test_every_overlapping_alike_pair_from_different_feeds_is_found_among_many(ordered: Ordered) -> None:
-    # many_listings: events over a year, all with titles alike ("Event 12: repair café, talk; walk"), so every
-    # pair overlapping in time from different feeds is a suspect.  (Its speed is in benchmarks/console.py.)
-    items = many_listings(5_000)
+    # many_listings: events over a year, all with titles alike ("Event ab: repair café, talk; walk": letters, as
+    # titles whose numbers differ are two events), so every pair overlapping in time from different feeds is a
+    # suspect.  (Its speed is in benchmarks/console.py.)
+    items = [dataclasses.replace(item, title=f"Event {chr(97 + i % 26)}{chr(97 + i // 26 % 26)}: repair café, "
+                                             "talk; walk") for i, item in enumerate(many_listings(5_000))]
     entries = [Entry(item, (Source(item.uid, i % 7, "", ""),)) for i, item in enumerate(items)]
     pairs = suspected(ordered(entries), zone=LONDON, decisions=Decisions())
     by_day: dict[Any, list[Entry]] = {}
@@ -119,6 +121,23 @@ def test_every_overlapping_alike_pair_from_different_feeds_is_found_among_many(o
                 if a.feeds.isdisjoint(b.feeds) and a.listing.start < b.listing.end and b.listing.start < a.listing.end}
     assert len(expected) > 100
     assert {tuple(sorted((p.a.listing.uid, p.b.listing.uid))) for p in pairs} == expected
+
+
+UNPLACED = {"location": "", "lat": None, "lon": None, "place_precision": "none"}
+
+
+def test_co_hosts_titles_written_differently_are_the_same_title(found: Find) -> None:
+    a = entry("a@hub", 1, title="Women Asylum Seekers Together: Postcard & poster workshop 🎨", **UNPLACED)
+    a = Entry(a.listing, (Source("a@hub", 1, "https://feed-1.example.org/calendar.ics",
+                                 "Women Asylum Seekers Together"),))
+    b = entry("b@hub", 2, title="Postcard and Poster Workshop #CT4R", **UNPLACED)
+    assert found(a, b) == [("a@hub", "b@hub", "same start, same title, no place given")]
+
+
+def test_ten_thousand_alike_titles_at_one_start_suggest_only_their_own_copies(found: Find) -> None:
+    national = [entry(f"e{k:05d}@hub", k, title=f"Local action {k} #CT4R", **UNPLACED) for k in range(10_000)]
+    copy = entry("copy@hub", 20_000, title="Local Action 17", **UNPLACED)
+    assert found(*national, copy) == [("copy@hub", "e00017@hub", "same start, same title, no place given")]
 
 
 # ---------------------------------------------------------------- decisions in the store

@@ -10,7 +10,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from calendar_hub.catalogue.merge import NO_DECISIONS, Candidate, Decisions, clusters, fold, likeness, pair, similar
+from calendar_hub.catalogue import merge
+from calendar_hub.catalogue.merge import (
+    NO_DECISIONS,
+    Candidate,
+    Decisions,
+    clusters,
+    fold,
+    likeness,
+    pair,
+    sharing_rare_words,
+    similar,
+)
 from calendar_hub.identity import title_key
 from tests.factories import Ordered
 
@@ -18,9 +29,10 @@ SIX_PM = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
 
 
 def make(key: int, feed: int, title: str, *, uid: str = "", start: datetime = SIX_PM, location: str = "",
-         lat: float | None = None, lon: float | None = None, published: str = "") -> Candidate:
+         lat: float | None = None, lon: float | None = None, published: str = "",
+         names: tuple[str, ...] = ()) -> Candidate:
     return Candidate(key=key, feed_id=feed, source_uid=uid or f"uid-{key}", start=start, title=title,
-                     location=location, lat=lat, lon=lon, uid=published or f"p{key}@hub")
+                     location=location, lat=lat, lon=lon, uid=published or f"p{key}@hub", names=names)
 
 
 Merge = Callable[..., list[list[int]]]
@@ -161,3 +173,89 @@ def test_merging_with_decisions_never_depends_on_input_order() -> None:
 ])
 def test_title_key_ignores_what_co_hosts_write_differently(title: str, names: tuple[str, ...], key: str) -> None:
     assert title_key(title, names) == key
+
+
+# ---------------------------------------------------------------- integrity: one feed's events stay apart
+
+def test_ten_sessions_of_one_feed_stay_ten_beside_another_feeds_similar_event(merged: Merge) -> None:
+    # parallel sessions: one title, one time, no place, ten UIDs in one feed; a partner lists one of them
+    sessions = [make(k, 10, "Breakout session: welcome and orientation") for k in range(1, 11)]
+    partner = make(11, 11, "Breakout session - welcome & orientation")
+    found = merged([*sessions, partner])
+    assert len(found) == 10
+    assert sorted(len(group) for group in found) == [1] * 9 + [2]
+
+
+def test_a_chain_through_another_feed_never_joins_two_events_of_one_feed(merged: Merge) -> None:
+    # 1 and 3 are two events of feed 10; 2 (feed 11) looks like both
+    events = [make(1, 10, "Refugee Week Social"), make(2, 11, "Refugee week socials"),
+              make(3, 10, "Refugee week social!!"), make(4, 12, "Refugee Week Social")]
+    found = merged(events)
+    assert not any(1 in group and 3 in group for group in found)
+    assert sorted(map(len, found)) == [1, 3]
+
+
+def test_a_recurring_series_copied_in_two_feeds_merges_instance_by_instance(merged: Merge) -> None:
+    # one source UID, two RECURRENCE-IDs: two occurrences, each with its copy in the partner's feed
+    week = timedelta(days=7)
+    events = [make(1, 10, "Choir", uid="choir@g", published="c1@hub"),
+              make(2, 10, "Choir", uid="choir@g", start=SIX_PM + week, published="c2@hub"),
+              make(3, 11, "Choir", uid="choir@g", published="c1@hub"),
+              make(4, 11, "Choir", uid="choir@g", start=SIX_PM + week, published="c2@hub")]
+    assert merged(events) == [[1, 3], [2, 4]]
+
+
+def test_an_organisers_merge_joins_even_two_events_of_one_feed(merged: Merge) -> None:
+    events = [make(1, 10, "Drop-in (morning)"), make(2, 10, "Drop-in (afternoon)", start=SIX_PM + timedelta(hours=3))]
+    assert merged(events) == [[1], [2]]
+    assert merged(events, decided(merge=((1, 2),))) == [[1, 2]]
+
+
+def test_copies_of_one_published_uid_are_one_event_whatever_their_times(merged: Merge) -> None:
+    # a partner's stale copy of an entry that has since moved an hour later: one UID, so one listing
+    fresh = make(1, 10, "Vigil", uid="v@x", published="v@hub", start=SIX_PM + timedelta(hours=1))
+    stale = make(2, 11, "Vigil (tbc)", uid="v@x", published="v@hub", location="Somewhere else")
+    assert merged([fresh, stale, make(3, 11, "Vigil")]) == [[1, 2], [3]]
+
+
+# ---------------------------------------------------------------- titles on their normal form
+
+def test_co_hosts_titles_written_differently_are_one_event(merged: Merge) -> None:
+    place = "Salford Museum and Art Gallery, Peel Park"
+    a = make(1, 10, "Postcard & poster workshop", location=place)
+    b = make(2, 11, "Postcard and Poster Workshop #CT4R", location=place)
+    c = make(3, 12, "WAST: Postcard and poster workshop 🎨", location=place, names=("Women Asylum Seekers Together",
+                                                                                  "WAST"))
+    assert merged([a, b, c]) == [[1, 2, 3]]
+
+
+def test_titles_whose_numbers_differ_are_two_events(merged: Merge) -> None:
+    assert merged([make(1, 10, "Local action 17 #CT4R"), make(2, 11, "Local action 18 #CT4R")]) == [[1], [2]]
+    assert merged([make(1, 10, "Local action 17 #CT4R"), make(2, 11, "Local Action 17")]) == [[1, 2]]
+
+
+def test_ten_thousand_alike_titles_at_one_start_are_matched_only_with_their_own_copies() -> None:
+    national = [make(k, k % 100, f"Local action {k} #CT4R") for k in range(10_000)]
+    copies = [make(10_000 + k, 100 + k, f"Local Action {k}") for k in (17, 4242)]
+    found = clusters([*national, *copies])
+    assert len(found) == 10_000
+    assert [group for group in found if len(group) > 1] == [[17, 10_017], [4242, 14_242]]
+
+
+def test_pairs_are_compared_only_when_they_share_a_rare_word() -> None:
+    texts = ["local action 1", "local action 2", "local action 3", "action 3 local"]
+    assert sorted(sharing_rare_words(texts, common=2)) == [(2, 3)]
+    assert sorted(sharing_rare_words(texts, common=4)) == [(i, j) for i in range(4) for j in range(i + 1, 4)]
+
+
+def test_places_compared_through_blocking_join_what_every_pair_joins(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one line, two of them placed far apart by their feeds' coordinates, one unplaced: each placed one is at
+    # the unplaced one's place (by the line), so all three are one event, pair by pair or blocked
+    events = [make(1, 10, "Vigil", location="Town square", lat=53.48, lon=-2.24),
+              make(2, 11, "Vigil", location="Town square", lat=53.41, lon=-2.98),
+              make(3, 12, "Vigil", location="Town square"),
+              *(make(k, k, "Vigil", location=f"Square {k}", lat=50 + k / 100, lon=-4.0) for k in range(100, 200))]
+    expected = [[1, 2, 3], *([k] for k in range(100, 200))]
+    for pairwise_up_to in (10**9, 0):
+        monkeypatch.setattr(merge, "PAIRWISE_PLACES", pairwise_up_to)
+        assert clusters(events) == expected

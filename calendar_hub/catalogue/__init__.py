@@ -30,7 +30,7 @@ from calendar_hub.store import Session
 
 __all__ = [
     "Catalogue", "GroupInfo", "Near", "OUTPUTS_KEPT", "Output", "WeekInfo",
-    "build_catalogue", "home_place", "make_listing", "place_of", "week_info", "week_rule",
+    "build_catalogue", "home_place", "make_listing", "newest", "place_of", "week_info", "week_rule",
     "hub", "listing", "merge", "outputs", "weeks",
 ]
 
@@ -193,8 +193,10 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     looked_up = geocoded(session)
     hidden = store.hidden_uids(session=session)
     decided = store.merge_decisions(session=session)  # organisers' word on suspected duplicates comes first
+    names = {group_id: (info.name,) for group_id, info in by_id.items()}
+    candidates = [candidate(i, row, names.get(row.group_id, ())) for i, row in enumerate(rows)]
     listings = [make_listing([rows[i] for i in members], by_id, rules, looked_up)
-                for members in clusters([candidate(i, row) for i, row in enumerate(rows)], decided)]
+                for members in clusters(candidates, decided)]
     if hidden:  # hidden by an organiser: out of every output (a merged event by the UID it is published under)
         listings = [item for item in listings if item.uid not in hidden]
     return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks)
@@ -218,13 +220,16 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
     """One listing from the stored occurrences of one event (one row, or several merged).
 
     The row seen first (then the lowest id) is the primary: its UID is kept, so the published
-    UID does not change when a co-host starts publishing the same event.  Blank fields are filled
-    from the others; it is cancelled only when every publisher says so.
+    UID does not change when a co-host starts publishing the same event.  Copies of one calendar
+    entry (one published UID) in several feeds count as the newest of them (`newest`); the groups
+    of every copy are credited.  Blank fields are filled from the others; it is cancelled only
+    when every publisher says so.
     """
-    ordered = sorted(rows, key=lambda r: (r.created_at, r.id)) if len(rows) > 1 else rows
+    seen = sorted(rows, key=lambda r: (r.created_at, r.id)) if len(rows) > 1 else rows
+    ordered = newest(seen) if len(rows) > 1 else seen
     primary = ordered[0]
     credited: list[GroupInfo] = []
-    for row in ordered:
+    for row in seen:
         info = groups.get(row.group_id)
         if info is not None and info not in credited:
             credited.append(info)
@@ -243,7 +248,7 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
     lead = credited[0] if credited else None
     tags = selectors(primary.title, first("description_text"), categories)
     return Listing(
-        uid=primary.uid, sequence=max(r.sequence for r in ordered), title=primary.title,
+        uid=primary.uid, sequence=max(r.sequence for r in seen), title=primary.title,
         start=primary.start_at, end=primary.end_at, all_day=primary.all_day, start_date=primary.start_date,
         end_date=primary.end_date, status=status, description_html=first("description_html"),
         description_text=first("description_text"), location=first("location"), url=first("url"),
@@ -254,8 +259,26 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
         town=place.town if place else "",
         groups=tuple(g.ref for g in credited),
         weeks=weeks_of(primary.start_at, primary.end_at, tags, [g.slug for g in credited], rules, uid=primary.uid),
-        created=min(r.created_at for r in ordered), updated=max(r.updated_at for r in ordered),
+        created=min(r.created_at for r in seen), updated=max(r.updated_at for r in seen),
     )
+
+
+def newest(rows: Sequence[Any]) -> list[Any]:
+    """`rows` (in the order seen) with the copies under one published UID replaced by the newest of them, in the
+    place of the copy seen first: the highest source SEQUENCE, then DTSTAMP, then LAST-MODIFIED (RFC 5546 2.1.5),
+    then the one seen first."""
+    copies: dict[str, list[Any]] = {}
+    for row in rows:
+        copies.setdefault(row.uid, []).append(row)
+    if len(copies) == len(rows):
+        return list(rows)
+    return [max(same, key=_revision) if len(same) > 1 else same[0] for same in copies.values()]
+
+
+def _revision(row: Any) -> tuple[Any, ...]:
+    """How new a copy is: its SEQUENCE, DTSTAMP and LAST-MODIFIED as its feed wrote them (unknown ones oldest)."""
+    stamp, modified = getattr(row, "source_stamp", None), getattr(row, "source_modified", None)
+    return (row.source_sequence, stamp is not None, stamp or 0, modified is not None, modified or 0)
 
 
 def place_of(rows: Sequence[Any], groups: Sequence[GroupInfo], looked_up: Mapping[str, Place] | None = None,

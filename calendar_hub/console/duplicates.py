@@ -11,19 +11,32 @@ through `store` (its `decisions`); each change here is audited, bumps the data v
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from difflib import SequenceMatcher
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rapidfuzz.distance import Indel
+
 from calendar_hub import clock, store
 from calendar_hub.catalogue.listing import Listing
-from calendar_hub.catalogue.merge import PLACE_SIMILARITY, SAME_PLACE_KM, candidate, clusters, fold, likeness, similar
+from calendar_hub.catalogue.merge import (
+    PLACE_SIMILARITY,
+    SAME_PLACE_KM,
+    candidate,
+    clusters,
+    fold,
+    likeness,
+    neighbouring,
+    sharing_rare_words,
+    similar,
+)
 from calendar_hub.console import accounts
 from calendar_hub.errors import InputError
+from calendar_hub.identity import title_key
 from calendar_hub.places.data import km_between
 from calendar_hub.states import Decision
 from calendar_hub.store import Session
@@ -34,6 +47,7 @@ SUSPECT_TITLE_SIMILARITY = 0.6   # below merge.TITLE_SIMILARITY: a person looks 
 NEAR_KM = 2.0                    # exact places this close may be one venue geocoded twice
 FAR_KM = 15.0                    # places this far apart, however rough, are other towns
 DECISIONS = tuple(Decision)
+_NUMBER = re.compile(r"\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,38 +115,77 @@ def suspected(entries: Sequence[Entry], *, zone: ZoneInfo, decisions: Decisions)
     """Pairs of `entries` that look like one event, in time order; none that an organiser already decided.
 
     A pair is from different feeds (a feed that lists both means two events) on the same local day, and
-    either overlaps in time with alike titles (folded, without little words: `SUSPECT_TITLE_SIMILARITY`, or
-    one inside the other) at a place not known to be elsewhere, or starts at the same time at the same place.
-    Near-linear: entries are bucketed by day, and within a day only those overlapping in time are compared.
+    either overlaps in time with alike titles (on their normal form, without little words or a leading group
+    name: `SUSPECT_TITLE_SIMILARITY`, or one inside the other) at a place not known to be elsewhere, or starts at
+    the same time at the same place.  Near-linear: entries are bucketed by day, and only titles sharing a rare
+    word (`merge.sharing_rare_words`), or, at one start, places sharing one or close by, are compared.
     """
     partners = decisions.partners()
-    titles_read: dict[str, str] = {}
+    titles_read: dict[tuple[str, tuple[str, ...]], str] = {}
     places_read: dict[str, str] = {}
     days: dict[date, list[_Seen]] = defaultdict(list)
     for entry in entries:
         item = entry.listing
+        names = tuple(sorted({s.group for s in entry.sources if s.group}))
+        title = titles_read.get((item.title, names))
+        if title is None:
+            title = titles_read[(item.title, names)] = _title_words(item.title, names)
         days[_local_day(item, zone)].append(_Seen(
-            entry, item.start, item.end, _cached(titles_read, item.title, _title_words),
-            _cached(places_read, item.location, fold), entry.feeds, entry.uids))
+            entry, item.start, item.end, title, _cached(places_read, item.location, fold), entry.feeds, entry.uids))
     likeness: dict[tuple[str, str], float] = {}  # titles repeat (series, co-hosts): each pair is compared once
     found: list[Suspect] = []
     for day in days.values():
         day.sort(key=lambda seen: (seen.start, seen.entry.listing.uid))
-        for i, a in enumerate(day):
-            for b in day[i + 1:]:
-                if b.start >= a.end and b.start != a.start:
-                    break  # sorted by start: no later one overlaps `a` either
-                if not a.feeds.isdisjoint(b.feeds) or (partners and _decided(a.uids, b.uids, partners)):
-                    continue
-                titles = (a.title, b.title) if a.title <= b.title else (b.title, a.title)
-                alike = likeness.get(titles)
-                if alike is None:
-                    alike = likeness[titles] = _title_likeness(*titles)
-                reason = _reason(a, b, alike)
-                if reason:
-                    first, second = sorted((a.entry, b.entry), key=lambda e: (e.listing.created, e.listing.uid))
-                    found.append(Suspect(first, second, reason))
+        for i, j in sorted(_compared(day)):
+            a, b = day[i], day[j]
+            if b.start >= a.end and b.start != a.start:
+                continue  # one after the other
+            if not a.feeds.isdisjoint(b.feeds) or (partners and _decided(a.uids, b.uids, partners)):
+                continue
+            titles = (a.title, b.title) if a.title <= b.title else (b.title, a.title)
+            alike = likeness.get(titles)
+            if alike is None:
+                alike = likeness[titles] = _title_likeness(*titles)
+            reason = _reason(a, b, alike)
+            if reason:
+                first, second = sorted((a.entry, b.entry), key=lambda e: (e.listing.created, e.listing.uid))
+                found.append(Suspect(first, second, reason))
     return sorted(found, key=lambda s: (min(s.a.listing.start, s.b.listing.start), s.a.listing.uid, s.b.listing.uid))
+
+
+def _compared(day: Sequence[_Seen]) -> set[tuple[int, int]]:
+    """The pairs (i < j) of one day's entries worth comparing: one title, or titles sharing a rare word; at one
+    start, also one location line, lines sharing a rare word, or coordinates close by."""
+    pairs: set[tuple[int, int]] = set()
+    _join_alike(pairs, [seen.title for seen in day], range(len(day)))
+    starts: dict[datetime, list[int]] = defaultdict(list)
+    for i, seen in enumerate(day):
+        starts[seen.start].append(i)
+    for members in starts.values():
+        if len(members) < 2:
+            continue
+        placed = [i for i in members if day[i].place]
+        _join_alike(pairs, [day[i].place for i in placed], placed)
+        listings = [day[i].entry.listing for i in members]
+        pairs.update(_ordered(members[x], members[y]) for x, y in neighbouring([(item.lat, item.lon)
+                                                                                 for item in listings]))
+    return pairs
+
+
+def _join_alike(pairs: set[tuple[int, int]], texts: Sequence[str], indexes: Sequence[int]) -> None:
+    """Add to `pairs` the indexes (in `indexes`, one per text) holding one text, or texts that share a rare word."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for text, i in zip(texts, indexes, strict=True):
+        holders[text].append(i)
+    distinct = sorted(holders)
+    for same in holders.values():
+        pairs.update(_ordered(a, b) for x, a in enumerate(same) for b in same[x + 1:])
+    for x, y in sharing_rare_words(distinct):
+        pairs.update(_ordered(a, b) for a in holders[distinct[x]] for b in holders[distinct[y]])
+
+
+def _ordered(i: int, j: int) -> tuple[int, int]:
+    return (i, j) if i < j else (j, i)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +204,10 @@ class _Seen:
 LITTLE_WORDS = frozenset("a an and at for in of on our the to with".split())
 
 
-def _title_words(title: str) -> str:
-    """'Film night in the Park!' -> 'film night park': shared little words make unrelated titles look alike."""
-    words = fold(title).split()
+def _title_words(title: str, names: Sequence[str] = ()) -> str:
+    """'Film night in the Park!' -> 'film night park': shared little words make unrelated titles look alike.
+    Compared on their normal form (`identity.title_key`: hashtags, emoji, '&' and a leading group name go)."""
+    words = title_key(title, names).split()
     return " ".join(w for w in words if w not in LITTLE_WORDS) or " ".join(words)
 
 
@@ -177,9 +231,11 @@ def _decided(uids_a: frozenset[str], uids_b: frozenset[str], partners: Mapping[s
 
 def _title_likeness(a: str, b: str) -> float:
     """1.0 for the same title or one inside the other ('walk' is too short: five letters or more), else the
-    share of letters in common, or 0.0 when the cheap bounds show it is below `SUSPECT_TITLE_SIMILARITY`."""
+    share of letters in common, or 0.0 when it is below `SUSPECT_TITLE_SIMILARITY` or the numbers differ."""
     if a == b:
         return 1.0
+    if sorted(_NUMBER.findall(a)) != sorted(_NUMBER.findall(b)):
+        return 0.0  # "Local action 17", "Local action 18": two events, however alike
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 5 and f" {short} " in f" {long} ":
         return 1.0
@@ -200,7 +256,7 @@ def _reason(a: _Seen, b: _Seen, alike: float) -> str:
     elif alike == 1.0:
         titles = "one title contains the other"
     else:  # below the bar the cheap bounds gave up early: the real figure, for the few pairs that get here
-        alike = alike or SequenceMatcher(None, a.title, b.title, autojunk=False).ratio()
+        alike = alike or Indel.normalized_similarity(a.title, b.title)
         titles = f"titles {round(alike * 100)}% alike"
     return f"{when}, {titles}, {where}"
 
@@ -237,7 +293,8 @@ def entries_of(listings: Sequence[Listing], rows: Sequence[Any], feeds: Mapping[
     catalogue does; `feeds` maps a feed id to (its URL, its group's name).  Listings without rows are left out."""
     published = {item.uid: item for item in listings}
     found: list[Entry] = []
-    for members in clusters([candidate(i, row) for i, row in enumerate(rows)], decisions):
+    candidates = [candidate(i, row, (feeds.get(row.feed_id, ("", ""))[1],)) for i, row in enumerate(rows)]
+    for members in clusters(candidates, decisions):
         item = next((published[rows[i].uid] for i in members if rows[i].uid in published), None)
         if item is None:
             continue  # hidden, or outside the listings asked about

@@ -40,6 +40,7 @@ def add_event(event: EventIn, *, feed_id: int, uid: str, digest: str, now: datet
                 categories=list(event.categories), status=event.status, start_at=event.start,
                 end_at=event.end, all_day=event.all_day, start_date=event.start_date,
                 end_date=event.end_date, lat=event.lat, lon=event.lon, source_sequence=event.sequence,
+                source_stamp=event.stamp, source_modified=event.modified,
                 sequence=event.sequence, content_hash=digest, created_at=now, updated_at=now)
     session.add(row)
     return row

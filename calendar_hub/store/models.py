@@ -135,6 +135,8 @@ class Event(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     source_sequence: int = 0
+    source_stamp: datetime | None = _when(default=None, nullable=True)     # DTSTAMP, as of the last change
+    source_modified: datetime | None = _when(default=None, nullable=True)  # LAST-MODIFIED, likewise
     sequence: int = 0                                       # bumped whenever the content changes
     content_hash: str = Field(max_length=64)
     created_at: datetime = _when(default_factory=clock.now)

@@ -207,7 +207,8 @@ def _event_values(event: EventIn, *, digest: str) -> dict[str, Any]:
         "url": event.url[:2000], "categories": list(event.categories), "status": event.status,
         "start_at": event.start, "end_at": event.end, "all_day": event.all_day,
         "start_date": event.start_date, "end_date": event.end_date, "lat": event.lat, "lon": event.lon,
-        "source_sequence": event.sequence, "content_hash": digest,
+        "source_sequence": event.sequence, "source_stamp": event.stamp, "source_modified": event.modified,
+        "content_hash": digest,
     }
 
 

@@ -72,11 +72,16 @@ def sequence_of(component: Component) -> int:
 
 def stamp_of(component: Component) -> datetime:
     """DTSTAMP as an aware datetime for choosing between duplicates; the distant past if unreadable."""
-    value = first(component.get("DTSTAMP"))
+    return instant_of(component, "DTSTAMP") or _EARLIEST
+
+
+def instant_of(component: Component, name: str) -> datetime | None:
+    """A date-time property (DTSTAMP, LAST-MODIFIED) as an aware UTC datetime, None when missing or unreadable."""
+    value = first(component.get(name))
     dt = value.dt if isinstance(value, vDDDTypes) else None
     if isinstance(dt, datetime):
         return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
-    return _EARLIEST
+    return None
 
 
 def to_utc(value: date, zone: Any) -> datetime:
@@ -263,6 +268,8 @@ class EventReader:
             lat=lat,
             lon=lon,
             sequence=sequence_of(component),
+            stamp=instant_of(component, "DTSTAMP"),
+            modified=instant_of(component, "LAST-MODIFIED"),
         )
 
     def _description(self, component: Component) -> tuple[str, str]:

@@ -46,7 +46,7 @@ _BAD_ZONE_RULE = re.compile(r"^RRULE:(?=[^\r\n]*\bINTERVAL=(?!0*[1-9])|(?![^\r\n
 # lines are these, and a malformed one (an alarm's TRIGGER, an attendee's parameters) must not cost
 # the calendar.  X-MICROSOFT-CDO-ALLDAYEVENT stays: it tells Outlook's all-day events apart.
 _UNREAD = re.compile(
-    r"^(?:ATTENDEE|ORGANIZER|CLASS|CREATED|LAST-MODIFIED|TRANSP|PRIORITY|ATTACH|COMMENT|RESOURCES|CONTACT"
+    r"^(?:ATTENDEE|ORGANIZER|CLASS|CREATED|TRANSP|PRIORITY|ATTACH|COMMENT|RESOURCES|CONTACT"
     r"|REQUEST-STATUS|RELATED-TO|X-MICROSOFT-(?!CDO-ALLDAYEVENT)[A-Z0-9-]*|X-MS-[A-Z0-9-]*|X-MOZ-[A-Z0-9-]*"
     r"|X-LIC-[A-Z0-9-]*|X-GOOGLE-[A-Z0-9-]*)[;:][^\n]*(?:\n|\Z)(?:[ \t][^\n]*(?:\n|\Z))*",
     re.IGNORECASE | re.MULTILINE)
