@@ -70,6 +70,7 @@ EXPECTED: dict[str, tuple[int, int] | str] = {
     # Hostile calendars, named .ical so the comparison with recurring-ical-events (which globs *.ics
     # and expands as the library does, for minutes on some of these) leaves them out.
     "repeat_ends_centuries_before_start.ical": (313, 0),
+    "repeat_hourly_from_a_date_centuries_ago.ical": (366, 0),
     "repeat_lasting_centuries.ical": (1, 1),
     "repeat_rules_that_give_no_date.ical": (11, 0),
     "repeat_starts_centuries_ago_hourly.ical": (1001, 0),
@@ -569,6 +570,15 @@ def test_an_hourly_rule_from_centuries_ago_keeps_its_hours_and_the_cap() -> None
     assert bells[0].start == utc(2026, 6, 1, 0)
     assert all(b.start.minute == 0 and b.start.second == 0 for b in bells)
     assert titled(result, "Litter pick on the towpath")
+
+
+def test_an_hourly_rule_on_a_date_from_centuries_ago_gives_each_day_of_the_window_once() -> None:
+    # Its start could only be moved by whole periods that are whole days too (every 5 hours: 5 days at a time);
+    # before, it was not moved at all, and dateutil walked three centuries of hours on every query.
+    events = parse_file("repeat_hourly_from_a_date_centuries_ago.ical").events
+    days = [e.start_date for e in events]
+    assert all(e.all_day for e in events) and days == sorted(set(days))
+    assert days[0] == date(2026, 6, 1) and days[-1] == date(2027, 6, 1) and len(days) == 366
 
 
 def test_a_repeat_lasting_centuries_is_skipped_with_its_reason() -> None:

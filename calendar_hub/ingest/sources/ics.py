@@ -291,13 +291,14 @@ def _recent_start(master: Component, low: datetime) -> None:
     if period is None or not isinstance(interval[0], int) or interval[0] < 1 or not isinstance(start.dt, date):
         return
     step = period * interval[0]
+    if not isinstance(start.dt, datetime):
+        # A start on a date moves by whole days too: every 5 hours from a date moves by 5 days at a time.
+        step = timedelta(hours=math.lcm(step // timedelta(hours=1), 24))
     first = to_utc(start.dt, low.tzinfo)
     target = low.astimezone(UTC) - MAX_REPEAT_LENGTH - step
     if first >= target:
         return
     shift = step * ((target - first) // step)
-    if not isinstance(start.dt, datetime) and shift % timedelta(days=1):
-        return
     end = master.get("DTEND")
     master["DTSTART"] = _shifted(start, shift)
     if isinstance(end, vDDDTypes) and isinstance(end.dt, date):
