@@ -114,6 +114,7 @@ def test_a_filter_the_hub_does_not_know_is_named_and_left_out(hub: HubData, clie
         r"<strong>(\d+)</strong> local action", everything)
     assert "does not know the filter" not in client.get(f"/weeks/{WEEK}").text  # not the cached copy
     assert "<code>km2</code> and <code>regoin</code>" in client.get("/map?regoin=x&km2=3").text
+    assert "<code>regoin</code>" in client.get(f"/embed/weeks/{WEEK}/map?regoin=x").text
     assert client.get("/api/events.json?regoin=Wales").status_code == 200  # outputs ignore them, as before
 
 
