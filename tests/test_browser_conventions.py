@@ -7,7 +7,6 @@ import asyncio
 import concurrent.futures
 import os
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +23,7 @@ from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
 from tests.browsers import AXE, CHROMIUM, serious_violations
 from tests.hubdata import WEEK, moved_hub
-from tests.liveserver import live
+from tests.liveserver import live, serving
 
 pytestmark = [
     pytest.mark.browser,
@@ -81,13 +80,8 @@ class Tiles:
 @pytest.fixture
 def tiles() -> Iterator[Tiles]:
     stub = Tiles()
-    thread = threading.Thread(target=stub.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with serving(stub.httpd):
         yield stub
-    finally:
-        stub.httpd.shutdown()
-        stub.httpd.server_close()
 
 
 @pytest.fixture
