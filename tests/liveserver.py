@@ -1,4 +1,4 @@
-"""The app under a real uvicorn on 127.0.0.1, for browser tests."""
+"""The app under a real uvicorn on 127.0.0.1, for browser tests; stub servers from http.server in a thread."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import HTTPServer
 
 import uvicorn
 from starlette.applications import Starlette
@@ -29,3 +30,15 @@ def live(app: Starlette) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serving(httpd: HTTPServer) -> Iterator[None]:
+    """Run a stub server from http.server in a thread while the block runs; shut it down and close it after."""
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -32,6 +32,7 @@ from calendar_hub.settings import Settings
 from calendar_hub.store.models import PlaceLookup
 from calendar_hub.web.app import create_app
 from tests.feedserver import FeedServer
+from tests.liveserver import serving
 
 AGENT = "CalendarHub-tests/1.0 (+http://hub.test/about; hub@example.org)"
 FORGE = "The Old Forge, Quiet Lane"                  # no postcode, no known town: only a geocoder can place it
@@ -112,13 +113,8 @@ class FakeNominatim:
 @pytest.fixture
 def nominatim() -> Iterator[FakeNominatim]:
     fake = FakeNominatim()
-    thread = threading.Thread(target=fake.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
+    with serving(fake.httpd):
         yield fake
-    finally:
-        fake.httpd.shutdown()
-        fake.httpd.server_close()
 
 
 @pytest.fixture

@@ -130,6 +130,7 @@ def test_the_map_page_offers_filters_that_reload_it(client: TestClient) -> None:
     assert 'name="week"' not in week_form
 
 
+@pytest.mark.now("2026-06-01T12:00:00+00:00")  # the factories' events are upcoming then
 def test_the_summary_counts_events_off_the_map(settings: Settings) -> None:
     catalogue = fixed_catalogue(hostile_listings())
     with TestClient(create_app(settings, hub=FixedHub(settings, catalogue))) as client:
@@ -177,6 +178,7 @@ def test_the_week_page_has_a_labelled_near_me_box(client: TestClient) -> None:
 # ---------------------------------------------------------------- feed text stays text
 
 
+@pytest.mark.now("2026-06-01T12:00:00+00:00")
 @pytest.mark.parametrize("path", ["/map", "/weeks/great-green-week-2026", "/weeks/great-green-week-2026/map",
                                   "/embed/weeks/great-green-week-2026/map"])
 def test_feed_markup_never_reaches_a_map_page_as_markup(settings: Settings, path: str) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
-from calendar_hub import store
+from calendar_hub import clock, store
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
@@ -129,6 +130,8 @@ def test_serve_refreshes_due_feeds_in_the_background(settings: Settings) -> None
 
 @pytest.mark.usefixtures("loaded")
 def test_the_maps_markers_come_from_the_same_filters_as_its_list(client: TestClient) -> None:
-    page = client.get("/weeks/communities-together/map", params={"week": "ignored", "region": "Wales"}).text
-    assert 'data-geojson="/api/events.geojson?week=communities-together&amp;region=Wales"' in page
-    assert 'data-geojson="/api/events.geojson"' in client.get("/map").text
+    page = client.get("/weeks/communities-together/map",
+                      params={"week": "ignored", "region": "Wales", "start": "2026-01-01"}).text
+    assert 'data-geojson="/api/events.geojson?week=communities-together&amp;region=Wales&amp;start=2026-01-01"' in page
+    today = clock.today(ZoneInfo("Europe/London")).isoformat()  # upcoming events unless the dates say
+    assert f'data-geojson="/api/events.geojson?start={today}"' in client.get("/map").text

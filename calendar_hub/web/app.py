@@ -25,9 +25,10 @@ from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
+from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.present import json_ld, machine_time, when
-from calendar_hub.web.public import join, outputs, pages, submit
+from calendar_hub.web.public import join, outputs, pages, site, submit
 
 log = logging.getLogger(__name__)
 BACKGROUND_PAUSE = 60.0
@@ -38,7 +39,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     hub = hub or Hub(settings)
     settings = with_secret(settings)
     templates = Jinja2Templates(directory=str(settings.templates_dir))
-    templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field)
+    templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
+                                 base_url=settings.base_url.rstrip("/"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -68,6 +70,9 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/groups/{group}", pages.group_page, name="group"),
         Route("/about", pages.about_page, name="about"),
         Route("/healthz", pages.healthz, name="healthz"),
+        Route("/favicon.ico", site.favicon, name="favicon"),
+        Route("/robots.txt", site.robots, name="robots"),
+        Route("/sitemap.xml", site.sitemap, name="sitemap"),
         Mount("/admin", app=_console(settings, hub, templates), name="admin"),
         Mount("/join", app=_with_sessions(settings, hub, templates, [
             Route("/", join.join, methods=["GET", "POST"], name="join")]), name="join"),
@@ -141,10 +146,10 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
 
 class _HubApp(Starlette):
     """The hub's app: its security headers go on every response, the 500 that Starlette's outermost layer
-    sends after an unexpected error included."""
+    sends after an unexpected error included; the published outputs may be read from any origin."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), settings=self.state.settings)
+        return SecurityHeaders(Cors(super().build_middleware_stack()), settings=self.state.settings)
 
 
 def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, routes: list[Route],

@@ -16,6 +16,9 @@ from calendar_hub.places import Place, resolver
 
 DEFAULT_KM = 10.0
 MAX_KM = 1000.0
+FILTER_NAMES = ("week", "group", "region", "start", "end", "near", "km")
+# Parameters that links from elsewhere add (campaign tags, click ids): never a filter, never worth a word.
+TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_", "_ga")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,8 @@ class Filters:
     near: str | None = None         # as typed: "M14 5TG", "Cardiff"
     km: float | None = None
     origin: Place | None = None     # where `near` was found
+    # Names in the query string that are no filter (a typo: "regoin"), left out; a page says so, outputs ignore them.
+    unknown: tuple[str, ...] | None = ()
 
     def key(self) -> tuple[object, ...]:
         """A cache key part: two requests with the same filters share one built output."""
@@ -60,7 +65,10 @@ class UnknownPlace(HTTPException):
 
 
 def read_filters(params: QueryParams, catalogue: Catalogue, **fixed: str) -> Filters:
-    """Filters from the query string (and from the path, in `fixed`); raises HTTP 400/404 on bad values."""
+    """Filters from the query string (and from the path, in `fixed`); raises HTTP 400/404 on bad values.
+
+    Any other name in the query (tracking tags aside) is kept in `Filters.unknown`, for a page to name it.
+    """
     week = fixed.get("week") or params.get("week") or None
     group = fixed.get("group") or params.get("group") or None
     if week is not None and catalogue.week(week) is None:
@@ -71,7 +79,8 @@ def read_filters(params: QueryParams, catalogue: Catalogue, **fixed: str) -> Fil
     if start and end and end < start:
         raise HTTPException(400, "The end date is before the start date.")
     region = (params.get("region") or "").strip()[:100] or None
-    filters = Filters(week=week, group=group, region=region, start=start, end=end)
+    filters = Filters(week=week, group=group, region=region, start=start, end=end,
+                      unknown=unknown_names(params))
     near = " ".join((params.get("near") or "").split())[:100]
     if not near:
         return filters
@@ -80,6 +89,13 @@ def read_filters(params: QueryParams, catalogue: Catalogue, **fixed: str) -> Fil
     if origin is None:
         raise UnknownPlace(near, filters)
     return replace(filters, near=near, km=km, origin=origin)
+
+
+def unknown_names(params: QueryParams, *, also: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The query's parameter names that are neither a filter nor in `also` (tracking tags aside), sorted, at most 5."""
+    names = {name[:40] for name in params if name not in FILTER_NAMES and name not in also
+             and not name.lower().startswith(TRACKING_PREFIXES)}
+    return tuple(sorted(names))[:5]
 
 
 def find_place(text: str) -> Place | None:

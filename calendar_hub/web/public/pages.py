@@ -20,24 +20,26 @@ from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.web.common import cached_output, current_catalogue
 from calendar_hub.web.present import by_region_and_town, google_subscribe, webcal
-from calendar_hub.web.query import DEFAULT_KM, Filters, UnknownPlace, read_filters
+from calendar_hub.web.query import DEFAULT_KM, Filters, UnknownPlace, read_filters, unknown_names
 from calendar_hub.web.responses import send
 
 UPCOMING_ON_HOME = 30
 KM_CHOICES = (5.0, 10.0, 25.0, 50.0)  # the radii a near-me search box offers
 
 
-PAGE_PARAMETERS = ("week", "group", "region", "start", "end", "near", "km")  # all that any page reads
+PAGE_PARAMETERS = ("week", "group", "region", "start", "end", "near", "km", "page")  # all that any page reads
 
 
 def _page_key(request: Request) -> tuple[Any, ...]:
     """Pages are built once per data version, address, filters and hour ("upcoming" moves with the clock).
 
-    Other query parameters (`?utm_source=…`) make no difference to a page, so they make no copy of it either.
+    Tracking tags (`?utm_source=…`) make no difference to a page, so they make no copy of it either; other
+    unknown names do, as a page that takes filters names them.
     """
     params = request.query_params
     filters = tuple((name, params[name]) for name in PAGE_PARAMETERS if name in params)
-    return ("page", request.url.path, filters, clock.now().strftime("%Y%m%d%H"))
+    return ("page", request.url.path, filters, unknown_names(params, also=PAGE_PARAMETERS),
+            clock.now().strftime("%Y%m%d%H"))
 
 
 def _cached(request: Request, catalogue: Catalogue) -> Response | None:
@@ -54,8 +56,10 @@ async def _render(request: Request, template: str, catalogue: Catalogue, *, stat
     the number of events runs on the event loop, where it would hold up every other request.
     """
     hub = request.app.state.hub
+    base = hub.settings.base_url.rstrip("/")
+    canonical = base + fixed.pop("canonical_path", request.url.path)
     values = {"request": request, "catalogue": catalogue, "zone": catalogue.zone,
-              "base_url": hub.settings.base_url.rstrip("/"), "settings": hub.settings, **fixed}
+              "base_url": base, "canonical_url": canonical, "settings": hub.settings, **fixed}
 
     def build() -> tuple[bytes, str]:
         html = request.app.state.templates.get_template(template).render(
@@ -69,19 +73,31 @@ async def _render(request: Request, template: str, catalogue: Catalogue, *, stat
 
 
 async def home(request: Request) -> Response:
-    """GET /: the weeks of action to come and the next events."""
+    """GET /: the weeks of action to come and the next events, 30 to a page (`?page=2` for the next 30)."""
     catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
+    page = _page_number(request)
 
     def context() -> dict[str, Any]:
         now = clock.now()
         today = now.astimezone(catalogue.zone).date()
         weeks = [w for w in catalogue.weeks if w.end >= today]
-        return {"weeks": weeks, "upcoming": catalogue.find(after=now, limit=UPCOMING_ON_HOME),
+        shown = UPCOMING_ON_HOME * page
+        found = catalogue.find(after=now, limit=shown + 1)
+        return {"weeks": weeks, "upcoming": found[shown - UPCOMING_ON_HOME:shown], "more": len(found) > shown,
                 "counts": {w.slug: len(catalogue.find(week=w.slug)) for w in weeks}}
 
-    return await _render(request, "index.html", catalogue, context=context)
+    return await _render(request, "index.html", catalogue, context=context, page=page,
+                         canonical_path="/" if page == 1 else f"/?page={page}")
+
+
+def _page_number(request: Request) -> int:
+    """The `page` of a paged listing: a whole number from 1 (the first page when absent)."""
+    raw = request.query_params.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+        raise HTTPException(400, "page must be a whole number from 1, such as 2.")
+    return int(raw)
 
 
 async def week_page(request: Request) -> Response:
@@ -118,9 +134,17 @@ async def map_page(request: Request) -> Response:
     slug = request.path_params.get("week")
     filters, problem = _read(request, catalogue, **({"week": slug} if slug else {}))
     week = catalogue.week(slug) if slug else None
+    # Upcoming events unless the filters give dates: a map of what has been is asked for with "From".
+    from_today = not (filters.start or filters.end)
+    shown = dataclasses.replace(filters, start=clock.today(catalogue.zone)) if from_today else filters
+    earliest = week.start if week else min((item.start.astimezone(catalogue.zone).date()
+                                            for item in catalogue.listings[:1]), default=None)
+    earlier_url = _with_query(request.url.path, dataclasses.replace(filters, start=earliest),
+                              keep_week=not slug) if earliest else ""
     return await _render(request, "map.html", catalogue, status_code=400 if problem else 200, week=week,
-                         weeks=catalogue.weeks, context=lambda: {"regions": catalogue.regions(),
-                                                                 **_map_listings(request, catalogue, filters)},
+                         weeks=catalogue.weeks, from_today=from_today, earlier_url=earlier_url,
+                         context=lambda: {"regions": catalogue.regions(),
+                                          **_map_listings(request, catalogue, shown)},
                          **_search(request, filters, problem))
 
 
@@ -158,7 +182,8 @@ def _search(request: Request, filters: Filters, problem: str) -> dict[str, Any]:
     typed_km = request.query_params.get("km", "")
     km = filters.km or next((choice for choice in KM_CHOICES if f"{choice:g}" == typed_km), DEFAULT_KM)
     return {"filters": filters, "problem": problem, "near": filters.near or request.query_params.get("near", ""),
-            "km": km, "km_choices": sorted({*KM_CHOICES, km})}
+            "km": km, "km_choices": sorted({*KM_CHOICES, km}),
+            "canonical_path": _with_query(request.url.path, filters, keep_week="week" not in request.path_params)}
 
 
 def _map_listings(request: Request, catalogue: Catalogue, filters: Filters, *,
