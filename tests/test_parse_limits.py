@@ -60,11 +60,15 @@ def events_by_feed(engine: Engine) -> dict[str, int]:
         return {url.rsplit("/", 1)[-1]: count for url, count in rows}
 
 
+# The bodies are megabytes: on a busy machine the test server may take longer than the suite's usual time-outs.
+PATIENT = {"fetch_total_timeout": 120.0, "fetch_read_timeout": 60.0}
+
+
 def test_a_calendar_slower_than_the_parse_limit_fails_its_feed_and_keeps_its_events(
         refreshed: dict[str, int], engine: Engine, settings: Settings, feed_server: FeedServer) -> None:
     assert refreshed["liverpool_outlook.ics"] > 0
     feed_server.serve(SLOW_FEED, hourly_series(2000))
-    report = asyncio.run(refresh(engine, settings.replace(parse_seconds=0.2), due_only=False))
+    report = asyncio.run(refresh(engine, settings.replace(parse_seconds=0.2, **PATIENT), due_only=False))
     outcome = next(o for job, o in report.outcomes if job.url.endswith(SLOW_FEED))
     assert (outcome.kind, outcome.error) == ("failed", "the calendar took too long to read")
     assert report.count("failed") == 1
@@ -74,7 +78,7 @@ def test_a_calendar_slower_than_the_parse_limit_fails_its_feed_and_keeps_its_eve
 def test_a_calendar_that_needs_more_memory_than_the_limit_fails_its_feed_and_keeps_its_events(
         refreshed: dict[str, int], engine: Engine, settings: Settings, feed_server: FeedServer) -> None:
     feed_server.serve(SLOW_FEED, long_description(3_000_000))
-    report = asyncio.run(refresh(engine, settings.replace(parse_memory_mb=16), due_only=False))
+    report = asyncio.run(refresh(engine, settings.replace(parse_memory_mb=16, **PATIENT), due_only=False))
     outcome = next(o for job, o in report.outcomes if job.url.endswith(SLOW_FEED))
     assert (outcome.kind, outcome.error) == ("failed", "the calendar needed too much memory to read")
     assert report.count("failed") == 1
