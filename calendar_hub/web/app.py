@@ -27,7 +27,7 @@ from calendar_hub.web.console import coverage, dashboard, duplicates, moderation
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.present import json_ld, machine_time, when
-from calendar_hub.web.public import join, outputs, pages, submit
+from calendar_hub.web.public import events, join, outputs, pages, submit
 
 log = logging.getLogger(__name__)
 BACKGROUND_PAUSE = 60.0
@@ -67,6 +67,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/groups/{group}.ics", outputs.calendar, name="group_ics"),
         Route("/groups/{group}", pages.group_page, name="group"),
         Route("/about", pages.about_page, name="about"),
+        Mount("/events", routes=events.ROUTES, name="events"),
         Route("/healthz", pages.healthz, name="healthz"),
         Mount("/admin", app=_console(settings, hub, templates), name="admin"),
         Mount("/join", app=_with_sessions(settings, hub, templates, [
