@@ -80,6 +80,8 @@ def _loopback_only(page: Any, *bases: str) -> list[str]:
 def test_from_a_week_listing_to_the_event_page_and_back(browser: Any, site: str, tiles: str) -> None:
     page = browser.new_page(viewport=DESKTOP)
     outside = _loopback_only(page, site, tiles)
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(f"{site}/weeks/{WEEK}")
     with page.expect_navigation():
         page.get_by_role("link", name="Welcome Walk").click()
@@ -91,7 +93,7 @@ def test_from_a_week_listing_to_the_event_page_and_back(browser: Any, site: str,
     page.go_back()
     assert urlsplit(page.url).path == f"/weeks/{WEEK}"
     assert page.get_by_role("link", name="Welcome Walk").count() == 1
-    assert outside == []
+    assert outside == [] and refused == []
     page.close()
 
 

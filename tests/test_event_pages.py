@@ -34,7 +34,7 @@ from tests.pages import calendar_events
 BASE = "http://hub.test"
 GONE = "0123456789abcdef0123456789abcdef@calendar-hub"   # well formed, never published
 
-PLACED = make_listing(uid="placed@calendar-hub")
+PLACED = dataclasses.replace(make_listing(uid="placed@calendar-hub"), aliases=("placed-copy@calendar-hub",))
 ONLINE = make_listing(uid="online@calendar-hub", title="Online: writing to your MP", location="https://zoom.us/j/123",
                       lat=None, lon=None, place_precision="none", placed_by="", place_note="", region="", town="",
                       groups=(make_group("remote-readers", "Remote Readers", website=""),))
@@ -98,11 +98,11 @@ def test_a_placed_event_has_a_page_with_everything_about_it(fixed: TestClient) -
     assert response.status_code == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
     page = response.text
     html = parsed(page)
-    assert "<h1 id=\"event-heading\" class=\"event-title\">Litter pick on the towpath</h1>" in page
+    assert '<h1 id="event-heading">Litter pick on the towpath</h1>' in page
     assert "Sat 13 Jun 2026, 10:00–12:00" in page                                   # local time
     assert "Canal Basin, Wharf Road, Riverside RV1 2AB" in page
     assert "Exact place given by the group&#39;s calendar" in page                  # how it was placed
-    assert 'data-lat="51.501234" data-lon="-0.123456"' in page                      # the map
+    assert 'data-lat="51.501234" data-lon="-0.123456"' in page and 'data-precision="exact"' in page  # the map
     assert '<script src="/static/hub/event-map.js"></script>' in page
     assert ("/groups/riverside-greens", "") in html.anchors                         # who, linked
     assert ("https://riverside-greens.example.org/events/litter-pick", "") in html.anchors  # the source
@@ -354,6 +354,16 @@ def test_the_page_is_cached_with_an_etag(fixed: TestClient) -> None:
     again = fixed.get(path_of(PLACED.uid), headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
     assert first.headers["cache-control"] == "public, max-age=60"
+
+
+@pytest.mark.now("2026-06-01T12:00:00+00:00")
+def test_its_absolute_addresses_come_from_the_base_url_only(fixed: TestClient) -> None:
+    hostile = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"}
+    for suffix in ("", ".ics"):
+        response = fixed.get(path_of(PLACED.uid) + suffix, headers=hostile)
+        assert response.status_code == 200 and "evil.example" not in response.text
+    moved = fixed.get(path_of("placed-copy@calendar-hub"), headers=hostile)
+    assert (moved.status_code, moved.headers["location"]) == (301, path_of(PLACED.uid))
 
 
 # ---------------------------------------------------------------- feed text stays text
