@@ -308,7 +308,7 @@ def test_a_merged_copys_uid_redirects_to_the_event_it_was_merged_into(hub: HubDa
         assert moved.status_code == 301 and moved.headers["location"] == path_of(merged[0].uid)
         assert client.get(path_of(alias) + ".ics").headers["location"] == path_of(merged[0].uid) + ".ics"
         page = client.get(moved.headers["location"]).text
-        assert "Sanctuary Manchester" in page and "Liverpool Welcome Network" in page
+        assert "From the calendars of Sanctuary Manchester and Liverpool Welcome Network" in page
 
 
 def test_an_event_gone_from_its_feed_is_410_gone(hub: HubData, engine: Engine, settings: Settings,
