@@ -143,3 +143,18 @@ def test_axe_finds_no_serious_problem_on_the_gone_page(browser: Any, site: str) 
         assert response is not None and response.status == 410
         assert serious_violations(page) == [], viewport
         page.close()
+
+
+def test_a_map_popup_and_the_map_list_link_to_the_event_pages(browser: Any, site: str) -> None:
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{site}/weeks/{WEEK}/map")
+    page.wait_for_selector("#map[data-markers]", timeout=15_000)
+    page.wait_for_selector(".leaflet-marker-icon:not(.marker-cluster)", timeout=5_000).click()
+    link = page.wait_for_selector(".leaflet-popup-content .popup h3 a", timeout=5_000)
+    assert urlsplit(link.get_attribute("href") or "").path.startswith("/events/")   # the base URL's, not the feed's
+    title = link.text_content()
+    item = page.locator("#map-list > li", has_text=title or "").first
+    with page.expect_navigation():
+        item.locator(".event-title a").click()
+    assert page.locator("h1").inner_text() == title
+    page.close()
