@@ -99,8 +99,8 @@
     var title = document.createElement("h3");
     title.tabIndex = -1;  // focused when the list's button opens the popup
     if (p.status === "CANCELLED") { title.appendChild(text("strong", "Cancelled: ", "badge")); }
-    var linked = /^https?:\/\//i.test(p.url || "");  // the hub keeps only http(s) links; a popup checks again
-    title.appendChild(linked ? link(p.title, p.url, "nofollow ugc noopener") : document.createTextNode(p.title));
+    var linked = /^https?:\/\//i.test(p.event_url || "");  // the event's page on the hub; a popup checks anyway
+    title.appendChild(linked ? link(p.title, p.event_url, newTab ? "noopener" : "") : document.createTextNode(p.title));
     box.appendChild(title);
     box.appendChild(text("p", when(p), "when"));
     if (p.location) { box.appendChild(text("p", p.location, "where")); }

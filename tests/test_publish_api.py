@@ -17,7 +17,8 @@ HOSTILE = 'Café <script>alert("x")</script> "; ]]> a,b;c \\ back\nnew line \u20
 
 KEYS = {
     "uid", "title", "start", "end", "all_day", "status", "location", "lat", "lon", "place_precision",
-    "placed_by", "place_note", "nation", "region", "town", "groups", "url", "weeks", "categories", "description",
+    "placed_by", "place_note", "nation", "region", "town", "groups", "url", "event_url", "weeks", "categories",
+    "description",
 }
 
 
@@ -29,6 +30,8 @@ def test_listing_to_dict_has_the_documented_keys() -> None:
         "name": "Riverside Greens",
         "url": "https://hub.example.org/groups/riverside-greens",
     }]
+    assert shape["url"] == "https://riverside-greens.example.org/events/litter-pick"   # the feed's own page
+    assert shape["event_url"] == "https://hub.example.org/events/riverside-greens-litter-pick-20260613%40hub.example.org"
     assert shape["weeks"] == ["great-green-week-2026"]
     assert shape["categories"] == ["Clean-up", "Family friendly"]
     assert shape["description"] == "Bring gloves. Tea afterwards."

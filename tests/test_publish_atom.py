@@ -47,7 +47,9 @@ def test_entry_fields() -> None:
     assert entry.findtext(A + "title") == item.title
     assert entry.findtext(A + "published") == "2026-05-01T08:30:00Z"
     assert entry.findtext(A + "updated") == "2026-05-02T09:45:00Z"
-    assert entry.find(A + "link").get("href") == item.url  # type: ignore[union-attr]
+    links = {link.get("rel"): link.get("href") for link in entry.iter(A + "link")}
+    assert links == {"alternate": BASE + "/events/riverside-greens-litter-pick-20260613%40hub.example.org",
+                     "related": item.url}   # the event's page on the hub, and the page its feed gave
     authors = [(a.findtext(A + "name"), a.findtext(A + "uri")) for a in entry.iter(A + "author")]
     assert authors == [("Alpha", BASE + "/groups/a"), ("Beta", BASE + "/groups/b")]
     assert [c.get("term") for c in entry.iter(A + "category")] == list(item.categories)
@@ -61,9 +63,10 @@ def test_entry_fields() -> None:
     )
 
 
-def test_entry_without_url_links_to_the_hub() -> None:
-    entry = entries(build([make_listing(uid="x", url="")]))["urn:uid:x"]
-    assert entry.find(A + "link").get("href") == BASE  # type: ignore[union-attr]
+def test_entry_without_url_links_to_its_page_on_the_hub() -> None:
+    entry = entries(build([make_listing(uid="x@calendar-hub", url="")]))["urn:uid:x@calendar-hub"]
+    assert [(link.get("rel"), link.get("href")) for link in entry.iter(A + "link")] == [
+        ("alternate", BASE + "/events/x%40calendar-hub")]
 
 
 @pytest.mark.parametrize(
@@ -108,7 +111,8 @@ def test_hostile_text_is_escaped_and_survives() -> None:
     [entry] = entries(data).values()
     assert entry.findtext(A + "id") == "urn:uid:odd%20uid%2F%3Cx%3E"
     assert entry.findtext(A + "title") == HOSTILE
-    assert entry.find(A + "link").get("href") == item.url  # type: ignore[union-attr]
+    assert {link.get("rel"): link.get("href") for link in entry.iter(A + "link")} == {
+        "alternate": BASE + "/events/odd%20uid%2F%3Cx%3E", "related": item.url}
     assert entry.find(A + "category").get("term") == HOSTILE  # type: ignore[union-attr]
     assert entry.findtext(f"{A}author/{A}name") == HOSTILE
     assert HOSTILE in entry.findtext(A + "summary", "")

@@ -113,6 +113,12 @@ class Catalogue:
                 self._by_group[ref.slug].append(item)
         self.groups = list(groups)
         self.weeks = list(weeks)
+        # An event's page answers under every UID it was published under, merged copies' included.
+        self._by_uid = {uid: item for item in self.listings for uid in (*item.aliases, item.uid)}
+        self._by_series: dict[str, list[Listing]] = defaultdict(list)
+        for item in self.listings:
+            if item.series:
+                self._by_series[item.series].append(item)
         self._groups = {g.slug: g for g in self.groups}
         self._weeks = {w.slug: w for w in self.weeks}
         self.outputs = Outputs()
@@ -122,6 +128,14 @@ class Catalogue:
 
     def week(self, slug: str) -> WeekInfo | None:
         return self._weeks.get(slug)
+
+    def by_uid(self, uid: str) -> Listing | None:
+        """The listing published as `uid`, or the one a copy published as `uid` was merged into."""
+        return self._by_uid.get(uid)
+
+    def series_of(self, listing: Listing) -> list[Listing]:
+        """Every occurrence of the source event `listing` is one of, in time order (itself included)."""
+        return list(self._by_series.get(listing.series, [listing])) if listing.series else [listing]
 
     def regions(self) -> list[str]:
         """The regions that have listings, sorted."""
@@ -260,6 +274,8 @@ def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules
         groups=tuple(g.ref for g in credited),
         weeks=weeks_of(primary.start_at, primary.end_at, tags, [g.slug for g in credited], rules, uid=primary.uid),
         created=min(r.created_at for r in seen), updated=max(r.updated_at for r in seen),
+        aliases=tuple(sorted({r.uid for r in seen} - {primary.uid})),
+        series=f"{primary.feed_id}\x1f{primary.source_uid}",
     )
 
 

@@ -30,6 +30,8 @@ class Listing:
     "" when it is not on the map) and `place_note` says so in words; `place_precision` is "exact"
     (the feed gave coordinates), "area" (a postcode or town), "approximate" (the group's home, or a
     wide or ambiguous name) or "none".  `nation`, `region` (ITL1) and `town` come from the place.
+    `aliases` are the published UIDs of the copies merged into it (its page answers under them too);
+    `series` names the source event it is an occurrence of (the same for every occurrence of a series).
     """
 
     uid: str
@@ -58,6 +60,8 @@ class Listing:
     nation: str = ""
     placed_by: str = ""
     place_note: str = ""
+    aliases: tuple[str, ...] = ()
+    series: str = ""
 
     @property
     def cancelled(self) -> bool:

@@ -44,7 +44,8 @@ def listing_to_dict(listing: Listing, *, base_url: str) -> dict[str, Any]:
         "groups": [
             {"slug": g.slug, "name": g.name, "url": group_url(base_url, g.slug)} for g in listing.groups
         ],
-        "url": listing.url,
+        "url": listing.url,                                   # the event's own page, as its feed gave it
+        "event_url": event_url(base_url, listing.uid),        # its page on the hub
         "weeks": list(listing.weeks),
         "categories": list(listing.categories),
         "description": listing.description_text,
@@ -97,6 +98,11 @@ dumps = _fastest_dumps()
 def group_url(base_url: str, slug: str) -> str:
     """The hub page of a group: `{base_url}/groups/{slug}`."""
     return f"{base_url.rstrip('/')}/groups/{quote(slug, safe='')}"
+
+
+def event_url(base_url: str, uid: str) -> str:
+    """The hub page of an event: `{base_url}/events/{uid}`, the UID percent-encoded ("@" as "%40")."""
+    return f"{base_url.rstrip('/')}/events/{quote(uid, safe='')}"
 
 
 def in_order(listings: Iterable[Listing]) -> list[Listing]:

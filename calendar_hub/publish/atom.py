@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from calendar_hub import __version__
 from calendar_hub.catalogue.listing import Listing
-from calendar_hub.publish.api import days, group_url, in_order
+from calendar_hub.publish.api import days, event_url, group_url, in_order
 
 ATOM = "http://www.w3.org/2005/Atom"
 LONDON = ZoneInfo("Europe/London")
@@ -59,8 +59,11 @@ def _entry(feed: ET.Element, listing: Listing, *, base_url: str, zone: tzinfo) -
     _text(entry, "title", ("CANCELLED: " if listing.cancelled else "") + listing.title)
     _text(entry, "published", _rfc3339(listing.created))
     _text(entry, "updated", _rfc3339(listing.updated))
-    href = listing.url or base_url
-    ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": _clean(href)})
+    # RFC 4287 4.2.7.2: "alternate" is the event's page on the hub; "related" the page its feed gave.
+    page = event_url(base_url, listing.uid)
+    ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": _clean(page)})
+    if listing.url:
+        ET.SubElement(entry, "link", {"rel": "related", "type": "text/html", "href": _clean(listing.url)})
     for group in listing.groups:
         author = ET.SubElement(entry, "author")
         _text(author, "name", group.name)

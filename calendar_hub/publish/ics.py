@@ -169,3 +169,12 @@ def _datetime(moment: datetime) -> str:
 def _date(day: date) -> str:
     """A DATE value (RFC 5545 3.3.4)."""
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def build_event(listing: Listing, *, base_url: str, now: datetime) -> bytes:
+    """One event as a calendar file to add it once ("add to calendar"): the VEVENT exactly as in the calendars
+    (same UID, SEQUENCE and DTSTAMP for the same `now`), without the subscription's name and refresh properties."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + text(PRODID), "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    _event(lines, listing, base_url=base_url, stamp=_datetime(now))
+    lines.append("END:VCALENDAR")
+    return b"".join(map(fold, lines))

@@ -28,7 +28,7 @@ from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_mi
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.present import json_ld, machine_time, when
-from calendar_hub.web.public import join, outputs, pages, site, submit
+from calendar_hub.web.public import events, join, outputs, pages, site, submit
 
 log = logging.getLogger(__name__)
 BACKGROUND_PAUSE = 60.0
@@ -69,6 +69,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/groups/{group}.ics", outputs.calendar, name="group_ics"),
         Route("/groups/{group}", pages.group_page, name="group"),
         Route("/about", pages.about_page, name="about"),
+        Mount("/events", routes=events.ROUTES, name="events"),
         Route("/healthz", pages.healthz, name="healthz"),
         Route("/favicon.ico", site.favicon, name="favicon"),
         Route("/robots.txt", site.robots, name="robots"),

@@ -73,16 +73,24 @@ def by_region_and_town(listings: Sequence[Listing]) -> list[tuple[str, int, list
     return result
 
 
-def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str) -> Markup:
-    """A schema.org Event as a <script type="application/ld+json"> block, safe inside HTML."""
+def is_online(listing: Listing) -> bool:
+    """Online as the map has it: the places' test, unless the feed gave coordinates (then it is on the map)."""
+    return online(listing.location) and listing.lat is None
+
+
+def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str, base_url: str = "") -> Markup:
+    """A schema.org Event as a <script type="application/ld+json"> block, safe inside HTML.
+
+    `page_url` is the event's page on the hub (its `url`; the page its feed gave is `sameAs`); with `base_url`,
+    a group without a website of its own is linked to its page on the hub.
+    """
     if listing.all_day and listing.start_date and listing.end_date:
         start = listing.start_date.isoformat()
         end = (listing.end_date - timedelta(days=1)).isoformat()
     else:
         start = listing.start.astimezone(zone).isoformat()
         end = listing.end.astimezone(zone).isoformat()
-    # Online as the map has it: the places' test, unless the feed gave coordinates (then it is on the map).
-    virtual = online(listing.location) and listing.lat is None
+    virtual = is_online(listing)
     data: dict[str, object] = {
         "@context": "https://schema.org",
         "@type": "Event",
@@ -93,10 +101,12 @@ def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str) -> Markup:
         else "https://schema.org/EventScheduled",
         "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode" if virtual
         else "https://schema.org/OfflineEventAttendanceMode",
-        "url": listing.url or page_url,
-        "organizer": [{"@type": "Organization", "name": g.name, **({"url": g.website} if g.website else {})}
+        "url": page_url,
+        "organizer": [{"@type": "Organization", "name": g.name, **_organizer_url(g.website, g.slug, base_url)}
                       for g in listing.groups],
     }
+    if listing.url and listing.url != page_url:
+        data["sameAs"] = listing.url
     if listing.description_text:
         data["description"] = listing.description_text[:1000]
     if listing.location or listing.lat is not None:
@@ -114,6 +124,12 @@ def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str) -> Markup:
     # Inside <script>, "</" would end the element and "<!--" changes parsing: escape every "<" and ">".
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup('<script type="application/ld+json">') + Markup(text) + Markup("</script>")
+
+
+def _organizer_url(website: str, slug: str, base_url: str) -> dict[str, str]:
+    if website:
+        return {"url": website}
+    return {"url": f"{base_url.rstrip('/')}/groups/{quote(slug, safe='')}"} if base_url else {}
 
 
 def webcal(url: str) -> str:
