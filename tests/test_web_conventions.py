@@ -159,6 +159,17 @@ def test_the_week_page_is_described_by_its_week(hub: HubData, client: TestClient
     assert head(client.get(f"/weeks/{WEEK}").text).meta["description"].startswith(week.description[:60])
 
 
+def test_an_event_page_has_one_description_canonical_link_and_card_its_own(settings: Settings) -> None:
+    catalogue = fixed_catalogue(many_listings(3))
+    item = catalogue.listings[0]
+    with TestClient(create_app(settings, hub=FixedHub(settings, catalogue))) as client:
+        page = client.get(f"/events/{quote(item.uid, safe='')}").text
+    for tag in ('rel="canonical"', 'property="og:title"', 'property="og:url"', 'name="description"',
+                'name="twitter:card"'):
+        assert page.count(tag) == 1, tag
+    assert f'<link rel="canonical" href="http://hub.test/events/{quote(item.uid, safe="")}">' in page
+
+
 def test_a_canonical_link_keeps_the_pages_known_filters_only(hub: HubData, client: TestClient) -> None:
     page = head(client.get(f"/weeks/{WEEK}?near=Cardiff&regoin=x&utm_source=y", headers={"Host": "evil.example"}).text)
     assert page.links["canonical"] == [f"{BASE}/weeks/{WEEK}?near=Cardiff&km=10"]
