@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue
+from calendar_hub.catalogue.counts import tally
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.web.common import cached_output, current_catalogue
 from calendar_hub.web.present import by_region_and_town, google_subscribe, webcal
@@ -79,7 +80,7 @@ async def home(request: Request) -> Response:
         today = now.astimezone(catalogue.zone).date()
         weeks = [w for w in catalogue.weeks if w.end >= today]
         return {"weeks": weeks, "upcoming": catalogue.find(after=now, limit=UPCOMING_ON_HOME),
-                "counts": {w.slug: len(catalogue.find(week=w.slug)) for w in weeks}}
+                "counts": {w.slug: tally(catalogue.find(week=w.slug)) for w in weeks}}
 
     return await _render(request, "index.html", catalogue, context=context)
 
@@ -99,7 +100,7 @@ async def week_page(request: Request) -> Response:
         listings = filters.apply(catalogue)
         by_uid = {item.uid: item for item in listings}
         return {"listings": listings, "featured": [by_uid[uid] for uid in week.featured if uid in by_uid],
-                "regions": by_region_and_town(listings)}
+                "regions": by_region_and_town(listings), "tally": tally(listings)}
 
     return await _render(request, "week.html", catalogue, status_code=400 if problem else 200, context=context,
                          week=week, ics_url=ics_url, webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url),
@@ -178,7 +179,7 @@ def _map_listings(request: Request, catalogue: Catalogue, filters: Filters, *,
         return Markup("".join(str(macro(item, catalogue.zone, index, new_tab=new_tab))
                               for index, item in enumerate(items, start=first)))
 
-    return {"listings": listings, "placed": placed, "unplaced": unplaced,
+    return {"listings": listings, "placed": placed, "unplaced": unplaced, "tally": tally(listings),
             "placed_html": rendered(placed, 1), "unplaced_html": rendered(unplaced, len(placed) + 1),
             "data_url": _with_query("/api/events.geojson", filters, keep_week=True)}
 
