@@ -26,7 +26,7 @@ from calendar_hub.settings import Settings
 from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.headers import SecurityHeaders
-from calendar_hub.web.present import json_ld, machine_time, when
+from calendar_hub.web.present import json_ld, machine_time, webcal, when
 from calendar_hub.web.public import join, outputs, pages, submit
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     hub = hub or Hub(settings)
     settings = with_secret(settings)
     templates = Jinja2Templates(directory=str(settings.templates_dir))
-    templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field)
+    templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
+                                 every_event_webcal=webcal(settings.base_url.rstrip("/") + "/calendar.ics"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/groups/{group}.ics", outputs.calendar, name="group_ics"),
         Route("/groups/{group}", pages.group_page, name="group"),
         Route("/about", pages.about_page, name="about"),
+        Route("/subscribe", pages.subscribe_page, name="subscribe"),
         Route("/healthz", pages.healthz, name="healthz"),
         Mount("/admin", app=_console(settings, hub, templates), name="admin"),
         Mount("/join", app=_with_sessions(settings, hub, templates, [

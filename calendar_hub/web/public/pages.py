@@ -16,11 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from calendar_hub import clock, store
-from calendar_hub.catalogue import Catalogue
+from calendar_hub.catalogue import Catalogue, Near
 from calendar_hub.catalogue.counts import tally
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.web.common import cached_output, current_catalogue
-from calendar_hub.web.present import by_region_and_town, google_subscribe, webcal
+from calendar_hub.web.present import by_region_and_town
+from calendar_hub.web.public.subscribe import Subscription, subscription
 from calendar_hub.web.query import DEFAULT_KM, Filters, UnknownPlace, read_filters
 from calendar_hub.web.responses import send
 
@@ -74,15 +75,21 @@ async def home(request: Request) -> Response:
     catalogue = await current_catalogue(request)
     if (hit := _cached(request, catalogue)) is not None:
         return hit
+    found, problem = _read(request, catalogue)
+    filters = Filters(near=found.near, km=found.km, origin=found.origin)  # the home page searches by place only
+    near = Near(filters.origin.lat, filters.origin.lon, filters.km or DEFAULT_KM) if filters.origin else None
 
     def context() -> dict[str, Any]:
         now = clock.now()
         today = now.astimezone(catalogue.zone).date()
         weeks = [w for w in catalogue.weeks if w.end >= today]
-        return {"weeks": weeks, "upcoming": catalogue.find(after=now, limit=UPCOMING_ON_HOME),
-                "counts": {w.slug: tally(catalogue.find(week=w.slug)) for w in weeks}}
+        return {"weeks": weeks, "upcoming": catalogue.find(after=now, near=near, limit=UPCOMING_ON_HOME),
+                "counts": {w.slug: tally(catalogue.find(week=w.slug)) for w in weeks},
+                "week_subscriptions": {w.slug: _subscription(request, catalogue, Filters(week=w.slug))
+                                       for w in weeks}}
 
-    return await _render(request, "index.html", catalogue, context=context)
+    return await _render(request, "index.html", catalogue, status_code=400 if problem else 200, context=context,
+                         subscription=_subscription(request, catalogue, filters), **_search(request, filters, problem))
 
 
 async def week_page(request: Request) -> Response:
@@ -93,8 +100,6 @@ async def week_page(request: Request) -> Response:
     filters, problem = _read(request, catalogue, week=request.path_params["week"])
     week = catalogue.week(request.path_params["week"])
     assert week is not None
-    base = request.app.state.hub.settings.base_url.rstrip("/")
-    ics_url = f"{base}/weeks/{week.slug}.ics"
 
     def context() -> dict[str, Any]:
         listings = filters.apply(catalogue)
@@ -103,7 +108,7 @@ async def week_page(request: Request) -> Response:
                 "regions": by_region_and_town(listings), "tally": tally(listings)}
 
     return await _render(request, "week.html", catalogue, status_code=400 if problem else 200, context=context,
-                         week=week, ics_url=ics_url, webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url),
+                         week=week, subscription=_subscription(request, catalogue, filters),
                          map_url=_with_query(f"/weeks/{week.slug}/map", filters), **_search(request, filters, problem))
 
 
@@ -120,8 +125,8 @@ async def map_page(request: Request) -> Response:
     filters, problem = _read(request, catalogue, **({"week": slug} if slug else {}))
     week = catalogue.week(slug) if slug else None
     return await _render(request, "map.html", catalogue, status_code=400 if problem else 200, week=week,
-                         weeks=catalogue.weeks, context=lambda: {"regions": catalogue.regions(),
-                                                                 **_map_listings(request, catalogue, filters)},
+                         weeks=catalogue.weeks, subscription=_subscription(request, catalogue, filters),
+                         context=lambda: {"regions": catalogue.regions(), **_map_listings(request, catalogue, filters)},
                          **_search(request, filters, problem))
 
 
@@ -140,6 +145,11 @@ async def embed_map(request: Request) -> Response:
                          full_url=_with_query(f"/weeks/{week.slug}", filters),
                          context=lambda: _map_listings(request, catalogue, filters, new_tab=True),
                          **_search(request, filters, problem))
+
+
+def _subscription(request: Request, catalogue: Catalogue, filters: Filters) -> Subscription:
+    """The page's Subscribe box: the calendar of exactly its filters."""
+    return subscription(catalogue, filters, base_url=request.app.state.hub.settings.base_url)
 
 
 def _read(request: Request, catalogue: Catalogue, **fixed: str) -> tuple[Filters, str]:
@@ -214,11 +224,9 @@ async def group_page(request: Request) -> Response:
     group = catalogue.group(request.path_params["group"])
     if group is None:
         raise HTTPException(404, "There is no such group.")
-    base = request.app.state.hub.settings.base_url.rstrip("/")
-    ics_url = f"{base}/groups/{group.slug}.ics"
-    return await _render(request, "group.html", catalogue, group=group, ics_url=ics_url,
+    return await _render(request, "group.html", catalogue, group=group,
                          context=lambda: {"listings": catalogue.find(group=group.slug, after=clock.now())},
-                         webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url))
+                         subscription=_subscription(request, catalogue, Filters(group=group.slug)))
 
 
 async def about_page(request: Request) -> Response:
@@ -227,6 +235,15 @@ async def about_page(request: Request) -> Response:
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     return await _render(request, "about.html", catalogue)
+
+
+async def subscribe_page(request: Request) -> Response:
+    """GET /subscribe: how to subscribe in Apple Calendar, Google Calendar, Outlook and Thunderbird."""
+    catalogue = await current_catalogue(request)
+    if (hit := _cached(request, catalogue)) is not None:
+        return hit
+    return await _render(request, "subscribe.html", catalogue,
+                         subscription=_subscription(request, catalogue, Filters()))
 
 
 async def healthz(request: Request) -> Response:
