@@ -26,7 +26,7 @@ from calendar_hub.settings import Settings
 from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.headers import SecurityHeaders
-from calendar_hub.web.present import json_ld, machine_time, webcal, when
+from calendar_hub.web.present import distance, json_ld, machine_time, webcal, when
 from calendar_hub.web.public import join, outputs, pages, submit
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     settings = with_secret(settings)
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
+                                 distance=distance,
                                  every_event_webcal=webcal(settings.base_url.rstrip("/") + "/calendar.ics"))
 
     @contextlib.asynccontextmanager

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from calendar_hub.catalogue.counts import is_online
 from calendar_hub.catalogue.listing import Listing
-from calendar_hub.places import online
+from calendar_hub.places import Place, km_between, online
 
 UNKNOWN_REGION = "Region not given"
 UNKNOWN_TOWN = "Place not given"
@@ -82,6 +82,16 @@ def by_region_and_town(listings: Sequence[Listing]) -> list[tuple[str, int, list
         count = sum(1 for items in towns.values() for item in items if not item.cancelled)
         result.append((region, count, list(towns.items())))
     return result
+
+
+def distance(listing: Listing, origin: Place | None) -> str:
+    """How far a placed event is from a near-me search's place: "850 m", "2.3 km", "46 km"; "" without either."""
+    if origin is None or listing.lat is None or listing.lon is None:
+        return ""
+    km = km_between(origin.lat, origin.lon, listing.lat, listing.lon)
+    if km < 1:
+        return f"{max(round(km * 1000, -1), 10):.0f} m"
+    return f"{km:.1f} km" if km < 10 else f"{km:.0f} km"
 
 
 def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str) -> Markup:

@@ -186,7 +186,7 @@ def _map_listings(request: Request, catalogue: Catalogue, filters: Filters, *,
     macro = request.app.state.templates.get_template("_event.html").module.map_item
 
     def rendered(items: list[Listing], first: int) -> Markup:
-        return Markup("".join(str(macro(item, catalogue.zone, index, new_tab=new_tab))
+        return Markup("".join(str(macro(item, catalogue.zone, index, new_tab=new_tab, origin=filters.origin))
                               for index, item in enumerate(items, start=first)))
 
     return {"listings": listings, "placed": placed, "unplaced": unplaced, "tally": tally(listings),
