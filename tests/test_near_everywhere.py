@@ -57,7 +57,7 @@ def test_the_map_marks_the_searched_place(hub: HubData, client: TestClient) -> N
     assert re.search(r'data-near-lat="53\.4\d+" data-near-lon="-2\.2\d+"\s+data-near-km="5.0" '
                      r'data-near-label="M14 5TG"', page)
     script = client.get("/static/hub/map.js").text
-    assert 'className: "near-origin"' in script and '"Searched place: "' in script and "L.circleMarker" in script
+    assert 'className: "near-origin"' in script and "L.circleMarker" in script and "around the searched place" in script
 
 
 @pytest.mark.parametrize("path", PAGES)
