@@ -192,9 +192,15 @@
     element.dispatchEvent(new CustomEvent("hub:loaded", { detail: total }));
   }
 
+  // A near-me search: the searched place as a dot of its own (not an event marker, never clustered; the summary
+  // above the map names it, and the map's label says it is there) and the radius.
   function origin() {
     if (!options.nearLat) { return null; }
     var centre = [Number(options.nearLat), Number(options.nearLon)];
+    L.circleMarker(centre, { radius: 7, weight: 3, color: "#fff", fillColor: "#0b5cad", fillOpacity: 1,
+                             interactive: false, className: "near-origin" }).addTo(map);
+    element.setAttribute("aria-label", "Map of the events listed, around the searched place: " +
+                         (options.nearLabel || centre.join(", ")));
     return L.circle(centre, { radius: Number(options.nearKm) * 1000, interactive: false, fill: false,
                               dashArray: "6 6", weight: 2, className: "near-circle" }).addTo(map);
   }

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import argon2
 import pytest
@@ -26,6 +27,8 @@ from starlette.testclient import TestClient
 
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
+from calendar_hub.demo import prepare_demo
+from calendar_hub.registry import read_registry
 from calendar_hub.settings import Settings
 from calendar_hub.store.engine import make_engine, normalise_url, upgrade
 from calendar_hub.web.app import create_app
@@ -34,6 +37,8 @@ from tests.factories import ORDERS, Ordered
 from tests.feedserver import FeedServer, running
 from tests.hubdata import HubData, moved_hub, run_refresh, served
 from tests.pages import PASSWORD
+
+DEMO = Path(__file__).resolve().parents[1] / "feeds" / "demo"
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("CALENDAR_HUB_TEST_DATABASE_URL", "")
@@ -187,6 +192,18 @@ def hub(tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedSer
     report = run_refresh(engine, settings)
     assert [o.kind for _j, o in report.outcomes] == ["stored"] * 3, [o.error for _j, o in report.outcomes]
     return data
+
+
+@pytest.fixture
+def demo(tmp_path: Path, engine: Engine, settings: Settings) -> Path:
+    """The demo registry (feeds/demo) moved to upcoming dates, stored and refreshed once; its folder."""
+    folder = tmp_path / "demo"
+    prepare_demo(DEMO, folder, today=clock.today(ZoneInfo("Europe/London")))
+    with Session(engine) as session:
+        store.apply_registry(read_registry(folder), session=session)
+    report = run_refresh(engine, settings)
+    assert all(o.kind == "stored" for _j, o in report.outcomes), [o.error for _j, o in report.outcomes]
+    return folder
 
 
 @pytest.fixture

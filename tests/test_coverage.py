@@ -84,8 +84,9 @@ def test_counts_leave_out_cancelled_events_and_list_every_region_and_day() -> No
     assert [name for name, _count in report.regions[:12]] == list(coverage.REGIONS)
     regions = dict(report.regions)
     assert (regions["London"], regions["North West"], regions["Wales"], regions["Scotland"]) == (1, 1, 1, 0)
-    assert regions[coverage.UNPLACED] == 1
+    assert regions[coverage.ONLINE_ROW] == 1 and coverage.UNPLACED not in regions  # the Zoom talk: online
     assert report.regions_with_action == 3 and report.towns == 3 and report.groups == 3
+    assert (report.tally.local, report.tally.online, report.tally.cancelled) == (3, 1, 1)
 
 
 def test_every_day_of_the_week_is_counted_including_days_with_no_event() -> None:

@@ -60,9 +60,9 @@ def test_week_page_lists_by_region_and_town_with_counts(hub: HubData, client: Te
     response = client.get(f"/weeks/{WEEK}")
     assert response.status_code == 200
     page = response.text
-    assert "7</strong> local actions" in page
+    assert "6</strong> local actions in <strong>2</strong> regions (1 cancelled, not counted)" in page
     assert page.index("North West") < page.index("Wales")
-    assert "North West <span class=\"count\">(6)</span>" in page
+    assert "North West <span class=\"count\">(5)</span>" in page  # and the cancelled film night, not counted
     assert "Wales <span class=\"count\">(1)</span>" in page
     assert "webcal://hub.test/weeks/communities-together.ics" in page
     assert "calendar.google.com/calendar/render?cid=webcal%3A%2F%2Fhub.test" in page

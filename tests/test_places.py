@@ -66,11 +66,20 @@ def test_a_room_number_or_a_motorway_is_not_an_outward_code() -> None:
     assert resolver().resolve("Services off the M6") is None
 
 
-def test_northern_irish_postcodes_fall_back_to_their_town() -> None:
-    """BT postcodes are not shipped (their licence excludes commercial use)."""
+def test_northern_irish_postcodes_resolve_to_their_district_at_its_post_town() -> None:
+    """BT postcode sectors are not shipped (their licence excludes commercial use): a district is placed at its
+    post town (bt_districts.tsv), with GeoNames' position of that town."""
     place = resolver().resolve("Ulster Hall, Bedford Street, Belfast BT2 7FF")
-    assert place is not None and place.placed_by == "town" and place.town == "Belfast"
-    assert (place.nation, place.region) == ("Northern Ireland", "Northern Ireland")
+    assert place is not None and place.placed_by == "postcode" and place.town == "Belfast"
+    assert (place.label, place.nation, place.region, place.precision) == (
+        "BT2", "Northern Ireland", "Northern Ireland", "area")
+    for postcode, town, lat, lon in [("BT14 6BP", "Belfast", 54.6, -5.93), ("BT47 6AA", "Londonderry", 55.0, -7.31),
+                                     ("BT19", "Bangor", 54.66, -5.67), ("BT25 1AA", "Dromore", 54.41, -6.15),
+                                     ("BT74 7AA", "Enniskillen", 54.35, -7.64)]:
+        found = resolver().resolve(postcode)
+        assert found is not None and found.town == town, postcode
+        assert abs(found.lat - lat) < 0.01 and abs(found.lon - lon) < 0.01, (postcode, found)
+    assert resolver().resolve("BT99 1AA") is None  # no fixed place
 
 
 def test_a_borough_gets_its_nation_region_and_own_name() -> None:

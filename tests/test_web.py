@@ -18,7 +18,7 @@ from calendar_hub.web.app import create_app
 from tests.hubdata import moved_hub
 
 PAGES = ["/", "/weeks/communities-together", "/weeks/communities-together/map", "/map", "/groups",
-         "/groups/cardiff-migrant-welcome", "/about"]
+         "/groups/cardiff-migrant-welcome", "/about", "/subscribe"]
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def loaded(tmp_path: Path, engine: Engine, settings: Settings) -> None:
 
 
 def test_an_empty_hub_renders_its_pages(client: TestClient) -> None:
-    for path in ["/", "/map", "/groups", "/about"]:
+    for path in ["/", "/map", "/groups", "/about", "/subscribe"]:
         response = client.get(path)
         assert response.status_code == 200, path
         assert "<h1>" in response.text

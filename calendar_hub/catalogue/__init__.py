@@ -31,7 +31,7 @@ from calendar_hub.store import Session
 __all__ = [
     "Catalogue", "GroupInfo", "Near", "OUTPUTS_KEPT", "Output", "WeekInfo",
     "build_catalogue", "home_place", "make_listing", "newest", "place_of", "week_info", "week_rule",
-    "hub", "listing", "merge", "outputs", "weeks",
+    "counts", "hub", "listing", "merge", "outputs", "weeks",
 ]
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,11 @@ region (all twelve UK ITL1 regions, in the ONS order, zeros included) and by day
 hub's zone; the regions, and the towns the participating groups call home, with no action; the
 participating groups with no event yet; and the week's listings as CSV and JSON exports.
 
-Cancelled events are not counted anywhere but in `Coverage.cancelled`: a called-off action covers
-no place and no day, and a group whose only event was cancelled is still one to nudge.  The exports
-keep them, with their status, since they list what was published.
+What counts is the hub's one definition (`catalogue.counts`), which the public week page uses too:
+cancelled events are not counted anywhere but in `Coverage.cancelled` (a called-off action covers no
+place and no day, and a group whose only event was cancelled is still one to nudge); online events
+are counted apart, under "Online", not as a region.  The exports keep every listing, with its status
+and how it is counted, since they list what was published.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from calendar_hub.catalogue import Catalogue, GroupInfo, WeekInfo
+from calendar_hub.catalogue.counts import ONLINE, Tally, kind, tally
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.publish import api
 
@@ -31,7 +34,10 @@ REGIONS = (
     "London", "South East", "South West", "Wales", "Scotland", "Northern Ireland",
 )
 UNPLACED = "Online or not placed"
-CSV_COLUMNS = ("date", "start", "end", "title", "town", "region", "nation", "location", "groups", "url", "status")
+ONLINE_ROW = "Online"          # the by-region chart's row for online events, after the regions
+NO_REGION = "Region not given"  # ...and for local actions the hub could not place
+CSV_COLUMNS = ("date", "start", "end", "title", "town", "region", "nation", "location", "groups", "url", "status",
+               "counted_as")
 # OWASP "CSV Injection": a spreadsheet reads a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,7 +54,8 @@ class Town:
 class Coverage:
     """A week's coverage: `actions` are its listings that were not cancelled, in time order.
 
-    The count tuples are (label, number) in display order; `days` has every day of the week.
+    The count tuples are (label, number) in display order; `days` has every day of the week.  `tally` is the
+    hub's count of local actions, online events and regions (`catalogue.counts.tally`).
     """
 
     week: WeekInfo
@@ -62,10 +69,12 @@ class Coverage:
     quiet_groups: tuple[GroupInfo, ...]
     towns: int
     groups: int
+    tally: Tally = Tally()
 
     @property
     def regions_with_action(self) -> int:
-        return sum(1 for name, count in self.regions if count and name != UNPLACED)
+        """The named regions with a local action: online events and unplaced ones are in none."""
+        return self.tally.regions
 
 
 def week_coverage(catalogue: Catalogue, week: WeekInfo) -> Coverage:
@@ -73,7 +82,11 @@ def week_coverage(catalogue: Catalogue, week: WeekInfo) -> Coverage:
     listings = catalogue.find(week=week.slug)
     actions = [item for item in listings if not item.cancelled]
     participants = participating(week, catalogue.groups)
-    regions = by_region(actions)
+    regions = by_region(item for item in actions if kind(item) != ONLINE)
+    regions = [(NO_REGION if name == UNPLACED else name, count) for name, count in regions]
+    online_count = sum(1 for item in actions if kind(item) == ONLINE)
+    if online_count:
+        regions.append((ONLINE_ROW, online_count))
     return Coverage(
         week=week, actions=tuple(actions), cancelled=len(listings) - len(actions),
         nations=tuple(by_nation(actions)), regions=tuple(regions),
@@ -82,6 +95,7 @@ def week_coverage(catalogue: Catalogue, week: WeekInfo) -> Coverage:
         quiet_towns=tuple(quiet_towns(actions, participants)), quiet_groups=tuple(quiet_groups(actions, participants)),
         towns=len({item.town.casefold() for item in actions if item.town}),
         groups=len({group.slug for item in actions for group in item.groups}),
+        tally=tally(listings),
     )
 
 
@@ -182,7 +196,7 @@ def csv_row(listing: Listing, zone: ZoneInfo) -> list[str]:
         end = f"{ends:%H:%M}" if ends.date() == begins.date() else f"{ends:%Y-%m-%d %H:%M}"
     groups = "; ".join(group.name for group in listing.groups)
     return [day, start, end, listing.title, listing.town, listing.region, listing.nation, listing.location, groups,
-            listing.url, listing.status]
+            listing.url, listing.status, kind(listing)]
 
 
 def csv_export(listings: Iterable[Listing], zone: ZoneInfo) -> bytes:

@@ -1,7 +1,9 @@
 """The offline place data shipped in `places/data/`: postcode sectors and outward codes, local
 authorities, and a gazetteer of UK and Irish places.  Read once per process, on first use.
 
-The files are built by `scripts/build_places.py` from GeoNames and the ONS Postcode Directory.
+The files are built by `scripts/build_places.py` from GeoNames and the ONS Postcode Directory, except
+`bt_districts.tsv`, the small table of Northern Ireland's postcode districts and their post towns
+(see the data folder's README).
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ class PlaceData:
                 names[fold(name)].append(Town(area.name, area.lat, area.lon, 0, area.nation, area.code,
                                               area.radius_km))
         self.names = dict(names)
+        self.areas.setdefault(NORTHERN_IRELAND.code, NORTHERN_IRELAND)
+        for district in bt_districts(folder / "bt_districts.tsv", self.names):
+            self.postcodes.setdefault(district.key, district)
         self._sectors: dict[tuple[int, int], list[PostcodeArea]] = defaultdict(list)
         for entry in self.postcodes.values():
             if " " in entry.key:  # sectors only: the finer grid
@@ -106,6 +111,22 @@ class PlaceData:
     def nearest_town(self, lat: float, lon: float, within_km: float = 25.0) -> Town | None:
         """The gazetteer place of 1,000 people or more nearest to the point (for Northern Ireland and Ireland)."""
         return _nearest(self._towns, lat, lon, within_km)
+
+
+# Northern Ireland as one area: its postcode districts (BT1..BT94) are placed at their post town, not by ONS data.
+NORTHERN_IRELAND = Area("N92000002", "Northern Ireland", "Northern Ireland", "Northern Ireland", 54.61, -6.63, 60.0)
+
+
+def bt_districts(path: Path, names: dict[str, list[Town]]) -> list[PostcodeArea]:
+    """Northern Ireland's outward codes ("BT14"), each at the gazetteer place its row names (`placed_at`,
+    the largest Northern Irish place of that name), with its post town; rows whose place is missing are skipped."""
+    found = []
+    for district, post_town, placed_at, radius in _rows(path) if path.exists() else []:
+        towns = [t for t in names.get(fold(placed_at), []) if t.nation == "Northern Ireland"]
+        if towns:
+            town = max(towns, key=lambda t: (not t.alias, t.population))
+            found.append(PostcodeArea(district, town.lat, town.lon, float(radius), NORTHERN_IRELAND.code, post_town))
+    return found
 
 
 CELL_KM = 5.5  # a grid cell is a tenth of a degree: at least 5.5 km of longitude up to 60°N, 11 km of latitude

@@ -27,7 +27,7 @@ from calendar_hub.web.console import coverage, dashboard, duplicates, moderation
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
-from calendar_hub.web.present import json_ld, machine_time, when
+from calendar_hub.web.present import distance, json_ld, machine_time, webcal, when
 from calendar_hub.web.public import events, join, outputs, pages, site, submit
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,9 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     settings = with_secret(settings)
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
-                                 base_url=settings.base_url.rstrip("/"))
+                                 base_url=settings.base_url.rstrip("/"),
+                                 distance=distance,
+                                 every_event_webcal=webcal(settings.base_url.rstrip("/") + "/calendar.ics"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -70,6 +72,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/groups/{group}", pages.group_page, name="group"),
         Route("/about", pages.about_page, name="about"),
         Mount("/events", routes=events.ROUTES, name="events"),
+        Route("/subscribe", pages.subscribe_page, name="subscribe"),
         Route("/healthz", pages.healthz, name="healthz"),
         Route("/favicon.ico", site.favicon, name="favicon"),
         Route("/robots.txt", site.robots, name="robots"),

@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from calendar_hub.catalogue.counts import is_online as is_online
 from calendar_hub.catalogue.listing import Listing
-from calendar_hub.places import online
+from calendar_hub.places import Place, km_between
 
 UNKNOWN_REGION = "Region not given"
 UNKNOWN_TOWN = "Place not given"
+ONLINE = "Online"  # online events are listed under this heading, after the regions, with no towns
 
 
 class Timed(Protocol):
@@ -61,21 +63,35 @@ def machine_time(listing: Listing, zone: ZoneInfo) -> str:
 
 
 def by_region_and_town(listings: Sequence[Listing]) -> list[tuple[str, int, list[tuple[str, list[Listing]]]]]:
-    """[(region, count, [(town, listings in time order)])], regions and towns sorted by name."""
+    """[(region, events not cancelled, [(town, listings in time order)])], regions and towns sorted by name.
+
+    Online events come under `ONLINE` (its one "town" is `ONLINE` too), after the regions and before
+    `UNKNOWN_REGION`: an event on Zoom has no region to be missing.
+    """
     regions: dict[str, dict[str, list[Listing]]] = {}
     for item in listings:
+        if is_online(item):
+            regions.setdefault(ONLINE, {}).setdefault(ONLINE, []).append(item)
+            continue
         towns = regions.setdefault(item.region or UNKNOWN_REGION, {})
         towns.setdefault(item.town or UNKNOWN_TOWN, []).append(item)
     result = []
-    for region in sorted(regions, key=lambda r: (r == UNKNOWN_REGION, r)):
+    for region in sorted(regions, key=lambda r: (r == UNKNOWN_REGION, r == ONLINE, r)):
         towns = OrderedDict(sorted(regions[region].items(), key=lambda kv: (kv[0] == UNKNOWN_TOWN, kv[0])))
-        result.append((region, sum(len(v) for v in towns.values()), list(towns.items())))
+        # The count is of what happens (as `catalogue.counts` has it): a cancelled event is listed, not counted.
+        count = sum(1 for items in towns.values() for item in items if not item.cancelled)
+        result.append((region, count, list(towns.items())))
     return result
 
 
-def is_online(listing: Listing) -> bool:
-    """Online as the map has it: the places' test, unless the feed gave coordinates (then it is on the map)."""
-    return online(listing.location) and listing.lat is None
+def distance(listing: Listing, origin: Place | None) -> str:
+    """How far a placed event is from a near-me search's place: "850 m", "2.3 km", "46 km"; "" without either."""
+    if origin is None or listing.lat is None or listing.lon is None:
+        return ""
+    km = km_between(origin.lat, origin.lon, listing.lat, listing.lon)
+    if km < 1:
+        return f"{max(round(km * 1000, -1), 10):.0f} m"
+    return f"{km:.1f} km" if km < 10 else f"{km:.0f} km"
 
 
 def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str, base_url: str = "") -> Markup:

@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from calendar_hub import clock
 from calendar_hub.catalogue import Catalogue, WeekInfo
+from calendar_hub.catalogue.counts import tally
 from calendar_hub.console import coverage, planning
 from calendar_hub.store.models import Week
 from calendar_hub.web.common import current_catalogue, open_session, render
@@ -103,8 +104,7 @@ async def weeks(request: Request) -> Response:
             return planning.all_weeks(session=session)
 
     weeks = await run_in_threadpool(read)
-    counts = {week.slug: sum(1 for item in catalogue.find(week=week.slug) if not item.cancelled)
-              for week in catalogue.weeks}
+    counts = {week.slug: tally(catalogue.find(week=week.slug)).local for week in catalogue.weeks}
     today = clock.now().astimezone(catalogue.zone).date()
     return render(request, "admin/weeks.html", user, weeks=weeks, counts=counts, today=today,
                   done=request.query_params.get("done", ""))

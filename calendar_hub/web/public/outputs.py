@@ -18,6 +18,7 @@ from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.publish import api, atom, ics
 from calendar_hub.web.common import cached_output, current_catalogue
+from calendar_hub.web.public.subscribe import calendar_name
 from calendar_hub.web.query import Filters, read_filters
 from calendar_hub.web.responses import send
 
@@ -45,15 +46,17 @@ def _self_url(base: str, path: str, filters: Filters, **in_path: str) -> str:
 
 
 def _title(catalogue: Catalogue, filters: Filters) -> tuple[str, str]:
+    """The output's name, saying its filters (the Subscribe box that links it says the same), and description."""
+    name = calendar_name(catalogue, filters)
     if filters.week:
         week = catalogue.week(filters.week)
         assert week is not None
-        return week.name, week.description or f"Local actions for {week.name}"
+        return name, week.description or f"Local actions for {week.name}"
     if filters.group:
         group = catalogue.group(filters.group)
         assert group is not None
-        return group.name, f"Events of {group.name}, via Calendar Hub"
-    return "Calendar Hub: all events", "Events published by member groups, gathered by Calendar Hub"
+        return name, f"Events of {group.name}, via Calendar Hub"
+    return name, "Events published by member groups, gathered by Calendar Hub"
 
 
 async def calendar(request: Request) -> Response:

@@ -16,10 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from calendar_hub import clock, store
-from calendar_hub.catalogue import Catalogue
+from calendar_hub.catalogue import Catalogue, Near
+from calendar_hub.catalogue.counts import tally
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.web.common import cached_output, current_catalogue
-from calendar_hub.web.present import by_region_and_town, google_subscribe, webcal
+from calendar_hub.web.present import by_region_and_town
+from calendar_hub.web.public.subscribe import Subscription, subscription
 from calendar_hub.web.query import DEFAULT_KM, Filters, UnknownPlace, read_filters, unknown_names
 from calendar_hub.web.responses import send
 
@@ -78,18 +80,27 @@ async def home(request: Request) -> Response:
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     page = _page_number(request)
+    found, problem = _read(request, catalogue)
+    filters = Filters(near=found.near, km=found.km, origin=found.origin)  # the home page searches by place only
+    near = Near(filters.origin.lat, filters.origin.lon, filters.km or DEFAULT_KM) if filters.origin else None
 
     def context() -> dict[str, Any]:
         now = clock.now()
         today = now.astimezone(catalogue.zone).date()
         weeks = [w for w in catalogue.weeks if w.end >= today]
         shown = UPCOMING_ON_HOME * page
-        found = catalogue.find(after=now, limit=shown + 1)
-        return {"weeks": weeks, "upcoming": found[shown - UPCOMING_ON_HOME:shown], "more": len(found) > shown,
-                "counts": {w.slug: len(catalogue.find(week=w.slug)) for w in weeks}}
+        upcoming = catalogue.find(after=now, near=near, limit=shown + 1)
+        return {"weeks": weeks, "upcoming": upcoming[shown - UPCOMING_ON_HOME:shown], "more": len(upcoming) > shown,
+                "counts": {w.slug: tally(catalogue.find(week=w.slug)) for w in weeks},
+                "week_subscriptions": {w.slug: _subscription(request, catalogue, Filters(week=w.slug))
+                                       for w in weeks}}
 
-    return await _render(request, "index.html", catalogue, context=context, page=page,
-                         canonical_path="/" if page == 1 else f"/?page={page}")
+    search = _search(request, filters, problem)
+    paged = search.pop("canonical_path")
+    canonical = paged if page == 1 else f"{paged}{'&' if '?' in paged else '?'}page={page}"
+    return await _render(request, "index.html", catalogue, status_code=400 if problem else 200, context=context,
+                         page=page, paged=paged, canonical_path=canonical,
+                         subscription=_subscription(request, catalogue, filters), **search)
 
 
 def _page_number(request: Request) -> int:
@@ -108,17 +119,15 @@ async def week_page(request: Request) -> Response:
     filters, problem = _read(request, catalogue, week=request.path_params["week"])
     week = catalogue.week(request.path_params["week"])
     assert week is not None
-    base = request.app.state.hub.settings.base_url.rstrip("/")
-    ics_url = f"{base}/weeks/{week.slug}.ics"
 
     def context() -> dict[str, Any]:
         listings = filters.apply(catalogue)
         by_uid = {item.uid: item for item in listings}
         return {"listings": listings, "featured": [by_uid[uid] for uid in week.featured if uid in by_uid],
-                "regions": by_region_and_town(listings)}
+                "regions": by_region_and_town(listings), "tally": tally(listings)}
 
     return await _render(request, "week.html", catalogue, status_code=400 if problem else 200, context=context,
-                         week=week, ics_url=ics_url, webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url),
+                         week=week, subscription=_subscription(request, catalogue, filters),
                          map_url=_with_query(f"/weeks/{week.slug}/map", filters), **_search(request, filters, problem))
 
 
@@ -143,6 +152,7 @@ async def map_page(request: Request) -> Response:
                               keep_week=not slug) if earliest else ""
     return await _render(request, "map.html", catalogue, status_code=400 if problem else 200, week=week,
                          weeks=catalogue.weeks, from_today=from_today, earlier_url=earlier_url,
+                         subscription=_subscription(request, catalogue, filters),
                          context=lambda: {"regions": catalogue.regions(),
                                           **_map_listings(request, catalogue, shown)},
                          **_search(request, filters, problem))
@@ -163,6 +173,11 @@ async def embed_map(request: Request) -> Response:
                          full_url=_with_query(f"/weeks/{week.slug}", filters),
                          context=lambda: _map_listings(request, catalogue, filters, new_tab=True),
                          **_search(request, filters, problem))
+
+
+def _subscription(request: Request, catalogue: Catalogue, filters: Filters) -> Subscription:
+    """The page's Subscribe box: the calendar of exactly its filters."""
+    return subscription(catalogue, filters, base_url=request.app.state.hub.settings.base_url)
 
 
 def _read(request: Request, catalogue: Catalogue, **fixed: str) -> tuple[Filters, str]:
@@ -200,10 +215,10 @@ def _map_listings(request: Request, catalogue: Catalogue, filters: Filters, *,
     macro = request.app.state.templates.get_template("_event.html").module.map_item
 
     def rendered(items: list[Listing], first: int) -> Markup:
-        return Markup("".join(str(macro(item, catalogue.zone, index, new_tab=new_tab))
+        return Markup("".join(str(macro(item, catalogue.zone, index, new_tab=new_tab, origin=filters.origin))
                               for index, item in enumerate(items, start=first)))
 
-    return {"listings": listings, "placed": placed, "unplaced": unplaced,
+    return {"listings": listings, "placed": placed, "unplaced": unplaced, "tally": tally(listings),
             "placed_html": rendered(placed, 1), "unplaced_html": rendered(unplaced, len(placed) + 1),
             "data_url": _with_query("/api/events.geojson", filters, keep_week=True)}
 
@@ -238,11 +253,9 @@ async def group_page(request: Request) -> Response:
     group = catalogue.group(request.path_params["group"])
     if group is None:
         raise HTTPException(404, "There is no such group.")
-    base = request.app.state.hub.settings.base_url.rstrip("/")
-    ics_url = f"{base}/groups/{group.slug}.ics"
-    return await _render(request, "group.html", catalogue, group=group, ics_url=ics_url,
+    return await _render(request, "group.html", catalogue, group=group,
                          context=lambda: {"listings": catalogue.find(group=group.slug, after=clock.now())},
-                         webcal_url=webcal(ics_url), google_url=google_subscribe(ics_url))
+                         subscription=_subscription(request, catalogue, Filters(group=group.slug)))
 
 
 async def about_page(request: Request) -> Response:
@@ -251,6 +264,15 @@ async def about_page(request: Request) -> Response:
     if (hit := _cached(request, catalogue)) is not None:
         return hit
     return await _render(request, "about.html", catalogue)
+
+
+async def subscribe_page(request: Request) -> Response:
+    """GET /subscribe: how to subscribe in Apple Calendar, Google Calendar, Outlook and Thunderbird."""
+    catalogue = await current_catalogue(request)
+    if (hit := _cached(request, catalogue)) is not None:
+        return hit
+    return await _render(request, "subscribe.html", catalogue,
+                         subscription=_subscription(request, catalogue, Filters()))
 
 
 async def healthz(request: Request) -> Response:
