@@ -12,7 +12,7 @@ import secrets
 import socket
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -29,14 +29,17 @@ if TYPE_CHECKING:
     from calendar_hub.ingest.discover import Discovery
 
 
-def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
     """Run one command; returns the exit status (1 when the hub reports an error)."""
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    environ = os.environ if environ is None else environ
+    # Without CALENDAR_HUB_BASE_URL, `serve` publishes links to the address it listens on (never one from a request).
+    args.base_url_from = "CALENDAR_HUB_BASE_URL" if environ.get("CALENDAR_HUB_BASE_URL") else None
     try:
-        settings = Settings.from_env(os.environ if environ is None else environ)
+        settings = Settings.from_env(environ)
         return int(args.run(args, settings))
     except HubError as e:
         print(f"calendar-hub: {e}", file=sys.stderr)
@@ -263,23 +266,37 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     proxies = list(settings.trusted_proxy_list)
     with _database(settings):
         pass
-    _check_can_listen(args.host, args.port)
+    port = _check_can_listen(args.host, args.port)
+    served = served_address(args.host, port)
+    given = getattr(args, "base_url_from", None)
+    if given is None:
+        settings = settings.replace(base_url=served)
+    print(f"serving on {served}/; published links use {settings.base_url.rstrip('/')}/ ("
+          + (f"from {given})" if given else "CALENDAR_HUB_BASE_URL is not set: set it to the address visitors use)"),
+          flush=True)
     # uvicorn believes X-Forwarded-For and -Proto from 127.0.0.1 unless told otherwise, and anyone on the machine
     # (or a proxy passing the header through) could then pick the address the per-address limits count:
     # forwarded headers are read only from the proxies the operator names.
-    config = uvicorn.Config(create_app(settings), host=args.host, port=args.port, log_level="info",
+    config = uvicorn.Config(create_app(settings), host=args.host, port=port, log_level="info",
                             proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
     uvicorn.Server(config).run()
     return 0
 
 
-def _check_can_listen(host: str, port: int) -> None:
-    """Raise ConfigError, saying what to do, when `serve` could not listen on host:port (uvicorn would log a few
-    lines and exit with status 3)."""
+def served_address(host: str, port: int) -> str:
+    """The address of a hub served on host:port, as a browser on this machine reaches it: every interface
+    (0.0.0.0, ::) is reached through loopback, and an IPv6 address is bracketed (RFC 3986 3.2.2)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _check_can_listen(host: str, port: int) -> int:
+    """The port `serve` will listen on (a free one for port 0); raise ConfigError, saying what to do, when it could
+    not listen on host:port (uvicorn would log a few lines and exit with status 3)."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
-        with socket.create_server((host, port), family=family):
-            pass
+        with socket.create_server((host, port), family=family) as listening:
+            return int(listening.getsockname()[1])
     except OSError as e:
         if e.errno == errno.EADDRINUSE:
             raise ConfigError(f"port {port} on {host} is already in use: stop what listens there, or choose "
@@ -314,7 +331,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         accounts.add_user(DEMO_ORGANISER, password, role="organiser", group=None, session=session, actor="demo")
     print(f"\nCalendar Hub demo: open {base_url}/ (Ctrl-C to stop)")
     print(f"The organisers' console: {base_url}/admin/ as {DEMO_ORGANISER}, password {password}\n")
-    return cmd_serve(argparse.Namespace(host="127.0.0.1", port=args.port), settings)
+    return cmd_serve(argparse.Namespace(host="127.0.0.1", port=args.port, base_url_from="the demo's port"),
+                     settings)
 
 
 class Progress:

@@ -15,7 +15,7 @@ import uvicorn
 from sqlmodel import Session
 
 from calendar_hub import store
-from calendar_hub.cli import main
+from calendar_hub.cli import main, served_address
 from calendar_hub.registry_export import export_registry
 from tests.feedserver import FeedServer
 from tests.hubdata import moved_hub
@@ -152,6 +152,44 @@ def test_a_trusted_proxy_that_is_no_address_is_refused(tmp_path: Path, capsys: p
                "CALENDAR_HUB_TRUSTED_PROXIES": "proxy.example.org"}
     assert main(["serve", "--port", "1"], environ=environ) == 1
     assert "'proxy.example.org' is no address or network" in capsys.readouterr().err
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        return int(listening.getsockname()[1])
+
+
+def test_serve_without_a_base_url_publishes_links_to_the_host_and_port_it_serves(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from starlette.testclient import TestClient
+
+    started: list[uvicorn.Server] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, *a, **k: started.append(server))
+    host, port = "127.0.0.1", free_port()
+    env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "CALENDAR_HUB_SERVE_REFRESH": "false", **KEY}
+    assert main(["serve", "--host", host, "--port", str(port)], environ=env) == 0
+    expected = f"http://127.0.0.1:{port}"
+    [said] = capsys.readouterr().out.splitlines()   # one line says which base the links use, and why
+    assert f"published links use {expected}/" in said and "CALENDAR_HUB_BASE_URL is not set" in said
+    [server] = started
+    assert server.config.port == port
+    with TestClient(server.config.app) as client:
+        calendar = client.get("/calendar.ics", headers={"Host": "attacker.example", "X-Forwarded-Host": "evil"}).text
+    assert f"SOURCE;VALUE=URI:{expected}/calendar.ics" in calendar and "attacker" not in calendar
+
+    env["CALENDAR_HUB_BASE_URL"] = "https://hub.example.org"      # set: it is used as it is, whatever the port
+    assert main(["serve", "--host", host, "--port", str(port)], environ=env) == 0
+    [said] = capsys.readouterr().out.splitlines()
+    assert "published links use https://hub.example.org/ (from CALENDAR_HUB_BASE_URL)" in said
+    assert started[-1].config.app is not server.config.app
+
+
+@pytest.mark.parametrize(("host", "port", "address"), [
+    ("127.0.0.1", 18001, "http://127.0.0.1:18001"), ("0.0.0.0", 80, "http://127.0.0.1:80"),
+    ("::", 8000, "http://[::1]:8000"), ("::1", 8000, "http://[::1]:8000"), ("hub.local", 8000, "http://hub.local:8000"),
+])
+def test_the_served_address_is_one_a_browser_on_this_machine_reaches(host: str, port: int, address: str) -> None:
+    assert served_address(host, port) == address
 
 
 class Terminal(io.StringIO):
