@@ -16,13 +16,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from calendar_hub import __version__, clock, store
+from calendar_hub import __version__, clock, report, store
 from calendar_hub.errors import ConfigError, HubError
 from calendar_hub.registry import read_registry
 from calendar_hub.registry_export import REGISTRY_FILE, export_registry
 from calendar_hub.settings import Settings, demo_registry_dir
-from calendar_hub.states import Outcome
-from calendar_hub.store import Engine, FeedJob, FeedOutcome, Session
+from calendar_hub.store import Engine, RegistryChanges, Session
 from calendar_hub.store import engine as db
 
 if TYPE_CHECKING:
@@ -128,10 +127,11 @@ def cmd_load(args: argparse.Namespace, settings: Settings, *, stdin: TextIO | No
             pruned = store.apply_registry(registry, session=session,
                                           overwrite_console=args.overwrite_console_changes, prune=True)
             changes.deactivated += pruned.deactivated
+            changes.counts.update({key: n for key, n in pruned.counts.items() if key[0] == "deactivated"})
             changes.pruned = True
-    print(f"loaded {len(registry.groups)} groups and {len(registry.weeks)} weeks from {args.folder}: "
-          f"{changes.added} added, {changes.updated} updated, {changes.deactivated} deactivated")
-    unnamed = f"{len(changes.unnamed)} group{'' if len(changes.unnamed) == 1 else 's'} the registry no longer names"
+    print(f"loaded {report.plural(len(registry.groups), 'group')} and {report.plural(len(registry.weeks), 'week')} "
+          f"from {args.folder}: {_changed(changes)}")
+    unnamed = f"{report.plural(len(changes.unnamed), 'group')} the registry no longer names"
     if changes.unnamed and changes.pruned:
         print(f"deactivated {unnamed}: {', '.join(changes.unnamed)}")
     elif changes.unnamed:
@@ -143,9 +143,20 @@ def cmd_load(args: argparse.Namespace, settings: Settings, *, stdin: TextIO | No
     return 0
 
 
+def _changed(changes: RegistryChanges) -> str:
+    """What a load changed, by what it changed: "13 groups, 13 feeds and 1 week added; 1 feed deactivated"."""
+    said = []
+    for change in ("added", "updated", "deactivated"):
+        kinds = [report.plural(changes.counts[change, kind], kind) for kind in ("group", "feed", "week")
+                 if changes.counts[change, kind]]
+        if kinds:
+            said.append(f"{report.listed(kinds)} {change}")
+    return "; ".join(said) or "nothing added, updated or deactivated"
+
+
 def _confirm_prune(slugs: Sequence[str], stream: TextIO) -> bool:
     """Ask on the terminal whether to deactivate the groups the registry no longer names; only "y" or "yes" is yes."""
-    print(f"The registry no longer names {len(slugs)} active group{'' if len(slugs) == 1 else 's'}: "
+    print(f"The registry no longer names {report.plural(len(slugs), 'active group')}: "
           f"{', '.join(slugs)}")
     print("Deactivate them (their pages and feeds leave the hub; nothing is deleted)? [y/N] ", end="", flush=True)
     return stream.readline().strip().lower() in ("y", "yes")
@@ -161,26 +172,26 @@ def cmd_export_registry(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as e:
         raise ConfigError(f"cannot write the registry to {args.folder} ({e.strerror or e}): name a folder that can "
                           "be written, or made, there") from e
-    print(f"wrote {len(registry.groups)} groups and {len(registry.weeks)} weeks to {args.folder / REGISTRY_FILE}"
-          + (f", with {copied} local feed files" if copied else ""))
+    print(f"wrote {report.plural(len(registry.groups), 'group')} and {report.plural(len(registry.weeks), 'week')} "
+          f"to {args.folder / REGISTRY_FILE}"
+          + (f", with {report.plural(copied, 'local feed file')}" if copied else ""))
     return 0
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from calendar_hub.ingest.refresh import refresh
 
-    progress = Progress(sys.stderr)
     with _database(settings) as engine:
-        report = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step))
-    progress.finish()
-    rows = [(job.group_slug, _short(job.url), outcome.kind, str(outcome.found) if outcome.kind == Outcome.STORED
-             else "-", str(outcome.skipped or ""), "; ".join(filter(None, [outcome.error, outcome.notice])))
-            for job, outcome in report.outcomes]
-    print(_table(("group", "feed", "outcome", "events", "skipped", "message"), sorted(rows)))
-    failed = report.count(Outcome.FAILED) + report.count(Outcome.KEPT)
-    print(f"\n{len(report.outcomes)} feeds in {report.seconds:.1f} s: {report.count(Outcome.STORED)} stored, "
-          f"{report.count(Outcome.NOT_MODIFIED) + report.count(Outcome.UNCHANGED)} unchanged, {failed} with problems; "
-          f"{report.events_changed} events changed")
+        with report.Progress(sys.stdout) as progress:
+            done = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step,
+                                       on_claimed=progress.start))
+        if args.due and not done.outcomes:
+            with Session(engine) as session:
+                next_at = store.next_attempt(session=session)
+            print(report.nothing_due(next_at, now=clock.now(), zone=settings.zone))
+            return 0
+    print(report.refresh_table(done.outcomes))
+    print("\n" + report.refresh_summary(done.outcomes, seconds=done.seconds, events_changed=done.events_changed))
     return 0
 
 
@@ -193,10 +204,10 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
         status = "paused" if not feed.active else ("failing" if feed.consecutive_failures else
                                                    ("ok" if feed.last_success_at else "new"))
         message = "; ".join(filter(None, [feed.error, feed.notice]))
-        rows.append((item.group_slug, _short(feed.url), status,
+        rows.append((item.group_slug, report.short(feed.url), status,
                      feed.last_success_at.strftime("%Y-%m-%d %H:%M") if feed.last_success_at else "never",
                      str(item.events_stored), str(feed.items_skipped), message))
-    print(_table(("group", "URL", "status", "last success", "events", "skipped", "message"), rows))
+    print(report.table(("group", "URL", "status", "last success", "events", "skipped", "message"), rows))
     return 0
 
 
@@ -213,7 +224,7 @@ def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
     if not found.feeds:
         print(f"no calendar found: {found.message}")
         return 1
-    print(_table(("kind", "URL", "title", "how it was found"),
+    print(report.table(("kind", "URL", "title", "how it was found"),
                  [(f.kind, f.url, f.title, f.how) for f in found.feeds]))
     return 0
 
@@ -333,40 +344,3 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"The organisers' console: {base_url}/admin/ as {DEMO_ORGANISER}, password {password}\n")
     return cmd_serve(argparse.Namespace(host="127.0.0.1", port=args.port, base_url_from="the demo's port"),
                      settings)
-
-
-class Progress:
-    """A one-line progress bar on a terminal; silent when the output is a file or a pipe."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self.done = 0
-
-    def step(self, job: FeedJob, outcome: FeedOutcome) -> None:
-        self.done += 1
-        if self.enabled:
-            mark = {Outcome.STORED: "+", Outcome.NOT_MODIFIED: "=", Outcome.UNCHANGED: "=", Outcome.FAILED: "!",
-                    Outcome.KEPT: "!"}[outcome.kind]
-            self.stream.write(f"\rrefreshing: {self.done} feeds done [{mark}] {job.group_slug[:30]:<30}")
-            self.stream.flush()
-
-    def finish(self) -> None:
-        if self.enabled and self.done:
-            self.stream.write("\n")
-
-
-def _short(url: str, width: int = 60) -> str:
-    if url.startswith("file://"):
-        url = "file:…/" + url.rsplit("/", 1)[-1]
-    return url if len(url) <= width else url[: width - 1] + "…"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
-    widths[-1] = len(header[-1])  # the last column (messages) is not padded
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])

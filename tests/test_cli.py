@@ -28,9 +28,9 @@ def test_init_load_refresh_and_feeds(tmp_path: Path, database_url: str, capsys: 
     env = {"CALENDAR_HUB_DATABASE_URL": database_url, "CALENDAR_HUB_PARSE_WORKERS": "1"}
     assert main(["init"], environ=env) == 0
     assert main(["load", str(folder)], environ=env) == 0
-    assert "3 groups and 1 weeks" in capsys.readouterr().out
+    assert "loaded 3 groups and 1 week from" in capsys.readouterr().out
     assert main(["load", str(folder)], environ=env) == 0
-    assert "0 added, 0 updated, 0 deactivated" in capsys.readouterr().out
+    assert "nothing added, updated or deactivated" in capsys.readouterr().out
     assert main(["refresh"], environ=env) == 0
     out = capsys.readouterr().out
     assert "3 feeds in" in out and "3 stored" in out
