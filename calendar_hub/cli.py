@@ -9,9 +9,11 @@ import errno
 import logging
 import os
 import secrets
+import signal
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -40,6 +42,8 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     try:
         settings = Settings.from_env(environ)
         return int(args.run(args, settings))
+    except KeyboardInterrupt:  # Ctrl-C: what was running has stopped; no traceback
+        return 130
     except HubError as e:
         print(f"calendar-hub: {e}", file=sys.stderr)
         return 1
@@ -321,10 +325,26 @@ DEMO_ORGANISER = "organiser@demo.invalid"
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Without --folder, the demo works in a new temporary folder, removed when it stops (Ctrl-C, or a SIGTERM)."""
+    if args.folder is not None:
+        return _demo(args, settings, args.folder)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn hands a SIGTERM on to the handler it found once it has shut down: exit through `finally`
+        # blocks (and so the folder's removal) instead of at once.
+        previous = signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    try:
+        with tempfile.TemporaryDirectory(prefix="calendar-hub-demo-", ignore_cleanup_errors=True) as made:
+            return _demo(args, settings, Path(made))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _demo(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
     from calendar_hub.console import accounts
     from calendar_hub.demo import prepare_demo
 
-    folder = args.folder or Path(tempfile.mkdtemp(prefix="calendar-hub-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "calendar-hub.db"
     database.unlink(missing_ok=True)
@@ -334,7 +354,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     # A demo on this machine only: its own session secret, new each run.
     settings = settings.replace(database_url=f"sqlite:///{database}", base_url=base_url,
                                 secret_key=settings.secret_key or secrets.token_urlsafe(32))
-    print(f"demo folder: {folder}")
+    print(f"demo folder: {folder}" + ("" if args.folder else " (removed when the demo stops)"))
     for step in (cmd_init, cmd_load, cmd_refresh):
         step(argparse.Namespace(folder=registry, due=False, overwrite_console_changes=False, prune=False), settings)
     password = secrets.token_urlsafe(12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -96,6 +97,56 @@ def test_demo_prepares_the_hub_and_an_organiser_account(tmp_path: Path, monkeypa
     with Session(engine) as session:
         assert accounts.authenticate(found.group(1), found.group(2), address="127.0.0.1", session=session)
     engine.dispose()
+
+
+@pytest.mark.parametrize("stop", ["returns", "ctrl-c"])
+def test_the_demo_removes_its_temporary_folder_when_it_stops(stop: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from calendar_hub import cli
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen: list[Path] = []
+
+    def serve(args: object, settings: object) -> int:
+        [folder] = tmp_path.glob("calendar-hub-demo-*")
+        assert (folder / "calendar-hub.db").is_file() and (folder / "registry" / "hub.toml").is_file()
+        seen.append(folder)
+        if stop == "ctrl-c":
+            raise KeyboardInterrupt
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_serve", serve)
+    assert main(["demo", "--port", "8123"], environ={"CALENDAR_HUB_PARSE_WORKERS": "1"}) == (0 if stop == "returns"
+                                                                                             else 130)
+    assert seen and list(tmp_path.glob("calendar-hub-demo-*")) == []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_real_demo_leaves_no_folder_behind_when_stopped(stop: signal.Signals, tmp_path: Path) -> None:
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root, "TMPDIR": str(tmp_path), "CALENDAR_HUB_PARSE_WORKERS": "1"}
+    demo = subprocess.Popen([sys.executable, "-m", "calendar_hub", "demo", "--port", str(free_port())], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert demo.stdout is not None
+        said = [demo.stdout.readline() for _ in range(3)]
+        assert said[0].startswith(f"demo folder: {tmp_path}/calendar-hub-demo-")
+        assert said[0].endswith(" (removed when the demo stops)\n")
+        assert len(list(tmp_path.glob("calendar-hub-demo-*"))) == 1
+        for line in demo.stdout:
+            if line.startswith("serving on "):
+                break
+        demo.send_signal(stop)
+        _out, err = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    assert demo.returncode in (130, 128 + stop, -stop)
+    assert "Traceback" not in err
+    assert list(tmp_path.glob("calendar-hub-demo-*")) == []
 
 
 # ---------------------------------------------------------------- serve: its secret and its proxies
