@@ -1,4 +1,4 @@
-"""The `calendar-hub` command: init, load, refresh, feeds, discover, user, serve, demo."""
+"""The `calendar-hub` command: init, load, export-registry, refresh, feeds, discover, user, serve, demo."""
 
 from __future__ import annotations
 
