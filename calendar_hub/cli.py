@@ -189,11 +189,15 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
         with report.Progress(sys.stdout) as progress:
             done = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step,
                                        on_claimed=progress.start))
-        if args.due and not done.outcomes:
+        if not done.outcomes and args.due:
             with Session(engine) as session:
                 next_at = store.next_attempt(session=session)
             print(report.nothing_due(next_at, now=clock.now(), zone=settings.zone))
             return 0
+    if not done.outcomes:
+        print("no feed to refresh: none is active, or another process is refreshing them all (`calendar-hub feeds` "
+              "lists them; `calendar-hub load DIR` loads a registry's)")
+        return 0
     print(report.refresh_table(done.outcomes))
     print("\n" + report.refresh_summary(done.outcomes, seconds=done.seconds, events_changed=done.events_changed))
     return 0

@@ -120,6 +120,8 @@ def test_refresh_due_with_nothing_due_says_when_the_next_feed_is(tmp_path: Path,
     capsys.readouterr()
     assert main(["refresh", "--due"], environ=env) == 0
     assert capsys.readouterr().out == "nothing is due; no feed is scheduled\n"
+    assert main(["refresh"], environ=env) == 0
+    assert capsys.readouterr().out.startswith("no feed to refresh: none is active")
     assert main(["load", str(moved_hub(tmp_path).folder)], environ=env) == 0
     assert main(["refresh", "--due"], environ=env) == 0
     capsys.readouterr()
