@@ -1,4 +1,4 @@
-"""The `calendar-hub` command: init, load, refresh, feeds, discover, user, serve, demo."""
+"""The `calendar-hub` command: init, load, export-registry, refresh, feeds, discover, user, serve, demo."""
 
 from __future__ import annotations
 
@@ -9,35 +9,41 @@ import errno
 import logging
 import os
 import secrets
+import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from calendar_hub import __version__, clock, store
+from calendar_hub import __version__, clock, report, store
 from calendar_hub.errors import ConfigError, HubError
 from calendar_hub.registry import read_registry
 from calendar_hub.registry_export import REGISTRY_FILE, export_registry
 from calendar_hub.settings import Settings, demo_registry_dir
-from calendar_hub.states import Outcome
-from calendar_hub.store import Engine, FeedJob, FeedOutcome, Session
+from calendar_hub.store import Engine, RegistryChanges, Session
 from calendar_hub.store import engine as db
 
 if TYPE_CHECKING:
     from calendar_hub.ingest.discover import Discovery
 
 
-def main(argv: Sequence[str] | None = None, *, environ: dict[str, str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
     """Run one command; returns the exit status (1 when the hub reports an error)."""
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    environ = os.environ if environ is None else environ
+    # Without CALENDAR_HUB_BASE_URL, `serve` publishes links to the address it listens on (never one from a request).
+    args.base_url_from = "CALENDAR_HUB_BASE_URL" if environ.get("CALENDAR_HUB_BASE_URL") else None
     try:
-        settings = Settings.from_env(os.environ if environ is None else environ)
+        settings = Settings.from_env(environ)
         return int(args.run(args, settings))
+    except KeyboardInterrupt:  # Ctrl-C: what was running has stopped; no traceback
+        return 130
     except HubError as e:
         print(f"calendar-hub: {e}", file=sys.stderr)
         return 1
@@ -125,10 +131,11 @@ def cmd_load(args: argparse.Namespace, settings: Settings, *, stdin: TextIO | No
             pruned = store.apply_registry(registry, session=session,
                                           overwrite_console=args.overwrite_console_changes, prune=True)
             changes.deactivated += pruned.deactivated
+            changes.counts.update({key: n for key, n in pruned.counts.items() if key[0] == "deactivated"})
             changes.pruned = True
-    print(f"loaded {len(registry.groups)} groups and {len(registry.weeks)} weeks from {args.folder}: "
-          f"{changes.added} added, {changes.updated} updated, {changes.deactivated} deactivated")
-    unnamed = f"{len(changes.unnamed)} group{'' if len(changes.unnamed) == 1 else 's'} the registry no longer names"
+    print(f"loaded {report.plural(len(registry.groups), 'group')} and {report.plural(len(registry.weeks), 'week')} "
+          f"from {args.folder}: {_changed(changes)}")
+    unnamed = f"{report.plural(len(changes.unnamed), 'group')} the registry no longer names"
     if changes.unnamed and changes.pruned:
         print(f"deactivated {unnamed}: {', '.join(changes.unnamed)}")
     elif changes.unnamed:
@@ -140,9 +147,20 @@ def cmd_load(args: argparse.Namespace, settings: Settings, *, stdin: TextIO | No
     return 0
 
 
+def _changed(changes: RegistryChanges) -> str:
+    """What a load changed, by what it changed: "13 groups, 13 feeds and 1 week added; 1 feed deactivated"."""
+    said = []
+    for change in ("added", "updated", "deactivated"):
+        kinds = [report.plural(changes.counts[change, kind], kind) for kind in ("group", "feed", "week")
+                 if changes.counts[change, kind]]
+        if kinds:
+            said.append(f"{report.listed(kinds)} {change}")
+    return "; ".join(said) or "nothing added, updated or deactivated"
+
+
 def _confirm_prune(slugs: Sequence[str], stream: TextIO) -> bool:
     """Ask on the terminal whether to deactivate the groups the registry no longer names; only "y" or "yes" is yes."""
-    print(f"The registry no longer names {len(slugs)} active group{'' if len(slugs) == 1 else 's'}: "
+    print(f"The registry no longer names {report.plural(len(slugs), 'active group')}: "
           f"{', '.join(slugs)}")
     print("Deactivate them (their pages and feeds leave the hub; nothing is deleted)? [y/N] ", end="", flush=True)
     return stream.readline().strip().lower() in ("y", "yes")
@@ -158,26 +176,30 @@ def cmd_export_registry(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as e:
         raise ConfigError(f"cannot write the registry to {args.folder} ({e.strerror or e}): name a folder that can "
                           "be written, or made, there") from e
-    print(f"wrote {len(registry.groups)} groups and {len(registry.weeks)} weeks to {args.folder / REGISTRY_FILE}"
-          + (f", with {copied} local feed files" if copied else ""))
+    print(f"wrote {report.plural(len(registry.groups), 'group')} and {report.plural(len(registry.weeks), 'week')} "
+          f"to {args.folder / REGISTRY_FILE}"
+          + (f", with {report.plural(copied, 'local feed file')}" if copied else ""))
     return 0
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from calendar_hub.ingest.refresh import refresh
 
-    progress = Progress(sys.stderr)
     with _database(settings) as engine:
-        report = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step))
-    progress.finish()
-    rows = [(job.group_slug, _short(job.url), outcome.kind, str(outcome.found) if outcome.kind == Outcome.STORED
-             else "-", str(outcome.skipped or ""), "; ".join(filter(None, [outcome.error, outcome.notice])))
-            for job, outcome in report.outcomes]
-    print(_table(("group", "feed", "outcome", "events", "skipped", "message"), sorted(rows)))
-    failed = report.count(Outcome.FAILED) + report.count(Outcome.KEPT)
-    print(f"\n{len(report.outcomes)} feeds in {report.seconds:.1f} s: {report.count(Outcome.STORED)} stored, "
-          f"{report.count(Outcome.NOT_MODIFIED) + report.count(Outcome.UNCHANGED)} unchanged, {failed} with problems; "
-          f"{report.events_changed} events changed")
+        with report.Progress(sys.stdout) as progress:
+            done = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step,
+                                       on_claimed=progress.start))
+        if not done.outcomes and args.due:
+            with Session(engine) as session:
+                next_at = store.next_attempt(session=session)
+            print(report.nothing_due(next_at, now=clock.now(), zone=settings.zone))
+            return 0
+    if not done.outcomes:
+        print("no feed to refresh: none is active, or another process is refreshing them all (`calendar-hub feeds` "
+              "lists them; `calendar-hub load DIR` loads a registry's)")
+        return 0
+    print(report.refresh_table(done.outcomes))
+    print("\n" + report.refresh_summary(done.outcomes, seconds=done.seconds, events_changed=done.events_changed))
     return 0
 
 
@@ -190,10 +212,10 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
         status = "paused" if not feed.active else ("failing" if feed.consecutive_failures else
                                                    ("ok" if feed.last_success_at else "new"))
         message = "; ".join(filter(None, [feed.error, feed.notice]))
-        rows.append((item.group_slug, _short(feed.url), status,
+        rows.append((item.group_slug, report.short(feed.url), status,
                      feed.last_success_at.strftime("%Y-%m-%d %H:%M") if feed.last_success_at else "never",
                      str(item.events_stored), str(feed.items_skipped), message))
-    print(_table(("group", "URL", "status", "last success", "events", "skipped", "message"), rows))
+    print(report.table(("group", "URL", "status", "last success", "events", "skipped", "message"), rows))
     return 0
 
 
@@ -210,7 +232,7 @@ def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
     if not found.feeds:
         print(f"no calendar found: {found.message}")
         return 1
-    print(_table(("kind", "URL", "title", "how it was found"),
+    print(report.table(("kind", "URL", "title", "how it was found"),
                  [(f.kind, f.url, f.title, f.how) for f in found.feeds]))
     return 0
 
@@ -263,23 +285,37 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     proxies = list(settings.trusted_proxy_list)
     with _database(settings):
         pass
-    _check_can_listen(args.host, args.port)
+    port = _check_can_listen(args.host, args.port)
+    served = served_address(args.host, port)
+    given = getattr(args, "base_url_from", None)
+    if given is None:
+        settings = settings.replace(base_url=served)
+    print(f"serving on {served}/; published links use {settings.base_url.rstrip('/')}/ ("
+          + (f"from {given})" if given else "CALENDAR_HUB_BASE_URL is not set: set it to the address visitors use)"),
+          flush=True)
     # uvicorn believes X-Forwarded-For and -Proto from 127.0.0.1 unless told otherwise, and anyone on the machine
     # (or a proxy passing the header through) could then pick the address the per-address limits count:
     # forwarded headers are read only from the proxies the operator names.
-    config = uvicorn.Config(create_app(settings), host=args.host, port=args.port, log_level="info",
+    config = uvicorn.Config(create_app(settings), host=args.host, port=port, log_level="info",
                             proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
     uvicorn.Server(config).run()
     return 0
 
 
-def _check_can_listen(host: str, port: int) -> None:
-    """Raise ConfigError, saying what to do, when `serve` could not listen on host:port (uvicorn would log a few
-    lines and exit with status 3)."""
+def served_address(host: str, port: int) -> str:
+    """The address of a hub served on host:port, as a browser on this machine reaches it: every interface
+    (0.0.0.0, ::) is reached through loopback, and an IPv6 address is bracketed (RFC 3986 3.2.2)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _check_can_listen(host: str, port: int) -> int:
+    """The port `serve` will listen on (a free one for port 0); raise ConfigError, saying what to do, when it could
+    not listen on host:port (uvicorn would log a few lines and exit with status 3)."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
-        with socket.create_server((host, port), family=family):
-            pass
+        with socket.create_server((host, port), family=family) as listening:
+            return int(listening.getsockname()[1])
     except OSError as e:
         if e.errno == errno.EADDRINUSE:
             raise ConfigError(f"port {port} on {host} is already in use: stop what listens there, or choose "
@@ -293,10 +329,26 @@ DEMO_ORGANISER = "organiser@demo.invalid"
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Without --folder, the demo works in a new temporary folder, removed when it stops (Ctrl-C, or a SIGTERM)."""
+    if args.folder is not None:
+        return _demo(args, settings, args.folder)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn hands a SIGTERM on to the handler it found once it has shut down: exit through `finally`
+        # blocks (and so the folder's removal) instead of at once.
+        previous = signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    try:
+        with tempfile.TemporaryDirectory(prefix="calendar-hub-demo-", ignore_cleanup_errors=True) as made:
+            return _demo(args, settings, Path(made))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _demo(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
     from calendar_hub.console import accounts
     from calendar_hub.demo import prepare_demo
 
-    folder = args.folder or Path(tempfile.mkdtemp(prefix="calendar-hub-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "calendar-hub.db"
     database.unlink(missing_ok=True)
@@ -306,7 +358,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     # A demo on this machine only: its own session secret, new each run.
     settings = settings.replace(database_url=f"sqlite:///{database}", base_url=base_url,
                                 secret_key=settings.secret_key or secrets.token_urlsafe(32))
-    print(f"demo folder: {folder}")
+    print(f"demo folder: {folder}" + ("" if args.folder else " (removed when the demo stops)"))
     for step in (cmd_init, cmd_load, cmd_refresh):
         step(argparse.Namespace(folder=registry, due=False, overwrite_console_changes=False, prune=False), settings)
     password = secrets.token_urlsafe(12)
@@ -314,41 +366,5 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         accounts.add_user(DEMO_ORGANISER, password, role="organiser", group=None, session=session, actor="demo")
     print(f"\nCalendar Hub demo: open {base_url}/ (Ctrl-C to stop)")
     print(f"The organisers' console: {base_url}/admin/ as {DEMO_ORGANISER}, password {password}\n")
-    return cmd_serve(argparse.Namespace(host="127.0.0.1", port=args.port), settings)
-
-
-class Progress:
-    """A one-line progress bar on a terminal; silent when the output is a file or a pipe."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self.done = 0
-
-    def step(self, job: FeedJob, outcome: FeedOutcome) -> None:
-        self.done += 1
-        if self.enabled:
-            mark = {Outcome.STORED: "+", Outcome.NOT_MODIFIED: "=", Outcome.UNCHANGED: "=", Outcome.FAILED: "!",
-                    Outcome.KEPT: "!"}[outcome.kind]
-            self.stream.write(f"\rrefreshing: {self.done} feeds done [{mark}] {job.group_slug[:30]:<30}")
-            self.stream.flush()
-
-    def finish(self) -> None:
-        if self.enabled and self.done:
-            self.stream.write("\n")
-
-
-def _short(url: str, width: int = 60) -> str:
-    if url.startswith("file://"):
-        url = "file:…/" + url.rsplit("/", 1)[-1]
-    return url if len(url) <= width else url[: width - 1] + "…"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
-    widths[-1] = len(header[-1])  # the last column (messages) is not padded
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+    return cmd_serve(argparse.Namespace(host="127.0.0.1", port=args.port, base_url_from="the demo's port"),
+                     settings)

@@ -1,8 +1,9 @@
-"""The demo registry, moved in time: copies `feeds/demo` so its week of action comes up soon.
+"""The demo registry, moved in time: copies `feeds/demo` so its week of action starts within the coming week.
 
-The demo's files are written for a reference week (the registry's `[[week]]`, 5-13 December
-2026).  `prepare_demo` shifts every date in them by a whole number of weeks, so weekdays and
-RRULE BYDAY parts stay right, and keeps local wall-clock times: a 10:00Z (10:00 GMT) event
+The demo's files are written for a reference week (the registry's `[[week]]`, Saturday 5 to Sunday
+13 December 2026).  `prepare_demo` shifts every date in them by the whole number of weeks that puts
+the week's start 1 to 7 days after today (so on the first Saturday after today), which keeps
+weekdays and RRULE BYDAY parts right, and keeps local wall-clock times: a 10:00Z (10:00 GMT) event
 moved into summer becomes 09:00Z (10:00 BST).  The rewriting is a few regular expressions
 over files we wrote ourselves, not a general calendar transformer.
 """
@@ -21,7 +22,6 @@ from calendar_hub.errors import ConfigError
 from calendar_hub.registry import read_registry
 
 ZONE = ZoneInfo("Europe/London")
-HORIZON_WEEKS = 8
 
 # RFC 5545 properties whose values are dates or date-times; everything else (UIDs, text) is left alone.
 _ICS_DATE_PROPERTIES = frozenset({
@@ -42,8 +42,8 @@ def shift_weeks(reference_start: date, today: date) -> int:
 
 
 def prepare_demo(source: Path, target: Path, *, today: date) -> None:
-    """Copy the demo registry `source` to `target` with dates moved so its week starts within 8 weeks of
-    `today`; raises ConfigError if `source` is not a valid registry with a week."""
+    """Copy the demo registry `source` to `target` with dates moved by whole weeks so that its first week
+    starts 1 to 7 days after `today`; raises ConfigError if `source` is not a valid registry with a week."""
     registry = read_registry(source)
     if not registry.weeks:
         raise ConfigError(f"{source}: the demo registry has no [[week]] to move")

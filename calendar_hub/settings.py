@@ -49,7 +49,9 @@ class Settings:
         30.0, "DATABASE_BUSY_SECONDS",
         "How long a SQLite write waits for another process's lock before the command gives up with one line.")
     base_url: str = _setting(
-        "http://127.0.0.1:8000", "BASE_URL", "Public address of the hub, used in feed links, UIDs and the User-Agent.")
+        "http://127.0.0.1:8000", "BASE_URL",
+        "Public address of the hub, used in feed links, UIDs and the User-Agent. Unset, `serve` uses the address it "
+        "listens on (`--host`, `--port`) and says so when it starts; set it to the address visitors use.")
     contact: str = _setting(
         "", "CONTACT",
         "How the people who run feeds' servers reach the hub's operator: an e-mail address or a web address. It is "

@@ -26,6 +26,16 @@ def icaljs(data: bytes, tz: str) -> dict[str, dict[str, object]]:
     return result
 
 
+def icaljs_properties(data: bytes) -> dict[str, Any]:
+    """What tests/js/properties.mjs prints: each property's values and parameters as ical.js reads them, for the
+    calendar ("calendar") and for each event by UID ("events")."""
+    done = subprocess.run([NODE or "node", str(JS / "properties.mjs")], input=data, capture_output=True,
+                          cwd=JS, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 def icalendar_view(data: bytes) -> dict[str, dict[str, object]]:
     """The same summary as starts.mjs, from icalendar."""
     out = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import uvicorn
 from sqlmodel import Session
 
 from calendar_hub import store
-from calendar_hub.cli import main
+from calendar_hub.cli import main, served_address
 from calendar_hub.registry_export import export_registry
 from tests.feedserver import FeedServer
 from tests.hubdata import moved_hub
@@ -28,9 +29,9 @@ def test_init_load_refresh_and_feeds(tmp_path: Path, database_url: str, capsys: 
     env = {"CALENDAR_HUB_DATABASE_URL": database_url, "CALENDAR_HUB_PARSE_WORKERS": "1"}
     assert main(["init"], environ=env) == 0
     assert main(["load", str(folder)], environ=env) == 0
-    assert "3 groups and 1 weeks" in capsys.readouterr().out
+    assert "loaded 3 groups and 1 week from" in capsys.readouterr().out
     assert main(["load", str(folder)], environ=env) == 0
-    assert "0 added, 0 updated, 0 deactivated" in capsys.readouterr().out
+    assert "nothing added, updated or deactivated" in capsys.readouterr().out
     assert main(["refresh"], environ=env) == 0
     out = capsys.readouterr().out
     assert "3 feeds in" in out and "3 stored" in out
@@ -98,6 +99,56 @@ def test_demo_prepares_the_hub_and_an_organiser_account(tmp_path: Path, monkeypa
     engine.dispose()
 
 
+@pytest.mark.parametrize("stop", ["returns", "ctrl-c"])
+def test_the_demo_removes_its_temporary_folder_when_it_stops(stop: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from calendar_hub import cli
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen: list[Path] = []
+
+    def serve(args: object, settings: object) -> int:
+        [folder] = tmp_path.glob("calendar-hub-demo-*")
+        assert (folder / "calendar-hub.db").is_file() and (folder / "registry" / "hub.toml").is_file()
+        seen.append(folder)
+        if stop == "ctrl-c":
+            raise KeyboardInterrupt
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_serve", serve)
+    assert main(["demo", "--port", "8123"], environ={"CALENDAR_HUB_PARSE_WORKERS": "1"}) == (0 if stop == "returns"
+                                                                                             else 130)
+    assert seen and list(tmp_path.glob("calendar-hub-demo-*")) == []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_real_demo_leaves_no_folder_behind_when_stopped(stop: signal.Signals, tmp_path: Path) -> None:
+    root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": root, "TMPDIR": str(tmp_path), "CALENDAR_HUB_PARSE_WORKERS": "1"}
+    demo = subprocess.Popen([sys.executable, "-m", "calendar_hub", "demo", "--port", str(free_port())], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert demo.stdout is not None
+        said = [demo.stdout.readline() for _ in range(3)]
+        assert said[0].startswith(f"demo folder: {tmp_path}/calendar-hub-demo-")
+        assert said[0].endswith(" (removed when the demo stops)\n")
+        assert len(list(tmp_path.glob("calendar-hub-demo-*"))) == 1
+        for line in demo.stdout:
+            if line.startswith("serving on "):
+                break
+        demo.send_signal(stop)
+        _out, err = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    assert demo.returncode in (130, 128 + stop, -stop)
+    assert "Traceback" not in err
+    assert list(tmp_path.glob("calendar-hub-demo-*")) == []
+
+
 # ---------------------------------------------------------------- serve: its secret and its proxies
 
 EXAMPLE_ENV = Path(__file__).parents[1] / "deploy" / "calendar-hub.env.example"
@@ -152,6 +203,44 @@ def test_a_trusted_proxy_that_is_no_address_is_refused(tmp_path: Path, capsys: p
                "CALENDAR_HUB_TRUSTED_PROXIES": "proxy.example.org"}
     assert main(["serve", "--port", "1"], environ=environ) == 1
     assert "'proxy.example.org' is no address or network" in capsys.readouterr().err
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        return int(listening.getsockname()[1])
+
+
+def test_serve_without_a_base_url_publishes_links_to_the_host_and_port_it_serves(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from starlette.testclient import TestClient
+
+    started: list[uvicorn.Server] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, *a, **k: started.append(server))
+    host, port = "127.0.0.1", free_port()
+    env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path}/hub.db", "CALENDAR_HUB_SERVE_REFRESH": "false", **KEY}
+    assert main(["serve", "--host", host, "--port", str(port)], environ=env) == 0
+    expected = f"http://127.0.0.1:{port}"
+    [said] = capsys.readouterr().out.splitlines()   # one line says which base the links use, and why
+    assert f"published links use {expected}/" in said and "CALENDAR_HUB_BASE_URL is not set" in said
+    [server] = started
+    assert server.config.port == port
+    with TestClient(server.config.app) as client:
+        calendar = client.get("/calendar.ics", headers={"Host": "attacker.example", "X-Forwarded-Host": "evil"}).text
+    assert f"SOURCE;VALUE=URI:{expected}/calendar.ics" in calendar and "attacker" not in calendar
+
+    env["CALENDAR_HUB_BASE_URL"] = "https://hub.example.org"      # set: it is used as it is, whatever the port
+    assert main(["serve", "--host", host, "--port", str(port)], environ=env) == 0
+    [said] = capsys.readouterr().out.splitlines()
+    assert "published links use https://hub.example.org/ (from CALENDAR_HUB_BASE_URL)" in said
+    assert started[-1].config.app is not server.config.app
+
+
+@pytest.mark.parametrize(("host", "port", "address"), [
+    ("127.0.0.1", 18001, "http://127.0.0.1:18001"), ("0.0.0.0", 80, "http://127.0.0.1:80"),
+    ("::", 8000, "http://[::1]:8000"), ("::1", 8000, "http://[::1]:8000"), ("hub.local", 8000, "http://hub.local:8000"),
+])
+def test_the_served_address_is_one_a_browser_on_this_machine_reaches(host: str, port: int, address: str) -> None:
+    assert served_address(host, port) == address
 
 
 class Terminal(io.StringIO):

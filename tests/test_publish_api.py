@@ -16,7 +16,7 @@ BASE = "https://hub.example.org/"
 HOSTILE = 'Café <script>alert("x")</script> "; ]]> a,b;c \\ back\nnew line \u2028 🏳️‍🌈 \x00'
 
 KEYS = {
-    "uid", "title", "start", "end", "all_day", "status", "location", "lat", "lon", "place_precision",
+    "uid", "title", "start", "end", "last_day", "all_day", "status", "location", "lat", "lon", "place_precision",
     "placed_by", "place_note", "nation", "region", "town", "groups", "url", "event_url", "weeks", "categories",
     "description",
 }
@@ -58,6 +58,19 @@ def test_all_day_is_dates_with_exclusive_end() -> None:
     item = make_listing(all_day=True, start_date=date(2026, 10, 24), end_date=date(2026, 10, 26))
     shape = listing_to_dict(item, base_url=BASE)
     assert (shape["start"], shape["end"], shape["all_day"]) == ("2026-10-24", "2026-10-26", True)
+
+
+@pytest.mark.parametrize(("first", "after", "last"), [
+    (date(2026, 12, 5), date(2026, 12, 14), "2026-12-13"),   # shown as 5-13 December
+    (date(2026, 12, 8), date(2026, 12, 9), "2026-12-08"),    # one day
+    (date(2026, 12, 31), date(2027, 1, 1), "2026-12-31"),    # across the year's end
+])
+def test_an_all_day_event_says_its_inclusive_last_day_beside_the_exclusive_end(first: date, after: date,
+                                                                              last: str) -> None:
+    shape = listing_to_dict(make_listing(all_day=True, start_date=first, end_date=after), base_url=BASE)
+    assert (shape["end"], shape["last_day"]) == (after.isoformat(), last)
+    assert date.fromisoformat(shape["last_day"]) < date.fromisoformat(shape["end"])
+    assert listing_to_dict(make_listing(), base_url=BASE)["last_day"] is None  # a timed event has none
 
 
 def test_cancelled_keeps_its_status() -> None:

@@ -10,7 +10,7 @@ import pytest
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.publish.ics import build_calendar, describe
 from tests.factories import london, make_listing
-from tests.icaljs import JS, NODE, icalendar_view, icaljs
+from tests.icaljs import JS, NODE, icalendar_view, icaljs, icaljs_properties
 
 pytestmark = [
     pytest.mark.node,
@@ -86,3 +86,23 @@ def test_both_parsers_agree_with_the_listings() -> None:
         assert event["location"] == item.location.replace("\r\n", "\n")
     assert theirs["london-winter"]["start"] == "2026-12-03T10:00:00Z"
     assert theirs["london-summer"]["start"] == "2026-06-13T09:00:00Z"
+
+
+def test_icaljs_shows_the_calendar_description_and_each_geo_as_icalendar_does() -> None:
+    from icalendar import Calendar
+
+    description = "Events of Cardiff, Swansea & Newport; in one calendar"
+    listings = [make_listing(uid="exact"),
+                make_listing(uid="postcode", place_precision="area", placed_by="postcode", lat=53.4483, lon=-2.2299),
+                make_listing(uid="home", place_precision="approximate", placed_by="group")]
+    data = build_calendar(listings, name="n", description=description, self_url="https://h/c.ics",
+                          base_url="https://h", now=datetime(2026, 5, 3, tzinfo=UTC))
+    theirs, ours = icaljs_properties(data), Calendar.from_ical(data)
+    assert theirs["calendar"]["x-wr-caldesc"] == [description] and str(ours["X-WR-CALDESC"]) == description
+    assert "method" not in theirs["calendar"]
+    events = {str(e["UID"]): e for e in ours.walk("VEVENT")}
+    for uid in ("exact", "postcode"):
+        lat, lon = (float(part) for part in theirs["events"][uid]["geo"][0].split(","))
+        assert (lat, lon) == (events[uid]["GEO"].latitude, events[uid]["GEO"].longitude)
+    assert theirs["events"]["postcode"]["geo;params"] == {"x-calendar-hub-placed-by": "POSTCODE"}
+    assert "geo" not in theirs["events"]["home"] and "GEO" not in events["home"]

@@ -146,11 +146,14 @@ def test_calendar_properties() -> None:
     assert str(cal["VERSION"]) == "2.0"
     assert str(cal["PRODID"]) == PRODID
     assert str(cal["CALSCALE"]) == "GREGORIAN"
-    assert str(cal["METHOD"]) == "PUBLISH"
+    # No METHOD: METHOD:PUBLISH would make it an iTIP message (RFC 5546 3.2.1), whose events need an ORGANIZER.
+    assert "METHOD" not in cal and "ORGANIZER" not in cal
     # icalendar 7.3 leaves NAME and X-WR-* (types it does not know) escaped, so unescape them here.
     assert unescape(cal["NAME"]) == unescape(cal["X-WR-CALNAME"]) == "Great Green Week, all events"
     description = "Events; from every group, in one calendar"
-    assert str(cal["DESCRIPTION"]) == unescape(cal["X-WR-CALDESC"]) == description
+    assert str(cal["DESCRIPTION"]) == description
+    # X-WR-CALDESC is read as it stands by icalendar and ical.js, and unescaped by others: it needs no escape at all
+    assert str(cal["X-WR-CALDESC"]) == unescape(cal["X-WR-CALDESC"]) == description
     assert cal["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
     assert cal["REFRESH-INTERVAL"].dt == timedelta(hours=12)
     assert str(cal["SOURCE"]) == BASE + "/calendar.ics"
@@ -217,10 +220,32 @@ def test_tentative_status_and_unknown_status_left_out() -> None:
 
 
 @pytest.mark.parametrize("precision", ["approximate", "none"])
-def test_geo_only_for_exact_places(precision: str) -> None:
+def test_no_geo_for_a_place_known_only_roughly_or_not_at_all(precision: str) -> None:
     event = events(build([make_listing(uid="x", place_precision=precision)]))["x"]
     assert "GEO" not in event  # type: ignore[operator]
     assert "GEO" not in events(build([make_listing(uid="x", lat=None, lon=None)]))["x"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("placed_by", ["postcode", "town", "geocoder"])
+def test_a_place_found_from_a_postcode_or_town_has_geo_saying_how_it_was_placed(placed_by: str) -> None:
+    listing = make_listing(uid="x", place_precision="area", placed_by=placed_by, lat=53.448312, lon=-2.229876)
+    data = build([listing])
+    geo = events(data)["x"]["GEO"]  # type: ignore[index]
+    assert (geo.latitude, geo.longitude) == (53.448, -2.230)  # three decimals: as near as the area is known
+    assert geo.params["X-CALENDAR-HUB-PLACED-BY"] == placed_by.upper()
+    assert f"GEO;X-CALENDAR-HUB-PLACED-BY={placed_by.upper()}:53.448;-2.230\r\n".encode() in data
+    exact = events(build([make_listing(uid="x")]))["x"]["GEO"]  # type: ignore[index]
+    assert "X-CALENDAR-HUB-PLACED-BY" not in exact.params
+
+
+@pytest.mark.parametrize("description", [
+    "Events of Sanctuary Stockport, via Calendar Hub", "a; b, c", "back\\slash\\, and \\n", "two\nlines\r\nthree",
+])
+def test_x_wr_caldesc_needs_no_unescaping_whatever_the_description(description: str) -> None:
+    shown = str(parse(build([], description=description))["X-WR-CALDESC"])
+    assert shown == unescape(shown)   # the same whether a reader unescapes it or not
+    assert "\\" not in shown and "\n" not in shown
+    assert shown.split() == description.replace("\\", "/").split()
 
 
 def test_optional_fields_left_out_when_empty() -> None:

@@ -443,3 +443,26 @@ def test_a_sent_event_is_decided_once_even_by_two_organisers_at_the_same_time(hu
         assert decided is not None and (decided.status, decided.decided_by, decided.address) == (
             "approved", "olu@hub.test", "")
         assert len(session.exec(select(Event).where(Event.source_uid == f"submitted-{made.id}")).all()) == 1
+
+
+# ---------------------------------------------------------------- the form's hints and its place in the navigation
+
+def test_a_date_field_gives_no_example_day_that_a_browser_may_show_in_another_order(client: TestClient) -> None:
+    import lxml.html
+
+    page = lxml.html.fromstring(client.get("/submit/").text)
+    dates = page.xpath("//input[@type='date']")
+    assert {field.get("name") for field in dates} == {"day", "last_day"}
+    for field in dates:
+        hints = " ".join(page.get_element_by_id(i).text_content() for i in field.get("aria-describedby", "").split())
+        # an en-US browser shows mm/dd/yyyy, most others dd/mm/yyyy: a written day would read wrong in one of them
+        assert not re.search(r"\d", hints), hints
+    assert "Pick the day" in page.get_element_by_id("day-hint").text_content()
+
+
+@pytest.mark.parametrize("path", ["/", "/groups", "/about", "/join/", "/submit/"])
+def test_every_public_page_links_to_submit_in_the_navigation(path: str, client: TestClient) -> None:
+    import lxml.html
+
+    page = lxml.html.fromstring(client.get(path).text)
+    assert "/submit/" in page.xpath("//nav[@aria-label='Main']//a/@href")

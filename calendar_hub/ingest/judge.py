@@ -67,7 +67,9 @@ def judge(job: FeedJob, body: bytes, kind: str, result: ParseResult) -> str:
         return f"the file is cut off after {size_words(len(body))}; keeping the last good copy"
     if not result.events and job.events_stored:
         if result.skipped:
-            return (f"none of the {result.skipped} items could be read; keeping the last good copy")
+            unread = ("its only item could not be read" if result.skipped == 1
+                      else f"none of the {result.skipped} items could be read")
+            return f"{unread}; keeping the last good copy"
         if not has_items(body, kind):
             return "the feed came back with no events at all; keeping the last good copy"
     return ""

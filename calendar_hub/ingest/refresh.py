@@ -19,7 +19,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -66,11 +66,13 @@ class Refresher:
     """One refresh run: holds the client, the parse pool and the batch writer."""
 
     def __init__(self, engine: Engine, settings: Settings, *, client: Client | None = None,
-                 on_done: Callable[[FeedJob, FeedOutcome], None] | None = None) -> None:
+                 on_done: Callable[[FeedJob, FeedOutcome], None] | None = None,
+                 on_claimed: Callable[[Sequence[FeedJob]], None] | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self.client = client
         self.on_done = on_done
+        self.on_claimed = on_claimed
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.limits = Limits.from_settings(settings)
         # Long enough for a feed's fetch, its parse and the pages it links to, each within their limits.
@@ -86,6 +88,8 @@ class Refresher:
         started = time.perf_counter()
         now = clock.now()
         jobs = await asyncio.to_thread(self._claim, now, due_only, feed_ids)
+        if self.on_claimed is not None:
+            self.on_claimed(jobs)
         if not jobs:
             return self.report
         own_client = self.client is None
@@ -300,7 +304,9 @@ def owner_gone(owner: str) -> bool:
 
 async def refresh(engine: Engine, settings: Settings, *, due_only: bool = True, feed_ids: list[int] | None = None,
                   client: Client | None = None,
-                  on_done: Callable[[FeedJob, FeedOutcome], None] | None = None) -> RefreshReport:
-    """Refresh due feeds (all with `due_only=False`); see `Refresher`."""
-    return await Refresher(engine, settings, client=client, on_done=on_done).run(due_only=due_only,
-                                                                                  feed_ids=feed_ids)
+                  on_done: Callable[[FeedJob, FeedOutcome], None] | None = None,
+                  on_claimed: Callable[[Sequence[FeedJob]], None] | None = None) -> RefreshReport:
+    """Refresh due feeds (all with `due_only=False`); see `Refresher`. `on_claimed` is told the feeds this run
+    fetches before the first is fetched, `on_done` each feed's outcome as it comes."""
+    return await Refresher(engine, settings, client=client, on_done=on_done, on_claimed=on_claimed).run(
+        due_only=due_only, feed_ids=feed_ids)

@@ -2,7 +2,8 @@
 
 Times: a timed event's `start`/`end` are UTC, ISO 8601 with "Z" ("2026-06-13T09:00:00Z"); an
 all-day event's are dates ("2026-06-13") and `end` is exclusive, the day after the last day
-(as in RFC 5545 3.6.1), so a one-day event on 13 June has end "2026-06-14".
+(as in RFC 5545 3.6.1), so a one-day event on 13 June has end "2026-06-14"; `last_day` is then the
+inclusive last day ("2026-06-13"), as a page shows it, and null for a timed event.
 Absent text is "", absent coordinates are null.
 """
 
@@ -20,9 +21,10 @@ from calendar_hub.catalogue.listing import Listing
 
 def listing_to_dict(listing: Listing, *, base_url: str) -> dict[str, Any]:
     """The public shape of one listing, ready for JSON (see the module docstring for times)."""
+    last_day = None
     if listing.all_day:
         first, after = days(listing)
-        start, end = first.isoformat(), after.isoformat()
+        start, end, last_day = first.isoformat(), after.isoformat(), (after - timedelta(days=1)).isoformat()
     else:
         start, end = _utc_iso(listing.start), _utc_iso(listing.end)
     return {
@@ -30,6 +32,7 @@ def listing_to_dict(listing: Listing, *, base_url: str) -> dict[str, Any]:
         "title": listing.title,
         "start": start,
         "end": end,
+        "last_day": last_day,
         "all_day": listing.all_day,
         "status": listing.status,
         "location": listing.location,

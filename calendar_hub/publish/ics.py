@@ -8,7 +8,7 @@ field, and tests/test_publish_icaljs.py reads it with ical.js as well.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
@@ -47,16 +47,17 @@ def build_calendar(
     ttl = duration(refresh)
     lines = [
         "BEGIN:VCALENDAR",
-        # RFC 5545 3.7: VERSION and PRODID are required; METHOD:PUBLISH (RFC 5546) for a feed.
+        # RFC 5545 3.7: VERSION and PRODID are required. No METHOD: a calendar to subscribe to is no iTIP message,
+        # and METHOD:PUBLISH (RFC 5546 3.2.1) would require an ORGANIZER in every event, which a hub republishing
+        # many groups' events has no true address for. Google, Apple, Outlook and Thunderbird subscribe without it.
         "VERSION:2.0",
         "PRODID:" + text(PRODID),
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
         # RFC 7986 5.1/5.2 NAME and DESCRIPTION, and the X-WR-* names Apple and Google read.
         "NAME:" + text(name),
         "X-WR-CALNAME:" + text(name),
         "DESCRIPTION:" + text(description),
-        "X-WR-CALDESC:" + text(description),
+        "X-WR-CALDESC:" + x_text(description),
         # RFC 7986 5.7 (VALUE=DURATION is required there) and Microsoft's X-PUBLISHED-TTL.
         "REFRESH-INTERVAL;VALUE=DURATION:" + ttl,
         "X-PUBLISHED-TTL:" + ttl,
@@ -94,9 +95,8 @@ def _event(lines: list[str], listing: Listing, *, base_url: str, stamp: str) -> 
     add("DESCRIPTION:" + text(describe(listing)))
     if listing.location:
         add("LOCATION:" + text(listing.location))
-    if listing.lat is not None and listing.lon is not None and listing.place_precision == "exact":
-        # RFC 5545 3.8.1.6: "lat;lon" as floats; six decimals (about 0.1 m) is plenty.
-        add(f"GEO:{listing.lat:.6f};{listing.lon:.6f}")
+    if listing.lat is not None and listing.lon is not None:
+        _geo(add, listing, listing.lat, listing.lon)
     if listing.url:
         add("URL:" + uri(listing.url))
     if listing.categories:
@@ -109,6 +109,17 @@ def _event(lines: list[str], listing: Listing, *, base_url: str, stamp: str) -> 
         # RFC 5545 3.8.4.2 CONTACT; 3.2.1 ALTREP is a quoted URI: the group's page on the hub.
         add(f'CONTACT;ALTREP="{uri(group_url(base_url, group.slug))}":{text(group.name)}')
     add("END:VEVENT")
+
+
+def _geo(add: Callable[[str], None], listing: Listing, lat: float, lon: float) -> None:
+    """GEO (RFC 5545 3.8.1.6, "lat;lon") for a place given by the feed's coordinates, or found from a postcode or a
+    town ("area" precision): the latter says how in X-CALENDAR-HUB-PLACED-BY and keeps three decimals (about
+    100 m), as near as such a place is known. An event placed only at its group's home carries none."""
+    if listing.place_precision == "exact":
+        add(f"GEO:{lat:.6f};{lon:.6f}")  # six decimals (about 0.1 m) is plenty
+    elif listing.place_precision == "area":
+        placed_by = (listing.placed_by or "area").upper()
+        add(f"GEO;X-CALENDAR-HUB-PLACED-BY={placed_by}:{lat:.3f};{lon:.3f}")
 
 
 def describe(listing: Listing) -> str:
@@ -126,6 +137,17 @@ def text(value: str) -> str:
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value.translate(_TEXT)
+
+
+def x_text(value: str) -> str:
+    """The value of an X-WR-* property, written so that every reader shows it right.
+
+    icalendar and ical.js read X- properties as they stand (a TEXT escape such as `\\,` is shown as it is), readers
+    that take them for TEXT unescape them: a value without backslashes or line breaks reads the same either way, so
+    commas and semicolons are written as they are, line breaks become spaces and a backslash a slash.
+    """
+    value = " ".join(value.replace("\\", "/").split())
+    return "".join(c for c in value if c.isprintable())
 
 
 def uri(value: str) -> str:

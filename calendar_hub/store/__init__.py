@@ -57,6 +57,7 @@ from calendar_hub.store.feeds import (
     feed_health,
     feed_names,
     lease_holders,
+    next_attempt,
     release_leases,
 )
 from calendar_hub.store.groups import (
@@ -102,7 +103,7 @@ __all__ = [
     "RegistryChanges", "apply_registry", "current_registry",
     # feeds
     "FeedHealth", "FeedJob", "active_groups", "active_weeks", "claim_feeds", "feed_health", "feed_names",
-    "lease_holders",
+    "lease_holders", "next_attempt",
     "release_leases",
     # outcomes
     "FeedOutcome", "accept_held", "prune_fetch_log", "record_outcomes",

@@ -37,6 +37,16 @@ class FeedJob:
     held_digest: str = ""     # the events of the change held for this feed (`held_change`), if any
 
 
+def next_attempt(*, session: Session) -> datetime | None:
+    """When the soonest of the feeds a refresh fetches (active, of an active group, neither gone nor sent through
+    /submit) is next due; None when no feed is scheduled."""
+    query = (sa.select(sa.func.min(col(Feed.next_attempt_at))).join(Group, col(Group.id) == Feed.group_id)
+             .where(col(Group.active), col(Feed.active), col(Feed.origin) != Origin.SUBMITTED,
+                    col(Feed.gone_at).is_(None)))
+    found: datetime | None = session.scalar(query)
+    return found
+
+
 def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timedelta,
                 due_only: bool = True, feed_ids: Sequence[int] | None = None) -> list[FeedJob]:
     """Lease active feeds to `owner` so that no other process refreshes them at the same time.

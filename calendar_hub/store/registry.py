@@ -5,6 +5,7 @@ Functions take a keyword-only `session` (a SQLModel Session); `apply_registry` c
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,8 @@ class RegistryChanges:
     added: int = 0
     updated: int = 0
     deactivated: int = 0
+    # The same changes by what changed: ("added", "group"), ("updated", "feed"), ("deactivated", "week")...
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     kept: list[str] = field(default_factory=list)  # "group x", "week y": changed in the console, left as they are
     # Active groups the registry no longer names: deactivated when told to prune, else listed here and left active.
     unnamed: list[str] = field(default_factory=list)
@@ -33,6 +36,11 @@ class RegistryChanges:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.deactivated)
+
+    def note(self, change: str, kind: str) -> None:
+        """Count one change ("added", "updated" or "deactivated") of a "group", "feed" or "week"."""
+        setattr(self, change, getattr(self, change) + 1)
+        self.counts[change, kind] += 1
 
 
 def _assign(row: Any, values: dict[str, Any]) -> bool:
@@ -76,10 +84,10 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
             session.add(group)
             session.flush()
             groups[spec.slug] = group
-            changes.added += 1
+            changes.note("added", "group")
         elif _assign(group, values):
             group.updated_at = now
-            changes.updated += 1
+            changes.note("updated", "group")
         assert group.id is not None
         feeds = {f.url: f for f in session.exec(select(Feed).where(Feed.group_id == group.id)).all()}
         listed = set()
@@ -92,15 +100,15 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
             if feed is None:
                 session.add(Feed(group_id=group.id, url=feed_spec.url, kind=feed_spec.kind, origin=feed_spec.origin,
                                  private=feed_spec.private, next_attempt_at=now, created_at=now))
-                changes.added += 1
+                changes.note("added", "feed")
             elif _assign(feed, {"kind": feed_spec.kind, "active": True,
                                 "private": feed_spec.private and feed.origin == Origin.REGISTRY}):
                 feed.next_attempt_at = now
-                changes.updated += 1
+                changes.note("updated", "feed")
         for url, feed in feeds.items():
             if url not in listed and feed.origin == Origin.REGISTRY and feed.active:
                 feed.active = False
-                changes.deactivated += 1
+                changes.note("deactivated", "feed")
     changes.pruned = prune
     for slug, group in sorted(groups.items()):
         if slug not in named and group.active and group.origin == Origin.REGISTRY:
@@ -108,7 +116,7 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
             if prune:
                 group.active = False
                 group.updated_at = now
-                changes.deactivated += 1
+                changes.note("deactivated", "group")
 
     weeks = {w.slug: w for w in session.exec(select(Week)).all()}
     for week_spec in registry.weeks:
@@ -123,10 +131,10 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
             continue
         if week is None:
             session.add(Week(slug=week_spec.slug, created_at=now, updated_at=now, **week_values))
-            changes.added += 1
+            changes.note("added", "week")
         elif _assign(week, week_values):
             week.updated_at = now
-            changes.updated += 1
+            changes.note("updated", "week")
     if changes.changed:
         bump_version(session=session)
     session.commit()
