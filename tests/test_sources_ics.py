@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -579,6 +580,14 @@ def test_an_hourly_rule_on_a_date_from_centuries_ago_gives_each_day_of_the_windo
     days = [e.start_date for e in events]
     assert all(e.all_day for e in events) and days == sorted(set(days))
     assert days[0] == date(2026, 6, 1) and days[-1] == date(2027, 6, 1) and len(days) == 366
+
+
+def test_a_vevent_swallowed_by_another_is_never_expanded_with_that_series() -> None:
+    # A fuzz input: a weekly series lost its END:VEVENT, so the next VEVENT (repeating every minute) sat inside
+    # it; expanding the series expanded that one too, unchecked, into 1,000 events of an "Every minute alarm".
+    data = (DATA.parent / "fuzz" / "ics-a-minutely-vevent-inside-a-weekly-one.bin").read_bytes()
+    titles = Counter(e.title for e in ics.parse(data, context=CONTEXT).events)
+    assert titles == {"Weekly community garden": 2, "Bike maintenance class": 1, "Solar panel open house": 1}
 
 
 def test_a_repeat_lasting_centuries_is_skipped_with_its_reason() -> None:

@@ -178,6 +178,9 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
                 note(result, f'"{title}" repeats by a rule that gives no date at all; it was read as one event')
         for component in ([master] if master is not None else []) + overrides:
             _mend_length(reader, component, result)
+            # A VEVENT holds only alarms (dropped); a VEVENT inside one (an END line lost to a bad fold) is read on
+            # its own, and must not be expanded again with this series, unchecked.
+            component.subcomponents = []
         calendar = Calendar()
         calendar.subcomponents = ([master] if master is not None else []) + overrides
         if x_wr_zone is not None:
