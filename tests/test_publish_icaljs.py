@@ -95,10 +95,12 @@ def test_icaljs_shows_the_calendar_description_and_each_geo_as_icalendar_does() 
     listings = [make_listing(uid="exact"),
                 make_listing(uid="postcode", place_precision="area", placed_by="postcode", lat=53.4483, lon=-2.2299),
                 make_listing(uid="home", place_precision="approximate", placed_by="group")]
-    data = build_calendar(listings, name="n", description=description, self_url="https://h/c.ics",
+    data = build_calendar(listings, name="Cardiff, Swansea & Newport", description=description, self_url="https://h/c.ics",
                           base_url="https://h", now=datetime(2026, 5, 3, tzinfo=UTC))
     theirs, ours = icaljs_properties(data), Calendar.from_ical(data)
     assert theirs["calendar"]["x-wr-caldesc"] == [description] and str(ours["X-WR-CALDESC"]) == description
+    assert theirs["calendar"]["x-wr-calname"] == ["Cardiff, Swansea & Newport"]
+    assert str(ours["X-WR-CALNAME"]) == "Cardiff, Swansea & Newport"
     assert "method" not in theirs["calendar"]
     events = {str(e["UID"]): e for e in ours.walk("VEVENT")}
     for uid in ("exact", "postcode"):

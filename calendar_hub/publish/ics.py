@@ -55,7 +55,7 @@ def build_calendar(
         "CALSCALE:GREGORIAN",
         # RFC 7986 5.1/5.2 NAME and DESCRIPTION, and the X-WR-* names Apple and Google read.
         "NAME:" + text(name),
-        "X-WR-CALNAME:" + text(name),
+        "X-WR-CALNAME:" + x_text(name),
         "DESCRIPTION:" + text(description),
         "X-WR-CALDESC:" + x_text(description),
         # RFC 7986 5.7 (VALUE=DURATION is required there) and Microsoft's X-PUBLISHED-TTL.
