@@ -73,6 +73,7 @@ EXPECTED: dict[str, tuple[int, int] | str] = {
     "repeat_ends_centuries_before_start.ical": (313, 0),
     "repeat_hourly_from_a_date_centuries_ago.ical": (366, 0),
     "repeat_lasting_centuries.ical": (1, 1),
+    "repeat_monthly_and_yearly_from_centuries_ago.ical": (12, 0),
     "repeat_rules_that_give_no_date.ical": (11, 0),
     "repeat_starts_centuries_ago_hourly.ical": (1001, 0),
     "x_wr_timezone_too_long.ical": (2, 0),
@@ -588,6 +589,21 @@ def test_a_vevent_swallowed_by_another_is_never_expanded_with_that_series() -> N
     data = (DATA.parent / "fuzz" / "ics-a-minutely-vevent-inside-a-weekly-one.bin").read_bytes()
     titles = Counter(e.title for e in ics.parse(data, context=CONTEXT).events)
     assert titles == {"Weekly community garden": 2, "Bike maintenance class": 1, "Solar panel open house": 1}
+
+
+def test_monthly_and_yearly_rules_from_centuries_ago_give_the_dates_of_their_rule_in_the_window() -> None:
+    # Their starts move forward by whole 400-year cycles, in which weekdays and leap days fall as they did.
+    events = parse_file("repeat_monthly_and_yearly_from_centuries_ago.ical").events
+    mondays = [e.start.astimezone(ZoneInfo("Europe/London")) for e in titled_in(events, "First Monday moot")]
+    expected = [datetime(y, m, 1 + (7 - date(y, m, 1).weekday()) % 7, 10, tzinfo=ZoneInfo("Europe/London"))
+                for y, m in [(2026, n) for n in range(6, 13)] + [(2027, n) for n in range(1, 6)]]
+    assert mondays == expected
+    # Every fourth 29 February from 1600: 2028 is the next, past the window; the moved start is still a 29 February.
+    assert titled_in(events, "Leap day feast") == []
+
+
+def titled_in(events: list[EventIn], prefix: str) -> list[EventIn]:
+    return [e for e in events if e.title.startswith(prefix)]
 
 
 def test_a_repeat_lasting_centuries_is_skipped_with_its_reason() -> None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from calendar_hub.occurrence import EventIn, LinkedItem, ParseResult
+from calendar_hub.occurrence import UNTITLED, EventIn, LinkedItem, ParseResult
 
 ALLOWED_TAGS = frozenset({"p", "br", "a", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote"})
 # "*" with nothing in it: nh3 otherwise keeps `lang` and `title` on every element.
@@ -81,6 +81,8 @@ def clean_event(event: EventIn) -> EventIn:
     """The event with every text field through `clean_text`; one-line fields stay on one line."""
     changes = _cleaned(event, ("source_uid", "recurrence_id", "description_html", "description_text", "url",
                                "status"), ("title", "location"))
+    if "title" in changes and not changes["title"]:
+        changes["title"] = UNTITLED   # a title of control characters only is no title
     return dataclasses.replace(event, **changes) if changes else event
 
 

@@ -278,7 +278,7 @@ def _expand(calendar: Calendar, low: datetime, high: datetime) -> list[Any]:
 
 
 def _recent_start(master: Component, low: datetime) -> None:
-    """Move an open-ended hourly, daily or weekly rule's start forward by whole periods to just before the window.
+    """Move an open-ended rule's start forward by whole periods to just before the window.
 
     dateutil walks every instance from DTSTART on each query, so DTSTART:17260101 with FREQ=HOURLY
     cost millions of steps to reach the window.  Moving the start (and the end with it) by a whole
@@ -289,9 +289,13 @@ def _recent_start(master: Component, low: datetime) -> None:
     start = master.get("DTSTART")
     if not isinstance(rule, vRecur) or "COUNT" in rule or not isinstance(start, vDDDTypes):
         return
-    period = _PERIODS.get(str((rule.get("FREQ") or [""])[0]).upper())
+    frequency = str((rule.get("FREQ") or [""])[0]).upper()
+    period = _PERIODS.get(frequency)
     interval = rule.get("INTERVAL") or [1]
-    if period is None or not isinstance(interval[0], int) or interval[0] < 1 or not isinstance(start.dt, date):
+    if not isinstance(interval[0], int) or interval[0] < 1 or not isinstance(start.dt, date):
+        return
+    if period is None:
+        _recent_cycle(master, start, frequency, interval[0], low)
         return
     step = period * interval[0]
     if not isinstance(start.dt, datetime):
@@ -306,6 +310,40 @@ def _recent_start(master: Component, low: datetime) -> None:
     master["DTSTART"] = _shifted(start, shift)
     if isinstance(end, vDDDTypes) and isinstance(end.dt, date):
         master["DTEND"] = _shifted(end, shift)
+
+
+def _recent_cycle(master: Component, start: vDDDTypes, frequency: str, interval: int, low: datetime) -> None:
+    """Move an open-ended monthly or yearly rule's start forward by whole 400-year cycles of the calendar (or
+    the few of them that hold a whole number of its intervals), to less than one cycle before the window.
+
+    Months and years have no fixed length, but the Gregorian calendar repeats every 400 years, weekdays
+    and leap days included, so the same rule from a start so moved gives the same dates from there on.
+    """
+    periods = _PER_400_YEARS.get(frequency)
+    first: Any = start.dt
+    if periods is None or not isinstance(first, date):
+        return
+    cycle = 400 * interval // math.gcd(interval, periods)
+    spare = 2 + (interval if frequency == "YEARLY" else -(-interval // 12))   # years the window may reach back
+    cycles = (low.year - spare - first.year) // cycle
+    if cycles < 1:
+        return
+    end = master.get("DTEND")
+    try:
+        master["DTSTART"] = _in_year(start, first.year + cycles * cycle)
+        last: Any = end.dt if isinstance(end, vDDDTypes) else None
+        if isinstance(last, date):
+            master["DTEND"] = _in_year(end, last.year + cycles * cycle)
+    except ValueError:
+        master["DTSTART"] = start   # an end past 9999: leave the rule as it was
+
+
+def _in_year(prop: vDDDTypes, year: int) -> vDDDTypes:
+    """The same property, its value on the same day and time of `year`, its parameters kept."""
+    value: Any = prop.dt
+    moved = vDDDTypes(value.replace(year=year))
+    moved.params.update(prop.params)
+    return moved
 
 
 def _shifted(prop: vDDDTypes, shift: timedelta) -> vDDDTypes:
