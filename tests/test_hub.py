@@ -180,3 +180,15 @@ def test_a_replaced_version_builds_nothing_more_in_the_background() -> None:
     Outputs().rebuild_later(("flush",), lambda: (flushed.set() or b"", ""))   # type: ignore[func-returns-value]
     assert flushed.wait(timeout=30)   # rebuilds run one after another: the replaced one's would have run first
     assert built == []
+
+
+def test_after_an_organiser_hides_an_event_no_page_built_before_is_served() -> None:
+    before, after, again = (fixed_catalogue(many_listings(3)) for _ in range(3))
+    before.output(("page", "/"), lambda: (b"with the event", "text/html"))
+    after.hidden = frozenset({before.listings[0].uid})
+    after.succeed(before, stale_seconds=60)
+    assert after.stale(("page", "/")) is None    # hidden: every request waits for the page without it
+    again.hidden = after.hidden
+    after.output(("page", "/"), lambda: (b"without the event", "text/html"))
+    again.succeed(after, stale_seconds=60)
+    assert again.stale(("page", "/")).body == b"without the event"   # type: ignore[union-attr]

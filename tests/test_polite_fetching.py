@@ -107,6 +107,10 @@ def test_a_server_asking_to_wait_is_not_asked_again_before_then_and_feed_health_
     hits = feed_server.hits("/busy.ics")
     with clock.travel_to(clock.now() + timedelta(hours=1, minutes=50)):
         assert run(engine, settings).outcomes == []
+        # Nor does an organiser's "Refresh now", or a refresh of every feed, ask before then.
+        made_due(engine)
+        assert the_feed(engine).next_attempt_at == feed.wait_until
+        assert run(engine, settings, due_only=False).outcomes == []
     assert feed_server.hits("/busy.ics") == hits
     with clock.travel_to(clock.now() + timedelta(hours=2, minutes=5)):
         assert len(run(engine, settings).outcomes) == 1
@@ -217,6 +221,10 @@ def test_a_permanent_redirect_seen_three_times_becomes_the_feeds_address_and_is_
     run(engine, settings, due_only=False)
     assert feed_server.hits("/old.ics") == 3 and feed_server.hits("/new.ics") == 4   # asked at its new address
     assert f"Moved here from <span class=\"url\">{old}</span>" in console_client.get("/admin/").text
+    # Loading the registry that still names the old address keeps the moved feed, active, at its new one.
+    load(engine, old)
+    feed = the_feed(engine)   # one feed still, not a second one made for the old address
+    assert (feed.url, feed.active) == (new, True)
 
 
 @pytest.mark.parametrize("status", [302, 307])

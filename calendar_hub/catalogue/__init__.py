@@ -122,6 +122,7 @@ class Catalogue:
         self._groups = {g.slug: g for g in self.groups}
         self._weeks = {w.slug: w for w in self.weeks}
         self.outputs = Outputs()
+        self.hidden: frozenset[str] = frozenset()   # the published UIDs organisers hid
 
     def group(self, slug: str) -> GroupInfo | None:
         return self._groups.get(slug)
@@ -173,8 +174,12 @@ class Catalogue:
         return list(itertools.islice(kept, limit))
 
     def succeed(self, previous: Catalogue, *, stale_seconds: float) -> None:
-        """Take over from `previous` (the version before), whose outputs may be served while ours are built."""
-        self.outputs = Outputs(previous.outputs, stale_seconds=stale_seconds)
+        """Take over from `previous` (the version before), whose outputs may be served while ours are built.
+
+        Not when an organiser hid or showed an event since: that must show at once, in every output.
+        """
+        same_hidden = self.hidden == previous.hidden
+        self.outputs = Outputs(previous.outputs, stale_seconds=stale_seconds if same_hidden else 0.0)
 
     def cached(self, key: tuple[Any, ...]) -> Output | None:
         """The output already built for `key`, if any (cheap: no lock, no build)."""
@@ -213,7 +218,9 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
                 for members in clusters(candidates, decided)]
     if hidden:  # hidden by an organiser: out of every output (a merged event by the UID it is published under)
         listings = [item for item in listings if item.uid not in hidden]
-    return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks)
+    built = Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks)
+    built.hidden = frozenset(hidden)
+    return built
 
 
 def week_info(week: Any) -> WeekInfo:

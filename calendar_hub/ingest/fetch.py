@@ -321,7 +321,7 @@ async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], lim
             raise FetchError(words.format(status=response.status_code), url=url, status=response.status_code,
                              retry_after=wait)
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limits.max_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > limits.max_bytes:
             raise FetchError(_too_large(limits.max_bytes), url=url, status=response.status_code)
         chunks = []
         size = 0
@@ -357,7 +357,7 @@ def retry_after(value: str) -> timedelta | None:
     value = value.strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         wait = timedelta(seconds=int(value[:9]))
     else:
         try:

@@ -196,7 +196,7 @@ def _date(day: date) -> str:
 def build_event(listing: Listing, *, base_url: str, now: datetime) -> bytes:
     """One event as a calendar file to add it once ("add to calendar"): the VEVENT exactly as in the calendars
     (same UID, SEQUENCE and DTSTAMP for the same `now`), without the subscription's name and refresh properties."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + text(PRODID), "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + text(PRODID), "CALSCALE:GREGORIAN"]
     _event(lines, listing, base_url=base_url, stamp=_datetime(now))
     lines.append("END:VCALENDAR")
     return b"".join(map(fold, lines))

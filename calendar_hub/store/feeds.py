@@ -57,6 +57,8 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
         query = query.where(col(Feed.active), sa.or_(col(Feed.lease_until).is_(None), col(Feed.lease_until) < now))
         query = query.where(col(Feed.origin) != Origin.SUBMITTED)  # events sent through /submit: nothing to fetch
         query = query.where(col(Feed.gone_at).is_(None))  # 410 Gone: not fetched until an organiser resumes it
+        # Retry-After: not before the time its server asked for, whoever asks for a refresh.
+        query = query.where(sa.or_(col(Feed.wait_until).is_(None), col(Feed.wait_until) <= now))
         if due_only:
             query = query.where(sa.or_(col(Feed.next_attempt_at).is_(None), col(Feed.next_attempt_at) <= now))
         if feed_ids is not None:

@@ -66,8 +66,10 @@ def change_feed(feed: Feed, values: Mapping[str, Any], *, session: Session) -> N
 
 
 def make_due(feed: Feed, *, session: Session, at: datetime) -> None:
-    """Make the feed due for fetching at `at` (one UPDATE, whatever the loaded row says); the caller commits."""
-    session.execute(sa.update(Feed).where(col(Feed.id) == feed.id).values(next_attempt_at=at))
+    """Make the feed due for fetching at `at`, or when its server asked the hub to wait until (Retry-After) if that
+    is later (one UPDATE, whatever the loaded row says); the caller commits."""
+    due = sa.case((col(Feed.wait_until) > at, col(Feed.wait_until)), else_=at)
+    session.execute(sa.update(Feed).where(col(Feed.id) == feed.id).values(next_attempt_at=due))
 
 
 def feed_with_group(feed_id: int, *, session: Session) -> tuple[Feed, Group] | None:

@@ -90,10 +90,13 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
             changes.note("updated", "group")
         assert group.id is not None
         feeds = {f.url: f for f in session.exec(select(Feed).where(Feed.group_id == group.id)).all()}
+        # A feed whose server moved it for good (three permanent redirects) is still the one the registry names
+        # by its old address, until the registry is brought up to date.
+        moved = {f.moved_from: f for f in feeds.values() if f.moved_from and f.moved_from not in feeds}
         listed = set()
         for feed_spec in spec.feeds:
-            listed.add(feed_spec.url)
-            feed = feeds.get(feed_spec.url)
+            feed = feeds.get(feed_spec.url) or moved.get(feed_spec.url)
+            listed.add(feed.url if feed is not None else feed_spec.url)
             # A feed's origin is set once, when it is made: loading never turns a web feed (whose address
             # someone outside chose) into the registry's, which would take its SSRF guard away; nor is a
             # web feed ever private.
