@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,7 @@ def test_a_refresh_meeting_a_lock_held_by_another_process_ends_with_one_line(
     assert main(["refresh"], environ=env) == 0   # the lock gone, the same command goes through
 
 
+@pytest.mark.skipif("FAKETIME" in os.environ, reason="under libfaketime SQLite's wait for a lock ends at once")
 def test_a_refresh_waits_for_a_lock_that_is_let_go_within_the_busy_time(tmp_path: Path) -> None:
     path = tmp_path / "hub.db"
     url = f"sqlite:///{path}"
