@@ -277,6 +277,22 @@ def _expand(calendar: Calendar, low: datetime, high: datetime) -> list[Any]:
     return list(found.values())
 
 
+# The most instances one period of each frequency can hold before BYSETPOS picks among them.
+_DAYS_IN_PERIOD = {"YEARLY": 366, "MONTHLY": 31, "WEEKLY": 7, "DAILY": 1, "HOURLY": 1}
+
+
+def _past_every_position(rule: vRecur, frequency: str) -> bool:
+    """Whether every BYSETPOS asks for a place past the most instances one period can hold (BYSETPOS=-181 of an
+    hour's one instance), so that the rule gives nothing."""
+    positions = rule.get("BYSETPOS") or []
+    days = _DAYS_IN_PERIOD.get(frequency)
+    if not positions or days is None or not all(isinstance(p, int) for p in positions):
+        return False
+    hours = 1 if frequency == "HOURLY" else len(rule.get("BYHOUR") or [0])
+    most = days * hours * len(rule.get("BYMINUTE") or [0]) * len(rule.get("BYSECOND") or [0])
+    return all(abs(p) > most for p in positions)
+
+
 def _recent_start(master: Component, low: datetime) -> None:
     """Move an open-ended rule's start forward by whole periods to just before the window.
 
@@ -365,6 +381,15 @@ def _never_repeats(rule: vRecur, start: Any) -> bool:
     """
     frequency = str((rule.get("FREQ") or [""])[0]).upper()
     interval = (rule.get("INTERVAL") or [1])[0]
+    if _past_every_position(rule, frequency):
+        return True
+    parts = {k: v for k, v in rule.items() if k not in ("COUNT", "UNTIL")}
+    if frequency == "HOURLY":
+        # Every day its date parts allow holds an hour of it (or the hours skip whole days, which only
+        # adds days without one): trying a day at a time costs a 24th of trying every hour.
+        parts = {k: v for k, v in parts.items() if k not in ("BYHOUR", "BYMINUTE", "BYSECOND", "BYSETPOS")}
+        parts.update(FREQ=["DAILY"], INTERVAL=[1])
+        frequency, interval = "DAILY", 1
     periods = _PER_400_YEARS.get(frequency)
     if periods is None or not isinstance(interval, int) or not isinstance(start, vDDDTypes):
         return False
@@ -377,7 +402,7 @@ def _never_repeats(rule: vRecur, start: Any) -> bool:
     cycles = -(-(_LAST_YEAR - 2 * cycle - first.year) // cycle)   # the first shift landing in the last 2 cycles
     try:
         probe_start = first.replace(year=first.year + cycles * cycle)
-        text = vRecur({k: v for k, v in rule.items() if k not in ("COUNT", "UNTIL")}).to_ical().decode()  # type: ignore[no-untyped-call]
+        text = vRecur(parts).to_ical().decode()  # type: ignore[no-untyped-call]
         probe = rrulestr(text, dtstart=probe_start)
         return probe.after(probe_start, inc=True) is None
     except (ValueError, OverflowError, TypeError):
