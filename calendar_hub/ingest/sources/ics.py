@@ -8,15 +8,13 @@ and a series that fails costs only itself.
 
 from __future__ import annotations
 
-import math
 import warnings
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 import x_wr_timezone
-from dateutil.rrule import rrulestr
 from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDTypes, vRecur
 from icalendar.timezone import tzp
@@ -34,24 +32,16 @@ from calendar_hub.ingest.sources._ics_event import (
     uid_of,
 )
 from calendar_hub.ingest.sources._ics_load import check_is_calendar, decode, describe, load_calendars, note
+from calendar_hub.ingest.sources._ics_rules import MAX_REPEAT_LENGTH, never_repeats, recent_start
 from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 
 MAX_OCCURRENCES_PER_SERIES = 1000
-# A repeating event whose every instance lasts longer than this is a producer's mistake, and
-# recurring-ical-events would expand the rule over that whole length before the window.
-MAX_REPEAT_LENGTH = timedelta(days=366)
 # The window is expanded a month at a time, so a series stops as soon as it has its maximum.
 _CHUNK = timedelta(days=31)
 # Expansion runs on a window widened by a day, then every occurrence is checked exactly in UTC:
 # recurring-ical-events compares floating times and dates as if they were in the window's zone.
 _SLACK = timedelta(days=1)
 _TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY"})
-# The length of one period of the frequent rules, whose start dateutil walks from on every query.
-_PERIODS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
-# The Gregorian calendar repeats every 400 years: 146,097 days, a whole number of weeks.  How many periods
-# of each frequency that is, for telling a rule that can never give a date (see `_never_repeats`).
-_PER_400_YEARS = {"YEARLY": 400, "MONTHLY": 4800, "WEEKLY": 20871, "DAILY": 146097, "HOURLY": 146097 * 24}
-_LAST_YEAR = 9999
 
 
 def parse(data: bytes, *, context: ParseContext) -> ParseResult:
@@ -173,7 +163,7 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
             if any(not isinstance(n, int) or n < 1 for n in intervals):
                 # RFC 5545 3.3.10: INTERVAL is a positive integer; dateutil never gets past an interval of 0.
                 raise Unusable(f"its repeat interval {str(intervals[0])!r} is not a positive number")
-            if isinstance(rule, vRecur) and _never_repeats(rule, master.get("DTSTART")):
+            if isinstance(rule, vRecur) and never_repeats(rule, master.get("DTSTART")):
                 master.pop("RRULE")
                 note(result, f'"{title}" repeats by a rule that gives no date at all; it was read as one event')
         for component in ([master] if master is not None else []) + overrides:
@@ -190,7 +180,7 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
         low = (reader.window_start - _SLACK).astimezone(reader.floating)
         high = (reader.window_end + _SLACK).astimezone(reader.floating)
         if master is not None:
-            _recent_start(master, low)
+            recent_start(master, low)
         occurrences = _expand(calendar, low, high)
         occurrences.sort(key=lambda occurrence: to_utc(occurrence["DTSTART"].dt, reader.floating))
     except Unusable as e:
@@ -275,135 +265,3 @@ def _expand(calendar: Calendar, low: datetime, high: datetime) -> list[Any]:
             found.setdefault(key, occurrence)
         chunk_start = chunk_end
     return list(found.values())
-
-
-# The most instances one period of each frequency can hold before BYSETPOS picks among them.
-_DAYS_IN_PERIOD = {"YEARLY": 366, "MONTHLY": 31, "WEEKLY": 7, "DAILY": 1, "HOURLY": 1}
-
-
-def _past_every_position(rule: vRecur, frequency: str) -> bool:
-    """Whether every BYSETPOS asks for a place past the most instances one period can hold (BYSETPOS=-181 of an
-    hour's one instance), so that the rule gives nothing."""
-    positions = rule.get("BYSETPOS") or []
-    days = _DAYS_IN_PERIOD.get(frequency)
-    if not positions or days is None or not all(isinstance(p, int) for p in positions):
-        return False
-    hours = 1 if frequency == "HOURLY" else len(rule.get("BYHOUR") or [0])
-    most = days * hours * len(rule.get("BYMINUTE") or [0]) * len(rule.get("BYSECOND") or [0])
-    return all(abs(p) > most for p in positions)
-
-
-def _recent_start(master: Component, low: datetime) -> None:
-    """Move an open-ended rule's start forward by whole periods to just before the window.
-
-    dateutil walks every instance from DTSTART on each query, so DTSTART:17260101 with FREQ=HOURLY
-    cost millions of steps to reach the window.  Moving the start (and the end with it) by a whole
-    number of INTERVAL periods gives the same instances from the new start on (RFC 5545 3.3.10);
-    a rule with COUNT counts from its start, so it is left alone.
-    """
-    rule = master.get("RRULE")
-    start = master.get("DTSTART")
-    if not isinstance(rule, vRecur) or "COUNT" in rule or not isinstance(start, vDDDTypes):
-        return
-    frequency = str((rule.get("FREQ") or [""])[0]).upper()
-    period = _PERIODS.get(frequency)
-    interval = rule.get("INTERVAL") or [1]
-    if not isinstance(interval[0], int) or interval[0] < 1 or not isinstance(start.dt, date):
-        return
-    if period is None:
-        _recent_cycle(master, start, frequency, interval[0], low)
-        return
-    step = period * interval[0]
-    if not isinstance(start.dt, datetime):
-        # A start on a date moves by whole days too: every 5 hours from a date moves by 5 days at a time.
-        step = timedelta(hours=math.lcm(step // timedelta(hours=1), 24))
-    first = to_utc(start.dt, low.tzinfo)
-    target = low.astimezone(UTC) - MAX_REPEAT_LENGTH - step
-    if first >= target:
-        return
-    shift = step * ((target - first) // step)
-    end = master.get("DTEND")
-    master["DTSTART"] = _shifted(start, shift)
-    if isinstance(end, vDDDTypes) and isinstance(end.dt, date):
-        master["DTEND"] = _shifted(end, shift)
-
-
-def _recent_cycle(master: Component, start: vDDDTypes, frequency: str, interval: int, low: datetime) -> None:
-    """Move an open-ended monthly or yearly rule's start forward by whole 400-year cycles of the calendar (or
-    the few of them that hold a whole number of its intervals), to less than one cycle before the window.
-
-    Months and years have no fixed length, but the Gregorian calendar repeats every 400 years, weekdays
-    and leap days included, so the same rule from a start so moved gives the same dates from there on.
-    """
-    periods = _PER_400_YEARS.get(frequency)
-    first: Any = start.dt
-    if periods is None or not isinstance(first, date):
-        return
-    cycle = 400 * interval // math.gcd(interval, periods)
-    spare = 2 + (interval if frequency == "YEARLY" else -(-interval // 12))   # years the window may reach back
-    cycles = (low.year - spare - first.year) // cycle
-    if cycles < 1:
-        return
-    end = master.get("DTEND")
-    try:
-        master["DTSTART"] = _in_year(start, first.year + cycles * cycle)
-        last: Any = end.dt if isinstance(end, vDDDTypes) else None
-        if isinstance(last, date):
-            master["DTEND"] = _in_year(end, last.year + cycles * cycle)
-    except ValueError:
-        master["DTSTART"] = start   # an end past 9999: leave the rule as it was
-
-
-def _in_year(prop: vDDDTypes, year: int) -> vDDDTypes:
-    """The same property, its value on the same day and time of `year`, its parameters kept."""
-    value: Any = prop.dt
-    moved = vDDDTypes(value.replace(year=year))
-    moved.params.update(prop.params)
-    return moved
-
-
-def _shifted(prop: vDDDTypes, shift: timedelta) -> vDDDTypes:
-    """The same property, its value moved by `shift` of wall-clock time, its parameters kept."""
-    value: Any = prop.dt
-    moved = vDDDTypes(value + shift)
-    moved.params.update(prop.params)
-    return moved
-
-
-def _never_repeats(rule: vRecur, start: Any) -> bool:
-    """Whether `rule` gives no date ever, such as FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31.
-
-    dateutil looks for the next date of such a rule until the year 9999, on every query (seconds
-    each).  The rule is tried once, without COUNT or UNTIL, from its start moved by a whole number of
-    calendar cycles (400 years, or the few of them that hold a whole number of its intervals) to one
-    or two cycles before 9999: a cycle without a date means no date ever.  A rule whose cycle is
-    too long to try is taken to repeat.
-    """
-    frequency = str((rule.get("FREQ") or [""])[0]).upper()
-    interval = (rule.get("INTERVAL") or [1])[0]
-    if _past_every_position(rule, frequency):
-        return True
-    parts = {k: v for k, v in rule.items() if k not in ("COUNT", "UNTIL")}
-    if frequency == "HOURLY":
-        # Every day its date parts allow holds an hour of it (or the hours skip whole days, which only
-        # adds days without one): trying a day at a time costs a 24th of trying every hour.
-        parts = {k: v for k, v in parts.items() if k not in ("BYHOUR", "BYMINUTE", "BYSECOND", "BYSETPOS")}
-        parts.update(FREQ=["DAILY"], INTERVAL=[1])
-        frequency, interval = "DAILY", 1
-    periods = _PER_400_YEARS.get(frequency)
-    if periods is None or not isinstance(interval, int) or not isinstance(start, vDDDTypes):
-        return False
-    cycle = 400 * interval // math.gcd(interval, periods)
-    value = start.dt
-    if not isinstance(value, date) or cycle > 2000:
-        return False
-    first = (value.replace(tzinfo=None) if isinstance(value, datetime)
-             else datetime(value.year, value.month, value.day))
-    cycles = -(-(_LAST_YEAR - 2 * cycle - first.year) // cycle)   # the first shift landing in the last 2 cycles
-    try:
-        probe_start = first.replace(year=first.year + cycles * cycle)
-        text = vRecur(parts).to_ical().decode()  # type: ignore[no-untyped-call]
-        probe = rrulestr(text, dtstart=probe_start)
-        return probe.after(probe_start, inc=True) is None
-    except (ValueError, OverflowError, TypeError):
-        return False    # dateutil cannot read it: expanding it says why
