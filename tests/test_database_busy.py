@@ -35,14 +35,20 @@ def one_feed(url: str, tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_a_refresh_meeting_a_lock_held_by_another_process_ends_with_one_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def one_feed_hub(tmp_path: Path, *, busy_seconds: str) -> tuple[Path, str, dict[str, str]]:
+    """A new SQLite hub with one feed, and the environment the commands run with: its path, URL and environment."""
     path = tmp_path / "hub.db"
     url = f"sqlite:///{path}"
-    env = {"CALENDAR_HUB_DATABASE_URL": url, "CALENDAR_HUB_DATABASE_BUSY_SECONDS": "0.5",
+    env = {"CALENDAR_HUB_DATABASE_URL": url, "CALENDAR_HUB_DATABASE_BUSY_SECONDS": busy_seconds,
            "CALENDAR_HUB_PARSE_WORKERS": "1"}
     assert main(["init"], environ=env) == 0
     one_feed(url, tmp_path)
+    return path, url, env
+
+
+def test_a_refresh_meeting_a_lock_held_by_another_process_ends_with_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, url, env = one_feed_hub(tmp_path, busy_seconds="0.5")
     capsys.readouterr()
     with subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, text=True) as holder:
@@ -60,12 +66,7 @@ def test_a_refresh_meeting_a_lock_held_by_another_process_ends_with_one_line(
 
 @pytest.mark.skipif("FAKETIME" in os.environ, reason="under libfaketime SQLite's wait for a lock ends at once")
 def test_a_refresh_waits_for_a_lock_that_is_let_go_within_the_busy_time(tmp_path: Path) -> None:
-    path = tmp_path / "hub.db"
-    url = f"sqlite:///{path}"
-    env = {"CALENDAR_HUB_DATABASE_URL": url, "CALENDAR_HUB_DATABASE_BUSY_SECONDS": "60",
-           "CALENDAR_HUB_PARSE_WORKERS": "1"}
-    assert main(["init"], environ=env) == 0
-    one_feed(url, tmp_path)
+    path, url, env = one_feed_hub(tmp_path, busy_seconds="60")
     with subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, text=True) as holder:
         assert holder.stdin is not None and holder.stdout is not None

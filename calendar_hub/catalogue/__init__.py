@@ -98,7 +98,7 @@ class Catalogue:
     """The published events of one data version, with lookups and a cache of built outputs."""
 
     def __init__(self, *, version: int, built_at: datetime, zone: ZoneInfo, listings: Sequence[Listing],
-                 groups: Sequence[GroupInfo], weeks: Sequence[WeekInfo]) -> None:
+                 groups: Sequence[GroupInfo], weeks: Sequence[WeekInfo], hidden: frozenset[str] = frozenset()) -> None:
         self.version = version
         self.built_at = built_at
         self.zone = zone
@@ -122,7 +122,7 @@ class Catalogue:
         self._groups = {g.slug: g for g in self.groups}
         self._weeks = {w.slug: w for w in self.weeks}
         self.outputs = Outputs()
-        self.hidden: frozenset[str] = frozenset()   # the published UIDs organisers hid
+        self.hidden = hidden   # the published UIDs organisers hid
 
     def group(self, slug: str) -> GroupInfo | None:
         return self._groups.get(slug)
@@ -218,9 +218,8 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
                 for members in clusters(candidates, decided)]
     if hidden:  # hidden by an organiser: out of every output (a merged event by the UID it is published under)
         listings = [item for item in listings if item.uid not in hidden]
-    built = Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks)
-    built.hidden = frozenset(hidden)
-    return built
+    return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks,
+                     hidden=hidden)
 
 
 def week_info(week: Any) -> WeekInfo:
