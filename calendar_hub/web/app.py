@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
+from calendar_hub import language
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
@@ -39,6 +40,12 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     hub = hub or Hub(settings)
     settings = with_secret(settings)
     templates = Jinja2Templates(directory=str(settings.templates_dir))
+    # Text in templates is written {% trans %}…{% endtrans %} or {{ _("…") }}, in the current language (see
+    # calendar_hub/language.py); links to pages go through link("/path"), which gives the current language's.
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    templates.env.globals.update(link=language.link, current_language=language.current,
+                                 languages=language.LANGUAGES)
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
                                  base_url=settings.base_url.rstrip("/"),
                                  distance=distance,
