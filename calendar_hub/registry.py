@@ -29,6 +29,7 @@ __all__ = [
     "FeedSpec",
     "GroupSpec",
     "Registry",
+    "SiteSpec",
     "WeekSpec",
     "read_registry",
     "slug_for",
@@ -42,6 +43,14 @@ _GROUP_KEYS = ("slug", "name", "website", "home", "region", "lat", "lon", "conta
 _WEEK_KEYS = ("slug", "name", "start", "end", "tags", "description", "groups", "featured", "include", "exclude")
 _FEED_KEYS = ("url", "kind", "private", "origin")
 _FEED_ORIGINS = (Origin.REGISTRY, Origin.WEB)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSpec:
+    """The hub's identity, as every page, share card and PDF shows it (the registry's `[hub]` table)."""
+
+    name: str = "Calendar Hub"
+    tagline: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 from calendar_hub import language
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
+from calendar_hub.registry import SiteSpec
 from calendar_hub.settings import Settings
 from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
@@ -45,7 +46,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     templates.env.add_extension("jinja2.ext.i18n")
     templates.env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)  # type: ignore[attr-defined]
     templates.env.globals.update(link=language.link, current_language=language.current,
-                                 languages=language.LANGUAGES)
+                                 languages=language.LANGUAGES, site=SiteSpec())
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
                                  base_url=settings.base_url.rstrip("/"),
                                  distance=distance,
