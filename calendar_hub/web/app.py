@@ -29,6 +29,7 @@ from calendar_hub.web.console import coverage, dashboard, duplicates, moderation
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
+from calendar_hub.web.languages import LanguageMiddleware, choose, switch_url
 from calendar_hub.web.present import distance, json_ld, machine_time, webcal, when
 from calendar_hub.web.public import events, join, outputs, pages, site, submit
 
@@ -46,7 +47,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     templates.env.add_extension("jinja2.ext.i18n")
     templates.env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)  # type: ignore[attr-defined]
     templates.env.globals.update(link=language.link, current_language=language.current,
-                                 languages=language.LANGUAGES, site=SiteSpec())
+                                 languages=language.LANGUAGES, switch_url=switch_url, site=SiteSpec())
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
                                  base_url=settings.base_url.rstrip("/"),
                                  distance=distance,
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Mount("/events", routes=events.ROUTES, name="events"),
         Route("/subscribe", pages.subscribe_page, name="subscribe"),
         Route("/healthz", pages.healthz, name="healthz"),
+        Route("/language/{code}", choose, name="language"),
         Route("/favicon.ico", site.favicon, name="favicon"),
         Route("/robots.txt", site.robots, name="robots"),
         Route("/sitemap.xml", site.sitemap, name="sitemap"),
@@ -161,7 +163,7 @@ class _HubApp(Starlette):
     sends after an unexpected error included; the published outputs may be read from any origin."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(Cors(super().build_middleware_stack()), settings=self.state.settings)
+        return SecurityHeaders(Cors(LanguageMiddleware(super().build_middleware_stack())), settings=self.state.settings)
 
 
 def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, routes: list[Route],

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calendar_hub import clock
+from calendar_hub import clock, language
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.counts import tally
 from calendar_hub.catalogue.listing import Listing
@@ -42,7 +42,7 @@ def page_key(request: Request) -> tuple[Any, ...]:
     """
     params = request.query_params
     filters = tuple((name, params[name]) for name in PAGE_PARAMETERS if name in params)
-    return ("page", request.url.path, filters, unknown_names(params, also=PAGE_PARAMETERS),
+    return ("page", language.current(), request.url.path, filters, unknown_names(params, also=PAGE_PARAMETERS),
             clock.now().strftime("%Y%m%d%H"))
 
 
@@ -61,9 +61,10 @@ async def render(request: Request, template: str, catalogue: Catalogue, *, statu
     """
     hub = request.app.state.hub
     base = hub.settings.base_url.rstrip("/")
-    canonical = base + fixed.pop("canonical_path", request.url.path)
+    page_path = fixed.pop("canonical_path", request.url.path)  # the filters it shows, not the address as typed
+    canonical = base + language.link(page_path)
     values = {"request": request, "catalogue": catalogue, "zone": catalogue.zone,
-              "base_url": base, "canonical_url": canonical, "settings": hub.settings, **fixed}
+              "base_url": base, "canonical_url": canonical, "page_path": page_path, "settings": hub.settings, **fixed}
 
     def build() -> tuple[bytes, str]:
         html = request.app.state.templates.get_template(template).render(
