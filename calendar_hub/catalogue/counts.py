@@ -9,12 +9,19 @@ is not a region.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from babel.numbers import format_decimal
+from markupsafe import Markup, escape
+
+from calendar_hub import language
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.places import online
+
+__all__ = ["CANCELLED", "LOCAL", "ONLINE", "Kind", "Tally", "credited", "is_online", "kind", "tally",
+           "taking_part", "in_words"]
 
 Kind = Literal["local action", "online", "cancelled"]
 LOCAL: Kind = "local action"
@@ -64,3 +71,44 @@ def tally(listings: Iterable[Listing]) -> Tally:
         else:
             cancelled += 1
     return Tally(local=local, online=online_count, cancelled=cancelled, regions=len(regions))
+
+
+def credited(listings: Iterable[Listing]) -> frozenset[str]:
+    """The slugs of the groups credited on a listing of `listings` that is not cancelled."""
+    return frozenset(group.slug for item in listings if not item.cancelled for group in item.groups)
+
+
+def taking_part(listings: Iterable[Listing], named: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The groups taking part: (those credited on `listings`, those of `named` without one, in `named`'s order)."""
+    active = credited(listings)
+    return active, tuple(dict.fromkeys(slug for slug in named if slug not in active))
+
+
+def in_words(counts: Tally, groups: int | None = None, *, strong: bool = False) -> str:
+    """A tally in words, in the current language, plurals right: "33 local actions in 9 regions, 13 groups
+    taking part, 2 online" with `groups`; without, "31 local actions in 9 regions, and 1 online".
+
+    With `strong` the figures are <strong> and the result is Markup; the week page, its share image and
+    its PDFs all say it this way.
+    """
+    def say(text: str, n: int, *, figure: bool = True) -> str:
+        written = format_decimal(n, locale=language.babel_locale())
+        if not strong:
+            return text % {"num": written}
+        return Markup(escape(text)) % {"num": Markup("<strong>%s</strong>") % written if figure else written}
+
+    ngettext = language.ngettext
+    sentence = say(ngettext("%(num)s local action", "%(num)s local actions", counts.local), counts.local)
+    if counts.regions:
+        sentence += " " + say(ngettext("in %(num)s region", "in %(num)s regions", counts.regions), counts.regions)
+    online = say(ngettext("%(num)s online", "%(num)s online", counts.online), counts.online)
+    if groups is not None:
+        sentence += ", " + say(ngettext("%(num)s group taking part", "%(num)s groups taking part", groups), groups)
+        if counts.online:
+            sentence += ", " + online
+    elif counts.online:
+        sentence += language.gettext(", and ") + online
+    if counts.cancelled:
+        sentence += " " + say(ngettext("(%(num)s cancelled, not counted)", "(%(num)s cancelled, not counted)",
+                                       counts.cancelled), counts.cancelled, figure=False)
+    return Markup(sentence) if strong else sentence

@@ -23,7 +23,7 @@ from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from calendar_hub.catalogue import Catalogue, GroupInfo, WeekInfo
-from calendar_hub.catalogue.counts import ONLINE, Tally, kind, tally
+from calendar_hub.catalogue.counts import ONLINE, Tally, credited, kind, tally
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.publish import api
 
@@ -94,7 +94,7 @@ def week_coverage(catalogue: Catalogue, week: WeekInfo) -> Coverage:
         quiet_regions=tuple(name for name, count in regions if not count and name in REGIONS),
         quiet_towns=tuple(quiet_towns(actions, participants)), quiet_groups=tuple(quiet_groups(actions, participants)),
         towns=len({item.town.casefold() for item in actions if item.town}),
-        groups=len({group.slug for item in actions for group in item.groups}),
+        groups=len(credited(actions)),
         tally=tally(listings),
     )
 

@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
 from calendar_hub import language
+from calendar_hub.catalogue.counts import in_words
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.registry import SiteSpec
@@ -32,6 +33,7 @@ from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.languages import LanguageMiddleware, choose, switch_url
 from calendar_hub.web.present import distance, json_ld, machine_time, webcal, when
 from calendar_hub.web.public import events, join, outputs, pages, site, submit
+from calendar_hub.web.public import weeks as week_pages
 
 log = logging.getLogger(__name__)
 BACKGROUND_PAUSE = 60.0
@@ -50,7 +52,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
                                  languages=language.LANGUAGES, switch_url=switch_url, site=SiteSpec())
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
                                  base_url=settings.base_url.rstrip("/"),
-                                 distance=distance,
+                                 distance=distance, count_words=in_words,
                                  every_event_webcal=webcal(settings.base_url.rstrip("/") + "/calendar.ics"))
 
     @contextlib.asynccontextmanager
@@ -74,7 +76,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/map", pages.map_page, name="map"),
         Route("/weeks/{week}.ics", outputs.calendar, name="week_ics"),
         Route("/weeks/{week}/map", pages.map_page, name="week_map"),
-        Route("/weeks/{week}", pages.week_page, name="week"),
+        *(Route(path, handler, name=name) for path, handler, name in week_pages.ROUTES_BEFORE_PAGE),
+        Route("/weeks/{week}", week_pages.week_page, name="week"),
         Route("/embed/weeks/{week}/map", pages.embed_map, name="embed_week_map"),
         Route("/groups", pages.groups_page, name="groups"),
         Route("/groups/{group}.ics", outputs.calendar, name="group_ics"),

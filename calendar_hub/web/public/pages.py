@@ -1,6 +1,6 @@
-"""Public pages: home, weeks of action, groups, maps (also for other sites' iframes), health.
+"""Public pages: home, groups, maps (also for other sites' iframes), health.
 
-Server-rendered; no JavaScript but the map.
+Server-rendered; no JavaScript but the map. A week's page is in `weeks`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from calendar_hub import clock, store
 from calendar_hub.catalogue import Near
 from calendar_hub.catalogue.counts import tally
 from calendar_hub.web.common import current_catalogue
-from calendar_hub.web.present import by_region_and_town
 from calendar_hub.web.public.render import (
     cached,
     map_listings,
@@ -61,27 +60,6 @@ async def home(request: Request) -> Response:
                         page=page, paged=paged, canonical_path=canonical,
                         subscription=subscription_for(request, catalogue, filters), **search)
 
-
-
-async def week_page(request: Request) -> Response:
-    """GET /weeks/{week}: local listings grouped by region and town, a near-me search box and subscribe links."""
-    catalogue = await current_catalogue(request)
-    if (hit := cached(request, catalogue)) is not None:
-        return hit
-    filters, problem = read(request, catalogue, week=request.path_params["week"])
-    week = catalogue.week(request.path_params["week"])
-    assert week is not None
-
-    def context() -> dict[str, Any]:
-        listings = filters.apply(catalogue)
-        by_uid = {item.uid: item for item in listings}
-        return {"listings": listings, "featured": [by_uid[uid] for uid in week.featured if uid in by_uid],
-                "regions": by_region_and_town(listings), "tally": tally(listings)}
-
-    return await render(request, "week.html", catalogue, status_code=400 if problem else 200, context=context,
-                        week=week, subscription=subscription_for(request, catalogue, filters),
-                        map_url=with_query(f"/weeks/{week.slug}/map", filters),
-                        **search_box(request, filters, problem))
 
 
 async def map_page(request: Request) -> Response:
