@@ -58,8 +58,13 @@ def html_to_pdf(html: str, stylesheet: str) -> bytes:
     if not available():
         raise PdfUnavailable
     import weasyprint
+    from weasyprint.urls import URLFetcher
 
-    document = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=_refuse_fetch)
+    class FetchNothing(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return _refuse_fetch(url)
+
+    document = weasyprint.HTML(string=html, base_url="about:blank", url_fetcher=FetchNothing())
     pdf: bytes = document.write_pdf(stylesheets=[weasyprint.CSS(filename=stylesheet)])
     return pdf
 
