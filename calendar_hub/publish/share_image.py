@@ -109,7 +109,7 @@ def week_card(site_name: str, week: WeekInfo, listings: Sequence[Listing]) -> by
     locale = language.babel_locale()
     dates = (format_date(week.start, format="EEEE d MMMM", locale=locale) + " – "
              + format_date(week.end, format="EEEE d MMMM y", locale=locale))
-    draw.text((left, y + 14), dates, font=_font(30), fill=SOFT)
+    draw.text((left, y + 14), dates, font=_font(26), fill=SOFT)  # Welsh dates run longest: they fit at 26
     active, named = taking_part(listings, week.groups)
     # A card is an invitation: the cancelled count, which the page gives for the record, is left off it.
     figures = in_words(dataclasses.replace(tally(listings), cancelled=0), len(active) + len(named))

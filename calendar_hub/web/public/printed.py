@@ -29,7 +29,7 @@ from calendar_hub.web.common import cached_output
 from calendar_hub.web.present import by_region_and_town
 from calendar_hub.web.responses import send
 
-__all__ = ["PdfUnavailable", "available", "day_words", "html_to_pdf", "long_date", "qr_svg", "send_pdf",
+__all__ = ["PdfUnavailable", "available", "day_words", "html_to_pdf", "long_date", "qr_svg", "send_pdf", "site_of",
            "time_words", "town_context", "week_context"]
 
 
@@ -109,10 +109,16 @@ def time_words(listing: Listing, zone: ZoneInfo) -> str:
     return text
 
 
+def site_of(app: Any) -> Any:
+    """The hub's identity as the app's templates see it (`site`: a SiteSpec, or a function giving the current one)."""
+    site = app.state.templates.env.globals["site"]
+    return site() if callable(site) else site
+
+
 def _common(request: Request, catalogue: Catalogue, week: WeekInfo) -> dict[str, Any]:
     base = request.app.state.hub.settings.base_url.rstrip("/")
-    return {"week": week, "zone": catalogue.zone, "base_url": base, "site": request.app.state.templates.env.globals[
-        "site"], "long_date": long_date, "day_words": day_words, "time_words": time_words,
+    return {"week": week, "zone": catalogue.zone, "base_url": base, "site": site_of(request.app),
+            "long_date": long_date, "day_words": day_words, "time_words": time_words,
         "calendar_url": f"{base}/weeks/{week.slug}.ics", "week_url": base + language.link(f"/weeks/{week.slug}")}
 
 

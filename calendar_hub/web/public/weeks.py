@@ -130,7 +130,7 @@ async def share_png(request: Request) -> Response:
         raise HTTPException(404, "There is no such image.")
     catalogue = await current_catalogue(request)
     week = _week(catalogue, request.path_params["week"])
-    site = request.app.state.templates.env.globals["site"]
+    site = printed.site_of(request.app)
 
     def build() -> tuple[bytes, str]:
         with language.use(code):
