@@ -19,11 +19,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from slugify import slugify
 
+from calendar_hub import services as service_vocabulary
 from calendar_hub.errors import ConfigError
 from calendar_hub.occurrence import KINDS
 from calendar_hub.states import Origin
 
 __all__ = [
+    "AREAS_MOST",
+    "AREA_LENGTH",
+    "DESCRIPTION_LENGTH",
     "FEED_KINDS",
     "SLUG_RE",
     "FeedSpec",
@@ -39,7 +43,10 @@ FEED_KINDS = KINDS
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SLUG_LENGTH = 80           # made from a name: room left under the console's 100 for a "-2"
 
-_GROUP_KEYS = ("slug", "name", "website", "home", "region", "lat", "lon", "contact", "feeds")
+_GROUP_KEYS = ("slug", "name", "website", "home", "region", "lat", "lon", "contact", "services", "description", "areas",
+               "feeds")
+DESCRIPTION_LENGTH = 500   # a group's description is a few lines for the directory, not its whole story
+AREAS_MOST, AREA_LENGTH = 20, 100
 _WEEK_KEYS = ("slug", "name", "start", "end", "tags", "description", "groups", "featured", "include", "exclude")
 _FEED_KEYS = ("url", "kind", "private", "origin")
 _FEED_ORIGINS = (Origin.REGISTRY, Origin.WEB)
@@ -70,7 +77,10 @@ class FeedSpec:
 
 @dataclass(frozen=True, slots=True)
 class GroupSpec:
-    """A member group: who they are, where they are based and the feeds they publish."""
+    """A member group: who they are, where they are based, what they do and the feeds they publish.
+
+    `services` are slugs of `calendar_hub.services.SERVICES`; `areas` the places it serves, as people name them.
+    """
 
     slug: str
     name: str
@@ -81,6 +91,9 @@ class GroupSpec:
     lon: float | None = None
     contact: str = ""
     feeds: tuple[FeedSpec, ...] = ()
+    services: tuple[str, ...] = ()
+    description: str = ""
+    areas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +256,31 @@ def _group(raw: dict[str, object], path: Path, root: Path, index: int) -> GroupS
         slug=slug, name=_text(raw, "name", where, required=True), website=website,
         home=_text(raw, "home", where), region=_text(raw, "region", where), lat=lat, lon=lon,
         contact=_text(raw, "contact", where), feeds=tuple(feeds),
+        services=service_vocabulary.checked(_strings(raw, "services", where), where),
+        description=_description(raw, where), areas=_areas(raw, where),
     )
+
+
+def _description(raw: dict[str, object], where: str) -> str:
+    # One paragraph of plain text: line breaks in the TOML are only where the operator wrapped it.
+    description = " ".join(_text(raw, "description", where).split())
+    if len(description) > DESCRIPTION_LENGTH:
+        raise ConfigError(f"{where}: description is {len(description)} characters long "
+                          f"(at most {DESCRIPTION_LENGTH}: a few lines for the directory)")
+    return description
+
+
+def _areas(raw: dict[str, object], where: str) -> tuple[str, ...]:
+    areas = tuple(" ".join(a.split()) for a in _strings(raw, "areas", where))
+    if any(not a for a in areas):
+        raise ConfigError(f"{where}: areas must not be empty")
+    if any(len(a) > AREA_LENGTH for a in areas):
+        raise ConfigError(f"{where}: an area is longer than {AREA_LENGTH} characters")
+    if len(areas) > AREAS_MOST:
+        raise ConfigError(f"{where}: at most {AREAS_MOST} areas")
+    if len({a.casefold() for a in areas}) != len(areas):
+        raise ConfigError(f"{where}: an area is listed twice in 'areas'")
+    return areas
 
 
 def _coordinate(raw: dict[str, object], key: str, limit: float, where: str) -> float | None:

@@ -42,6 +42,12 @@ def write_registry(registry: Registry, folder: Path) -> None:
             out.append(f"lon = {float(g.lon)!r}")
         if g.contact:
             out.append(f"contact = {_str(g.contact)}")
+        if g.services:
+            out.append("services = [" + ", ".join(_str(s) for s in g.services) + "]")
+        if g.description:
+            out.append(f"description = {_str(g.description)}")
+        if g.areas:
+            out.append("areas = [" + ", ".join(_str(a) for a in g.areas) + "]")
         feeds = [_feed_toml(f, root, g.slug) for f in g.feeds]
         out.append("feeds = [" + ", ".join(feeds) + "]")
         out.append("")

@@ -78,6 +78,6 @@ def test_coordinates_work_as_a_place(hub: HubData, client: TestClient) -> None:
 def test_groups_are_listed_under_the_region_of_their_home(hub: HubData, client: TestClient) -> None:
     """The registry gives no regions here: they come from the groups' homes."""
     page = client.get("/groups").text
-    cardiff = page[page.index("Cardiff Migrant Welcome"):]
-    assert cardiff[:cardiff.index("</tr>")].count("<td>Wales</td>") == 1
-    assert "Based in Cardiff, Wales" in client.get("/groups/cardiff-migrant-welcome").text
+    cardiff = page[page.index('data-slug="cardiff-migrant-welcome"'):]
+    assert '<p class="group-home">Cardiff · Wales</p>' in cardiff[:cardiff.index("</li>")]
+    assert "Based in Cardiff · Wales" in client.get("/groups/cardiff-migrant-welcome").text

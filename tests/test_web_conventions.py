@@ -134,7 +134,7 @@ PAGES = {
     f"/weeks/{WEEK}": "",  # the week's own description
     f"/weeks/{WEEK}/map": "A map of the local actions of",
     "/map": "A map of the upcoming events",
-    "/groups": "member groups whose events",
+    "/groups": "member groups of",
     f"/groups/{GROUP}": "Upcoming events of Cardiff Migrant Welcome",
     "/about": "where its events come from",
     "/join/": "Add your group",

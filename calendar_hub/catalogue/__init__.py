@@ -50,6 +50,9 @@ class GroupInfo:
     lon: float | None
     place: Place | None = None
     contact: str = ""
+    services: tuple[str, ...] = ()     # slugs of calendar_hub.services, in the registry's order
+    description: str = ""
+    areas: tuple[str, ...] = ()
 
     @property
     def ref(self) -> GroupRef:
@@ -203,7 +206,8 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     version = store.current_version(session=session)
     group_rows = store.active_groups(session=session)
     groups = [GroupInfo(slug=g.slug, name=g.name, website=g.website, home=g.home, region=g.region,
-                        lat=g.lat, lon=g.lon, place=home_place(g.home, g.lat, g.lon), contact=g.contact)
+                        lat=g.lat, lon=g.lon, place=home_place(g.home, g.lat, g.lon), contact=g.contact,
+                        services=tuple(g.services), description=g.description, areas=tuple(g.areas))
               for g in group_rows]
     by_id = {g.id: info for g, info in zip(group_rows, groups, strict=True)}
     weeks = [week_info(w) for w in store.active_weeks(session=session)]

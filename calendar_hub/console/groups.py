@@ -8,18 +8,19 @@ ConsoleError (an InputError) with a sentence for people when the change cannot b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from calendar_hub import clock, store
+from calendar_hub import clock, services, store
 from calendar_hub.console import accounts
 from calendar_hub.errors import InputError
-from calendar_hub.registry import SLUG_RE
+from calendar_hub.registry import AREA_LENGTH, AREAS_MOST, DESCRIPTION_LENGTH, SLUG_RE
 from calendar_hub.states import Origin
 from calendar_hub.store import Session
 from calendar_hub.store.models import Feed, Group
 
-GROUP_FIELDS = ("name", "website", "home", "contact")
+GROUP_FIELDS = ("name", "website", "home", "contact", "description", "areas")  # text boxes; `services` is a list
 
 
 class ConsoleError(InputError):
@@ -41,10 +42,13 @@ def feeds_of(group_id: int, *, session: Session) -> list[Feed]:
     return store.feeds_of(group_id, session=session)
 
 
-def add_group(values: Mapping[str, str], *, session: Session, actor: str, commit: bool = True) -> Group:
-    """A new active group from the form's slug, name, website, home and contact (flushed, not committed,
-    with `commit=False`)."""
-    slug = values.get("slug", "").strip().lower()
+FormValues = Mapping[str, str | Sequence[str]]  # the form's text fields, and "services": the boxes ticked
+
+
+def add_group(values: FormValues, *, session: Session, actor: str, commit: bool = True) -> Group:
+    """A new active group from the form's slug, name, website, home, contact, description, areas and services
+    (flushed, not committed, with `commit=False`)."""
+    slug = str(values.get("slug", "")).strip().lower()
     if not SLUG_RE.match(slug) or len(slug) > 100:
         raise ConsoleError("The short name may use only lower-case letters, digits and hyphens, "
                            "and starts with a letter or digit (for example sanctuary-stockport).")
@@ -60,7 +64,7 @@ def add_group(values: Mapping[str, str], *, session: Session, actor: str, commit
     return group
 
 
-def edit_group(group: Group, values: Mapping[str, str], *, session: Session, actor: str) -> bool:
+def edit_group(group: Group, values: FormValues, *, session: Session, actor: str) -> bool:
     """Save the form's fields on `group`; returns whether anything changed."""
     fields = _group_fields(values)
     before = {name: getattr(group, name) for name in fields}
@@ -150,14 +154,36 @@ def _done(row: Group | Feed, *, session: Session, commit: bool) -> None:
         session.flush()
 
 
-def _group_fields(values: Mapping[str, str]) -> dict[str, Any]:
-    fields = {name: " ".join(values.get(name, "").split()) for name in GROUP_FIELDS}
+def _group_fields(values: FormValues) -> dict[str, Any]:
+    fields: dict[str, Any] = {name: " ".join(str(values.get(name, "")).split()) for name in GROUP_FIELDS}
     if not fields["name"]:
         raise ConsoleError("A group needs a name.")
     if fields["website"] and not fields["website"].startswith(("http://", "https://")):
         raise ConsoleError("The website must start with http:// or https://.")
-    limits = {"name": 300, "website": 2000, "home": 300, "contact": 300}
+    limits = {"name": 300, "website": 2000, "home": 300, "contact": 300, "description": DESCRIPTION_LENGTH}
     for name, most in limits.items():
         if len(fields[name]) > most:
             raise ConsoleError(f"The {name} is too long (at most {most} characters).")
+    fields["areas"] = _areas(fields["areas"])
+    ticked = values.get("services", ())
+    chosen = [ticked] if isinstance(ticked, str) else list(ticked)
+    unknown = [slug for slug in chosen if not services.known(slug)]
+    if unknown:
+        raise ConsoleError(f"There is no service called {unknown[0]}; choose from the list.")
+    # In the vocabulary's order, whatever order the browser sent the boxes in, so that saving twice changes nothing.
+    fields["services"] = [slug for slug in services.SERVICES if slug in chosen]
     return fields
+
+
+def _areas(text: str) -> list[str]:
+    """The areas typed as "Stockport, Tameside; Oldham": each once, in the order given."""
+    areas: dict[str, str] = {}
+    for part in re.split(r"[,;]", text):
+        area = part.strip()
+        if area:
+            areas.setdefault(area.casefold(), area)
+    if len(areas) > AREAS_MOST:
+        raise ConsoleError(f"Name at most {AREAS_MOST} areas.")
+    if any(len(area) > AREA_LENGTH for area in areas.values()):
+        raise ConsoleError(f"Each area is at most {AREA_LENGTH} characters.")
+    return list(areas.values())

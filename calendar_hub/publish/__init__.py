@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-__all__ = ["api", "atom", "ics"]
+__all__ = ["api", "atom", "groups", "ics"]

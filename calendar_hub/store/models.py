@@ -55,9 +55,11 @@ class Group(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     contact: str = Field(default="", max_length=300)
+    services: list[str] = Field(default_factory=list, sa_type=JSON)  # slugs of calendar_hub.services
+    description: str = Field(default="", sa_type=sa.Text)
+    areas: list[str] = Field(default_factory=list, sa_type=JSON)  # place names it serves
     active: bool = True
-    # "registry" (the TOML files own it) or "console" (made or last changed in the console: `load` leaves it be)
-    origin: str = Field(default=Origin.REGISTRY, max_length=20)
+    origin: str = Field(default=Origin.REGISTRY, max_length=20)  # "registry" (the files') or "console" (load keeps it)
     created_at: datetime = _when(default_factory=clock.now)
     updated_at: datetime = _when(default_factory=clock.now)
 

@@ -74,7 +74,9 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
     for spec in registry.groups:
         named.add(spec.slug)
         values: dict[str, Any] = {"name": spec.name, "website": spec.website, "home": spec.home, "region": spec.region,
-                  "lat": spec.lat, "lon": spec.lon, "contact": spec.contact, "active": True, "origin": Origin.REGISTRY}
+                  "lat": spec.lat, "lon": spec.lon, "contact": spec.contact, "services": list(spec.services),
+                  "description": spec.description, "areas": list(spec.areas), "active": True,
+                  "origin": Origin.REGISTRY}
         group = groups.get(spec.slug)
         if group is not None and group.origin == Origin.CONSOLE and not overwrite_console:
             changes.kept.append(f"group {spec.slug}")
@@ -155,7 +157,8 @@ def current_registry(*, session: Session) -> Registry:
         feeds.setdefault(feed.group_id, []).append(FeedSpec(url=feed.url, kind=feed.kind, private=feed.private,
                                                             origin=Origin(feed.origin)))
     groups = [GroupSpec(slug=g.slug, name=g.name, website=g.website, home=g.home, region=g.region, lat=g.lat,
-                        lon=g.lon, contact=g.contact, feeds=tuple(feeds.get(g.id or 0, ())))
+                        lon=g.lon, contact=g.contact, feeds=tuple(feeds.get(g.id or 0, ())),
+                        services=tuple(g.services), description=g.description, areas=tuple(g.areas))
               for g in session.exec(select(Group).where(col(Group.active)).order_by(Group.slug)).all()]
     active = {g.slug for g in groups}
     weeks = [WeekSpec(slug=w.slug, name=w.name, start=w.start_date, end=w.end_date, tags=tuple(w.tags),

@@ -32,7 +32,7 @@ from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.languages import LanguageMiddleware, choose, switch_url
 from calendar_hub.web.present import distance, json_ld, machine_time, webcal, when
-from calendar_hub.web.public import events, join, outputs, pages, site, submit
+from calendar_hub.web.public import directory, events, join, outputs, pages, site, submit
 from calendar_hub.web.public import weeks as week_pages
 
 log = logging.getLogger(__name__)
@@ -79,9 +79,11 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         *(Route(path, handler, name=name) for path, handler, name in week_pages.ROUTES_BEFORE_PAGE),
         Route("/weeks/{week}", week_pages.week_page, name="week"),
         Route("/embed/weeks/{week}/map", pages.embed_map, name="embed_week_map"),
-        Route("/groups", pages.groups_page, name="groups"),
+        Route("/groups", directory.groups_page, name="groups"),
+        Route("/groups.geojson", directory.groups_geojson, name="groups_geojson"),
+        Route("/api/groups.json", directory.groups_json, name="groups_json"),
         Route("/groups/{group}.ics", outputs.calendar, name="group_ics"),
-        Route("/groups/{group}", pages.group_page, name="group"),
+        Route("/groups/{group}", directory.group_page, name="group"),
         Route("/about", pages.about_page, name="about"),
         Mount("/events", routes=events.ROUTES, name="events"),
         Route("/subscribe", pages.subscribe_page, name="subscribe"),

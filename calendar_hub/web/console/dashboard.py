@@ -19,6 +19,7 @@ from calendar_hub.console import accounts, held, preview
 from calendar_hub.console import groups as console
 from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Limits, make_client
+from calendar_hub.services import SERVICES
 from calendar_hub.store.models import Feed, Group
 from calendar_hub.web.common import back, group_for, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require, sign_in, sign_out
@@ -89,10 +90,11 @@ def _broken_first(row: store.FeedHealth) -> tuple[Any, ...]:
 async def groups(request: Request) -> Response:
     """GET /admin/groups (every group, and a form to add one); POST adds a group."""
     user = require(request, *STAFF)
-    problem, values = "", {}
+    problem, values = "", dict[str, Any]()
     if request.method == "POST":
         form = await checked_form(request)
         values = {name: str(form.get(name, "")) for name in ("slug", *console.GROUP_FIELDS)}
+        values["services"] = [str(v) for v in form.getlist("services")]
 
         def add() -> Group:
             with open_session(request) as session:
@@ -110,6 +112,7 @@ async def groups(request: Request) -> Response:
             return console.all_groups(session=session)
 
     return render(request, "admin/groups.html", user, groups=await run_in_threadpool(read), problem=problem,
+                  services=SERVICES,
                   values=values, status_code=400 if problem else 200)
 
 
@@ -129,7 +132,8 @@ async def group_page(request: Request) -> Response:
     problem = ""
     if request.method == "POST":
         form = await checked_form(request)
-        values = {n: str(form.get(n, "")) for n in console.GROUP_FIELDS}
+        values: dict[str, Any] = {n: str(form.get(n, "")) for n in console.GROUP_FIELDS}
+        values["services"] = [str(v) for v in form.getlist("services")]  # the boxes ticked; none when none is
 
         def edit() -> bool:
             with open_session(request) as session:
@@ -142,6 +146,7 @@ async def group_page(request: Request) -> Response:
         else:
             return back(f"/admin/groups/{slug}", "Saved." if changed else "Nothing had changed.")
     return render(request, "admin/group.html", user, group=group, feeds=feeds, held=held_notes, problem=problem,
+                  services=SERVICES,
                   done=request.query_params.get("done", ""), status_code=400 if problem else 200)
 
 

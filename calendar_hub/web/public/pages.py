@@ -1,6 +1,6 @@
-"""Public pages: home, groups, maps (also for other sites' iframes), health.
+"""Public pages: home, maps (also for other sites' iframes), health; weeks are in `weeks`, groups in `directory`.
 
-Server-rendered; no JavaScript but the map. A week's page is in `weeks`.
+Server-rendered; no JavaScript but the map.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import dataclasses
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -105,35 +104,6 @@ async def embed_map(request: Request) -> Response:
                         context=lambda: map_listings(request, catalogue, filters, new_tab=True),
                         **search_box(request, filters, problem))
 
-
-
-async def groups_page(request: Request) -> Response:
-    """GET /groups: every member group, by region."""
-    catalogue = await current_catalogue(request)
-    if (hit := cached(request, catalogue)) is not None:
-        return hit
-
-    def context() -> dict[str, Any]:
-        counts: dict[str, int] = {}
-        for item in catalogue.find(after=clock.now()):
-            for group in item.groups:
-                counts[group.slug] = counts.get(group.slug, 0) + 1
-        return {"counts": counts}
-
-    return await render(request, "groups.html", catalogue, context=context)
-
-
-async def group_page(request: Request) -> Response:
-    """GET /groups/{group}: a group's upcoming events and its subscribe link."""
-    catalogue = await current_catalogue(request)
-    if (hit := cached(request, catalogue)) is not None:
-        return hit
-    group = catalogue.group(request.path_params["group"])
-    if group is None:
-        raise HTTPException(404, "There is no such group.")
-    return await render(request, "group.html", catalogue, group=group,
-                        context=lambda: {"listings": catalogue.find(group=group.slug, after=clock.now())},
-                        subscription=subscription_for(request, catalogue, Filters(group=group.slug)))
 
 
 async def about_page(request: Request) -> Response:
