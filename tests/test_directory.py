@@ -259,6 +259,10 @@ def test_an_unknown_place_still_lists_the_groups_and_says_so(demo: Path, client:
 def test_an_unknown_service_is_refused_and_service_is_no_unknown_filter(demo: Path, client: TestClient) -> None:
     assert client.get("/groups?service=knitting").status_code == 400
     assert client.get("/api/groups.json?service=knitting").status_code == 400
+    # Data answers its refusals as data: a sentence, not an HTML page, for every kind the hub publishes.
+    for data in ("/groups.geojson", "/api/groups.json"):
+        refused = client.get(f"{data}?service=knitting", headers={"Accept": "text/html"})
+        assert refused.headers["content-type"].startswith("text/plain") and "knitting" in refused.text
     page = client.get("/groups?service=food&regoin=x").text
     assert "<code>regoin</code>" in page and "<code>service</code>" not in page
 

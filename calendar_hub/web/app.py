@@ -30,7 +30,7 @@ from calendar_hub.web.console import coverage, dashboard, duplicates, moderation
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
-from calendar_hub.web.languages import LanguageMiddleware, choose, switch_url
+from calendar_hub.web.languages import DATA_SUFFIXES, LanguageMiddleware, choose, switch_url
 from calendar_hub.web.present import distance, json_ld, machine_time, webcal, when
 from calendar_hub.web.public import directory, events, join, outputs, pages, site, submit
 from calendar_hub.web.public import weeks as week_pages
@@ -192,7 +192,7 @@ def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, rou
 
 def _wants_html(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith(("/api/", "/static/")) or Path(path).suffix in (".ics", ".atom", ".json"))
+    return not (path.startswith(("/api/", "/static/")) or Path(path).suffix in DATA_SUFFIXES)
 
 
 async def _refresh_forever(hub: Hub) -> None:

@@ -23,19 +23,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from calendar_hub import language
 
-__all__ = ["COOKIE", "LanguageMiddleware", "choose", "switch_url"]
+__all__ = ["COOKIE", "DATA_SUFFIXES", "LanguageMiddleware", "choose", "is_page", "switch_url"]
 
 COOKIE = "language"
 COOKIE_SECONDS = 365 * 24 * 3600
 # Addresses that are never pages in a language: data, files and the organisers' console (English only).
 _NOT_PAGES = ("/static/", "/api/", "/admin", "/healthz", "/language/", "/robots.txt", "/sitemap.xml",
               "/favicon.ico")
-_DATA_SUFFIXES = {".ics", ".atom", ".json", ".geojson", ".xml", ".txt", ".csv", ".png", ".svg", ".ico"}
+DATA_SUFFIXES = {  # what the hub publishes as data, not as pages
+    ".ics", ".atom", ".json", ".geojson", ".xml", ".txt", ".csv", ".png", ".svg", ".ico"}
 
 
 def is_page(path: str) -> bool:
     """Whether `path` (without a language prefix) is a page, which each language has its own address for."""
-    return not path.startswith(_NOT_PAGES) and PurePosixPath(path).suffix not in _DATA_SUFFIXES
+    return not path.startswith(_NOT_PAGES) and PurePosixPath(path).suffix not in DATA_SUFFIXES
 
 
 def _split(path: str) -> tuple[str, str]:

@@ -10,8 +10,10 @@ from typing import Protocol
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from markupsafe import Markup
 
+from calendar_hub import language
 from calendar_hub.catalogue.counts import is_online as is_online
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.places import Place, km_between
@@ -88,10 +90,15 @@ def distance(listing: Listing, origin: Place | None) -> str:
     """How far a placed event is from a near-me search's place: "850 m", "2.3 km", "46 km"; "" without either."""
     if origin is None or listing.lat is None or listing.lon is None:
         return ""
-    km = km_between(origin.lat, origin.lon, listing.lat, listing.lon)
+    return km_text(km_between(origin.lat, origin.lon, listing.lat, listing.lon))
+
+
+def km_text(km: float) -> str:
+    """A distance as the current language writes it: "850 m", "2.3 km", "46 km" (Welsh "2,3 km" were it so)."""
+    locale = language.babel_locale()
     if km < 1:
-        return f"{max(round(km * 1000, -1), 10):.0f} m"
-    return f"{km:.1f} km" if km < 10 else f"{km:.0f} km"
+        return f"{format_decimal(max(round(km * 1000, -1), 10), format='#,##0', locale=locale)} m"
+    return f"{format_decimal(km, format='#,##0.0' if km < 10 else '#,##0', locale=locale)} km"
 
 
 def json_ld(listing: Listing, *, zone: ZoneInfo, page_url: str, base_url: str = "") -> Markup:

@@ -7,11 +7,11 @@ The page, its map (markers from /groups.geojson) and /api/groups.json read the s
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.numbers import format_decimal
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,11 +20,12 @@ from calendar_hub import clock, language, services
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.publish import groups as published
 from calendar_hub.web.common import cached_output, current_catalogue
+from calendar_hub.web.present import km_text
 from calendar_hub.web.public.render import cached, read, render, search_box, subscription_for
 from calendar_hub.web.query import Filters, read_filters
 from calendar_hub.web.responses import send
 
-__all__ = ["DirectoryFilters", "distance_text", "group_page", "groups_geojson", "groups_json", "groups_page",
+__all__ = ["DirectoryFilters", "group_page", "groups_geojson", "groups_json", "groups_page",
            "read_directory"]
 
 
@@ -75,14 +76,6 @@ def read_directory(request: Request, catalogue: Catalogue, *, strict: bool = Fal
                             filters=filters), problem
 
 
-def distance_text(km: float) -> str:
-    """How far a group's home is, written for the current language: "850 m", "2.3 km", "46 km"."""
-    locale = language.babel_locale()
-    if km < 1:
-        return f"{format_decimal(max(round(km * 1000, -1), 10), format='#,##0', locale=locale)} m"
-    return f"{format_decimal(round(km, 1) if km < 10 else round(km), format='#,##0.#', locale=locale)} km"
-
-
 def _path_with(path: str, chosen: DirectoryFilters) -> str:
     query = chosen.query()
     return f"{path}?{query}" if query else path
@@ -100,7 +93,7 @@ async def groups_page(request: Request) -> Response:
         entries = chosen.select(catalogue, clock.now())
         return {"entries": entries, "placed": [e for e in entries if e.placed],
                 "unplaced": [e for e in entries if not e.placed],
-                "distances": {e.group.slug: distance_text(e.km) for e in entries if e.km is not None}}
+                "distances": {e.group.slug: km_text(e.km) for e in entries if e.km is not None}}
 
     box = search_box(request, chosen.filters, problem)
     box["canonical_path"] = _path_with(request.url.path, chosen)
@@ -124,34 +117,27 @@ async def group_page(request: Request) -> Response:
                         subscription=subscription_for(request, catalogue, Filters(group=group.slug)))
 
 
-def _base(request: Request) -> str:
-    return str(request.app.state.hub.settings.base_url).rstrip("/")
+async def _groups_output(request: Request, name: str, build_bytes: Callable[..., bytes], media_type: str) -> Response:
+    """A data output of the directory (`name`, made by `build_bytes(entries, base_url=...)`), same filters as /groups.
+
+    Upcoming counts move with the clock: each is rebuilt at least hourly, not only on changes.
+    """
+    catalogue = await current_catalogue(request)
+    chosen, _ = read_directory(request, catalogue, strict=True)
+    base = str(request.app.state.hub.settings.base_url).rstrip("/")
+
+    def build() -> tuple[bytes, str]:
+        return build_bytes(chosen.select(catalogue, clock.now()), base_url=base), media_type
+
+    hour = clock.now().strftime("%Y%m%d%H")
+    return send(request, await cached_output(catalogue, (name, base, hour, *chosen.key()), build), max_age=60)
 
 
 async def groups_geojson(request: Request) -> Response:
     """GET /groups.geojson: the directory's placed groups as RFC 7946 Points at their homes, same filters as /groups."""
-    catalogue = await current_catalogue(request)
-    chosen, _ = read_directory(request, catalogue, strict=True)
-    base = _base(request)
-
-    def build() -> tuple[bytes, str]:
-        return published.groups_geojson(chosen.select(catalogue, clock.now()), base_url=base), "application/geo+json"
-
-    # Upcoming counts move with the clock: rebuilt at least hourly, not only on changes.
-    hour = clock.now().strftime("%Y%m%d%H")
-    output = await cached_output(catalogue, ("groups.geojson", base, hour, *chosen.key()), build)
-    return send(request, output, max_age=60)
+    return await _groups_output(request, "groups.geojson", published.groups_geojson, "application/geo+json")
 
 
 async def groups_json(request: Request) -> Response:
     """GET /api/groups.json: the directory for partners, every group with what it does, same filters as /groups."""
-    catalogue = await current_catalogue(request)
-    chosen, _ = read_directory(request, catalogue, strict=True)
-    base = _base(request)
-
-    def build() -> tuple[bytes, str]:
-        return published.groups_json(chosen.select(catalogue, clock.now()), base_url=base), "application/json"
-
-    hour = clock.now().strftime("%Y%m%d%H")
-    output = await cached_output(catalogue, ("groups.json", base, hour, *chosen.key()), build)
-    return send(request, output, max_age=60)
+    return await _groups_output(request, "groups.json", published.groups_json, "application/json")

@@ -110,9 +110,8 @@ def time_words(listing: Listing, zone: ZoneInfo) -> str:
 
 
 def site_of(app: Any) -> Any:
-    """The hub's identity as the app's templates see it (`site`: a SiteSpec, or a function giving the current one)."""
-    site = app.state.templates.env.globals["site"]
-    return site() if callable(site) else site
+    """The hub's identity as the app's templates see it (`site`)."""
+    return app.state.templates.env.globals["site"]
 
 
 def _common(request: Request, catalogue: Catalogue, week: WeekInfo) -> dict[str, Any]:
