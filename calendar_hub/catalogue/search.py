@@ -28,7 +28,7 @@ MAX_WORDS = 12         # words of a query read
 DESCRIPTION_READ = 4000  # characters of a description indexed: past that it is the small print
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WORD = re.compile(r"\w+")
-_PLACE = re.compile(r"^(?P<what>.*?)\s*\b(?:in|near|yn|ger)\s+(?P<where>[^\s].*)$", re.IGNORECASE | re.DOTALL)
+_PLACE = re.compile(r"^(?:(?P<what>.*)\s)?(?:in|near|yn|ger)\s+(?P<where>\S.*)$", re.IGNORECASE | re.DOTALL)
 
 
 def fold(text: str) -> str:
@@ -51,7 +51,7 @@ def place_phrase(text: str) -> tuple[str, str] | None:
     found = _PLACE.match(" ".join(text[:MAX_QUERY].split()))
     if found is None:
         return None
-    return found.group("what").strip(" ,"), found.group("where").strip(" ,.")
+    return (found.group("what") or "").strip(" ,"), found.group("where").strip(" ,.")
 
 
 def tags_of(listing: Listing) -> frozenset[str]:
