@@ -86,6 +86,7 @@ def test_case_accents_and_word_beginnings_match(index: SearchIndex) -> None:
     assert found(index, "repa caf") == ["cafe"]            # "class" finds "classes", "caf" finds "Café"
     assert found(index, "welcome circle") == ["by-group"]   # the group's name, its Ŵ read as W
     assert found(index, "wel") == ["by-group"]
+    assert found(index, "ca") == []                        # a word of one or two letters must be whole
 
 
 def test_the_description_is_searched_as_text_never_as_its_html(index: SearchIndex) -> None:

@@ -121,3 +121,6 @@ def test_the_hubs_own_tags_from_its_feeds(hub: HubData, client: TestClient) -> N
     # The CT4R category, or #CT4R in the title or description (the walk's); the English class has neither.
     assert titles == ["Film night: Flee", "Refugee Week Social", "Solidarity vigil #CT4R",
                       "Supper club & stories #CT4R", "Welcome Walk"]
+    sitemap = client.get("/sitemap.xml").text
+    assert "<loc>http://hub.test/tags</loc>" in sitemap and "<loc>http://hub.test/tags/ct4r</loc>" in sitemap
+    assert "<loc>http://hub.test/calendar</loc>" in sitemap
