@@ -107,7 +107,7 @@ def test_the_month_is_an_accessible_table_with_today_marked(browse: TestClient) 
     assert "<caption>October 2026</caption>" in page
     assert page.count('<th scope="col">') == 7 and '<abbr title="Monday">Mon</abbr>' in page
     assert re.findall(r'<td data-day="([^"]+)"[^>]*aria-current="date"', page) == ["2026-10-10"]
-    assert 'aria-label="Wednesday 14 October 2026: 6 events"' in page
+    assert '<span class="visually-hidden">Wednesday 14 October 2026: 6 events</span>' in page
     assert 'href="/calendar?month=2026-09" rel="prev"' in page and 'href="/calendar?month=2026-11" rel="next"' in page
 
 
