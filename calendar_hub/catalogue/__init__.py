@@ -132,6 +132,11 @@ class Catalogue:
         self._index_lock = threading.Lock()
 
     @property
+    def index_built(self) -> bool:
+        """Whether `index` is built already (asking for it is then cheap)."""
+        return self._index is not None
+
+    @property
     def index(self) -> SearchIndex:
         """The words and tags of every listing (`search.SearchIndex`), built by the first search that needs it."""
         if self._index is None:
