@@ -151,7 +151,10 @@ def test_in_leeds_searches_near_leeds_and_says_so(browse: TestClient) -> None:
 
 def test_search_combines_with_the_other_filters(browse: TestClient) -> None:
     assert results(browse.get("/search?q=english&week=refugee-week").text) == ["later-title"]
-    assert results(browse.get("/search?q=welcome&group=leeds-welcome").text) == ["by-group"]
+    narrowed = browse.get("/search?q=welcome&group=leeds-welcome").text
+    assert results(narrowed) == ["by-group"]
+    assert "By Leeds Ŵelcome Circle" in narrowed and 'href="/search?q=welcome">Show every event' in narrowed
+    assert "Show every event" not in browse.get("/search?q=welcome").text   # nothing besides the words to drop
     assert results(browse.get("/search?q=english&group=leeds-welcome").text) == []
 
 

@@ -65,7 +65,18 @@ async def search_page(request: Request) -> Response:
     typed = " ".join(request.query_params.get("q", "").split())[:200]
     return await render(request, "search.html", catalogue, status_code=400 if problem else 200, context=context,
                         typed=typed, asked=asked, calendar_url=calendar_link("/calendar", filters),
+                        # The filters besides the words (and the place they named), and the same words without them.
+                        others=dataclasses.replace(filters, q=None, **_unplaced(filters)),
+                        words_only=with_query("/search", Filters(q=filters.q, **_placed(filters))),
                         subscription=subscription_for(request, catalogue, filters), **paging, **box)
+
+
+def _placed(filters: Filters) -> dict[str, Any]:
+    return {"near": filters.near, "km": filters.km, "origin": filters.origin} if filters.near_from_q else {}
+
+
+def _unplaced(filters: Filters) -> dict[str, Any]:
+    return {"near": None, "km": None, "origin": None} if filters.near_from_q else {}
 
 
 def tag_counts(catalogue: Catalogue) -> list[tuple[str, int]]:
