@@ -139,6 +139,10 @@ PAGES = {
     "/about": "where its events come from",
     "/join/": "Add your group",
     "/submit/": "Send Calendar Hub one event",
+    "/search?q=walk": "Search every upcoming local event",
+    "/tags": "The tags of the upcoming local events",
+    "/tags/ct4r": "Upcoming local events tagged #ct4r",
+    "/calendar/2026-12-05": "Every local event on Saturday 5 December 2026",
 }
 
 

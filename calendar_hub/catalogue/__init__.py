@@ -12,6 +12,7 @@ import bisect
 import dataclasses
 import functools
 import itertools
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from calendar_hub import store
 from calendar_hub.catalogue.listing import GroupRef, Listing
 from calendar_hub.catalogue.merge import candidate, clusters
 from calendar_hub.catalogue.outputs import OUTPUTS_KEPT, Output, Outputs
+from calendar_hub.catalogue.search import SearchIndex, query_words
 from calendar_hub.catalogue.weeks import WeekRule, local_midnight, selectors, weeks_of
 from calendar_hub.ingest.geocode import geocoded, lookup_key
 from calendar_hub.places import Place, km_between, online, resolver
@@ -31,7 +33,7 @@ from calendar_hub.store import Session
 __all__ = [
     "Catalogue", "GroupInfo", "Near", "OUTPUTS_KEPT", "Output", "WeekInfo",
     "build_catalogue", "home_place", "make_listing", "newest", "place_of", "week_info", "week_rule",
-    "counts", "hub", "listing", "merge", "outputs", "weeks",
+    "counts", "days", "hub", "listing", "merge", "outputs", "search", "weeks",
 ]
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,22 @@ class Catalogue:
         self._weeks = {w.slug: w for w in self.weeks}
         self.outputs = Outputs()
         self.hidden = hidden   # the published UIDs organisers hid
+        self._index: SearchIndex | None = None
+        self._index_lock = threading.Lock()
+
+    @property
+    def index_built(self) -> bool:
+        """Whether `index` is built already (asking for it is then cheap)."""
+        return self._index is not None
+
+    @property
+    def index(self) -> SearchIndex:
+        """The words and tags of every listing (`search.SearchIndex`), built by the first search that needs it."""
+        if self._index is None:
+            with self._index_lock:
+                if self._index is None:
+                    self._index = SearchIndex(self.listings)
+        return self._index
 
     def group(self, slug: str) -> GroupInfo | None:
         return self._groups.get(slug)
@@ -147,18 +165,25 @@ class Catalogue:
 
     def find(self, *, week: str | None = None, group: str | None = None, region: str | None = None,
              start: date | None = None, end: date | None = None, after: datetime | None = None,
-             near: Near | None = None, limit: int | None = None) -> list[Listing]:
+             near: Near | None = None, limit: int | None = None, tag: str | None = None,
+             text: str | None = None) -> list[Listing]:
         """Listings matching every filter given, in time order.
 
         `start`/`end` are days in the hub's zone (inclusive): a listing is kept when it overlaps them.
         `after` keeps listings that have not ended by that instant; `near` keeps those placed within
-        its radius; `limit` stops after that many.
+        its radius; `limit` stops after that many; `tag` keeps those carrying it and `text` those holding
+        every word of it (`search`).
         """
         items: Sequence[Listing] = self.listings
-        if week is not None:
+        words = query_words(text) if text else ()
+        if tag is not None or words:
+            items = self.index.select(words, tag)
+            if week is not None:
+                items = [item for item in items if week in item.weeks]
+        elif week is not None:
             items = self._by_week.get(week, [])
         if group is not None:
-            items = self._by_group.get(group, []) if week is None else [
+            items = self._by_group.get(group, []) if items is self.listings else [
                 item for item in items if any(g.slug == group for g in item.groups)]
         if end is not None:
             boundary = local_midnight(end + timedelta(days=1), self.zone)

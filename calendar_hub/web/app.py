@@ -32,7 +32,8 @@ from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.languages import DATA_SUFFIXES, LanguageMiddleware, choose, switch_url
 from calendar_hub.web.present import distance, json_ld, machine_time, webcal, when
-from calendar_hub.web.public import directory, events, join, outputs, pages, site, submit
+from calendar_hub.web.public import browse, directory, events, join, outputs, pages, site, submit
+from calendar_hub.web.public import search as search_pages
 from calendar_hub.web.public import weeks as week_pages
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,12 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     routes = [
         Route("/", pages.home, name="home"),
         Route("/calendar.ics", outputs.calendar, name="calendar"),
+        Route("/calendar", browse.month_page, name="calendar_month"),
+        Route("/calendar/{day}", browse.day_page, name="calendar_day"),
+        Route("/search", search_pages.search_page, name="search"),
+        Route("/tags", search_pages.tags_page, name="tags"),
+        Route("/tags/{tag:path}.ics", outputs.calendar, name="tag_ics"),
+        Route("/tags/{tag:path}", search_pages.tag_page, name="tag"),
         Route("/feed.atom", outputs.atom_feed, name="atom"),
         Route("/api/events.json", outputs.events_json, name="events_json"),
         Route("/api/events.geojson", outputs.events_geojson, name="events_geojson"),

@@ -54,13 +54,23 @@ def group_for(user: Signed, slug: str, session: Session) -> Group:
 
 
 async def current_catalogue(request: Request) -> Catalogue:
-    """The current catalogue; only a version check or a rebuild leaves the event loop."""
+    """The current catalogue; only a version check or a rebuild leaves the event loop.
+
+    A request that searches or names a tag gets it with its search index built (in a worker thread, the first
+    time), so that checking the tag or the words on the event loop costs a lookup.
+    """
     hub: Hub = request.app.state.hub
-    fresh: Catalogue | None = hub.fresh()
-    if fresh is not None:
-        return fresh
-    built: Catalogue = await run_in_threadpool(hub.catalogue)
-    return built
+    catalogue: Catalogue | None = hub.fresh()
+    if catalogue is None:
+        catalogue = await run_in_threadpool(hub.catalogue)
+    if not catalogue.index_built and _searches(request):
+        await run_in_threadpool(lambda: catalogue.index)
+    return catalogue
+
+
+def _searches(request: Request) -> bool:
+    params = request.query_params
+    return bool(params.get("q") or params.get("tag")) or request.url.path.startswith("/tags/")
 
 
 async def cached_output(catalogue: Catalogue, key: tuple[Any, ...], build: Callable[[], tuple[bytes, str]]) -> Output:

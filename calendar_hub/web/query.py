@@ -1,4 +1,5 @@
-"""Reading the filters that every listing endpoint accepts: week, group, region, start, end, near and km."""
+"""Reading the filters that every listing endpoint accepts: week, group, region, tag, start, end, near and km, and q
+(words to search for, `catalogue.search`; "English classes in Leeds" reads as q=English classes, near=Leeds)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
+from calendar_hub import language
 from calendar_hub.catalogue import Catalogue, Near
 from calendar_hub.catalogue.listing import Listing
+from calendar_hub.catalogue.search import MAX_QUERY, place_phrase
+from calendar_hub.catalogue.weeks import normalise_tag
 from calendar_hub.places import Place, resolver
 
 DEFAULT_KM = 10.0
 MAX_KM = 1000.0
-FILTER_NAMES = ("week", "group", "region", "start", "end", "near", "km")
+FILTER_NAMES = ("week", "group", "region", "tag", "q", "start", "end", "near", "km")
 # Parameters that links from elsewhere add (campaign tags, click ids): never a filter, never worth a word.
 TRACKING_PREFIXES = ("utm_", "fbclid", "gclid", "mc_", "_ga")
 
@@ -35,16 +39,19 @@ class Filters:
     origin: Place | None = None     # where `near` was found
     # Names in the query string that are no filter (a typo: "regoin"), left out; a page says so, outputs ignore them.
     unknown: tuple[str, ...] | None = ()
+    tag: str | None = None          # normalised: "ct4r"
+    q: str | None = None            # words to search for, the place phrase taken out when it named `near`
+    near_from_q: bool = False       # `near` came from the words ("... in Leeds"), not from a near box
 
     def key(self) -> tuple[object, ...]:
         """A cache key part: two requests with the same filters share one built output."""
         where = (round(self.origin.lat, 5), round(self.origin.lon, 5), self.km) if self.origin else None
         return (self.week, self.group, self.region and self.region.casefold(),
-                self.start and self.start.isoformat(), self.end and self.end.isoformat(), where)
+                self.start and self.start.isoformat(), self.end and self.end.isoformat(), where, self.tag, self.q)
 
     def query(self) -> str:
         """The filters as a query string ("week=x&start=2026-12-05"), for links to other outputs."""
-        values = {"week": self.week, "group": self.group, "region": self.region,
+        values = {"week": self.week, "group": self.group, "region": self.region, "tag": self.tag, "q": self.q,
                   "start": self.start and self.start.isoformat(), "end": self.end and self.end.isoformat(),
                   "near": self.near, "km": (f"{self.km:g}" if self.near and self.km else None)}
         return urlencode({name: value for name, value in values.items() if value})
@@ -52,7 +59,7 @@ class Filters:
     def apply(self, catalogue: Catalogue) -> list[Listing]:
         near = Near(self.origin.lat, self.origin.lon, self.km or DEFAULT_KM) if self.origin else None
         return catalogue.find(week=self.week, group=self.group, region=self.region, start=self.start,
-                              end=self.end, near=near)
+                              end=self.end, near=near, tag=self.tag, text=self.q)
 
 
 class UnknownPlace(HTTPException):
@@ -78,17 +85,30 @@ def read_filters(params: QueryParams, catalogue: Catalogue, **fixed: str) -> Fil
     start, end = _day(params, "start"), _day(params, "end")
     if start and end and end < start:
         raise HTTPException(400, "The end date is before the start date.")
+    tag = normalise_tag(fixed.get("tag") or params.get("tag") or "")[:100] or None
+    if tag is not None and not catalogue.index.has_tag(tag):
+        raise HTTPException(404, language.gettext("No event carries the tag %(tag)s.") % {"tag": f"#{tag}"})
     region = (params.get("region") or "").strip()[:100] or None
+    q = " ".join((params.get("q") or "")[:MAX_QUERY].split()) or None
     filters = Filters(week=week, group=group, region=region, start=start, end=end,
-                      unknown=unknown_names(params))
+                      unknown=unknown_names(params), tag=tag, q=q)
     near = " ".join((params.get("near") or "").split())[:100]
     if not near:
-        return filters
+        return _near_in_words(filters)
     km = _km(params.get("km"))
     origin = find_place(near)
     if origin is None:
         raise UnknownPlace(near, filters)
     return replace(filters, near=near, km=km, origin=origin)
+
+
+def _near_in_words(filters: Filters) -> Filters:
+    """"English classes in Leeds" as q=English classes near Leeds, when the gazetteer knows the place."""
+    split = place_phrase(filters.q) if filters.q else None
+    origin = find_place(split[1]) if split else None
+    if split is None or origin is None:
+        return filters
+    return replace(filters, q=split[0] or None, near=split[1], km=DEFAULT_KM, origin=origin, near_from_q=True)
 
 
 def unknown_names(params: QueryParams, *, also: tuple[str, ...] = ()) -> tuple[str, ...]:

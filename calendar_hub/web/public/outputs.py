@@ -7,6 +7,7 @@ body is built once per data version and filter set (`Catalogue.output`).
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
@@ -17,6 +18,7 @@ from calendar_hub import clock
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.publish import api, atom, ics
+from calendar_hub.registry import slug_for
 from calendar_hub.web.common import cached_output, current_catalogue
 from calendar_hub.web.public.subscribe import calendar_name
 from calendar_hub.web.query import Filters, read_filters
@@ -41,7 +43,8 @@ def _self_url(base: str, path: str, filters: Filters, **in_path: str) -> str:
     Never from the request's Host or its raw query: the body is cached under the filters' key and sent to
     everyone, so an unknown parameter or a hostile Host must not reach it.
     """
-    query = dataclasses.replace(filters, **dict.fromkeys(in_path)).query()
+    blank: dict[str, Any] = dict.fromkeys(in_path)
+    query = dataclasses.replace(filters, **blank).query()
     return base + path + (f"?{query}" if query else "")
 
 
@@ -56,11 +59,14 @@ def _title(catalogue: Catalogue, filters: Filters) -> tuple[str, str]:
         group = catalogue.group(filters.group)
         assert group is not None
         return name, f"Events of {group.name}, via Calendar Hub"
+    if filters.tag:
+        return name, f"Events tagged #{filters.tag}, via Calendar Hub"
     return name, "Events published by member groups, gathered by Calendar Hub"
 
 
 async def calendar(request: Request) -> Response:
-    """GET /calendar.ics, /weeks/{slug}.ics, /groups/{slug}.ics: an RFC 5545 calendar to subscribe to."""
+    """GET /calendar.ics, /weeks/{slug}.ics, /groups/{slug}.ics, /tags/{tag}.ics: an RFC 5545 calendar to subscribe
+    to (a tag's: the upcoming events carrying it)."""
     catalogue = await current_catalogue(request)
     filters = read_filters(request.query_params, catalogue, **request.path_params)
     base = _base(request)
@@ -79,7 +85,7 @@ async def calendar(request: Request) -> Response:
     # "Upcoming" moves with the clock: such a calendar is rebuilt at least hourly, not only on changes.
     hour = clock.now().strftime("%Y%m%d%H") if upcoming else ""
     output = await cached_output(catalogue, ("ics", self_url, hour, *filters.key()), build)
-    slug = filters.week or filters.group or "calendar"
+    slug = filters.week or filters.group or (filters.tag and slug_for(filters.tag)) or "calendar"
     return send(request, output, filename=f"{slug}.ics")
 
 

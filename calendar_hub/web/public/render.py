@@ -31,7 +31,8 @@ __all__ = ["KM_CHOICES", "PAGE_PARAMETERS", "cached", "map_listings", "page_key"
 KM_CHOICES = (5.0, 10.0, 25.0, 50.0)  # the radii a near-me search box offers
 
 
-PAGE_PARAMETERS = ("week", "group", "region", "service", "start", "end", "near", "km", "page")  # all any page reads
+PAGE_PARAMETERS = ("week", "group", "region", "service", "tag", "q", "start", "end", "near", "km", "month",
+                   "page")  # all any page reads
 
 
 def page_key(request: Request) -> tuple[Any, ...]:

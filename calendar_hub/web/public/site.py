@@ -11,6 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from calendar_hub import clock
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.web.common import cached_output, current_catalogue
+from calendar_hub.web.public.search import tag_counts
 from calendar_hub.web.responses import send
 
 __all__ = ["favicon", "robots", "sitemap", "sitemap_urls"]
@@ -35,11 +36,13 @@ async def robots(request: Request) -> Response:
 
 
 def sitemap_urls(catalogue: Catalogue, base: str) -> list[str]:
-    """The public pages worth finding: the fixed pages, every week (and its map), every group, upcoming events."""
-    urls = [f"{base}/", f"{base}/map", f"{base}/groups", f"{base}/about"]
+    """The public pages worth finding: the fixed pages, every week (and its map), every group, the tags of upcoming
+    events, upcoming events."""
+    urls = [f"{base}/", f"{base}/map", f"{base}/groups", f"{base}/about", f"{base}/calendar", f"{base}/tags"]
     for week in catalogue.weeks:
         urls += [f"{base}/weeks/{quote(week.slug)}", f"{base}/weeks/{quote(week.slug)}/map"]
     urls += [f"{base}/groups/{quote(group.slug)}" for group in catalogue.groups]
+    urls += [f"{base}/tags/{quote(tag, safe='')}" for tag, _count in tag_counts(catalogue)]
     seen: set[str] = set()
     for item in catalogue.find(after=clock.now()):
         if len(urls) >= SITEMAP_LIMIT:

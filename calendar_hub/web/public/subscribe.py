@@ -53,6 +53,10 @@ def filter_words(catalogue: Catalogue, filters: Filters, *, base: str = "") -> s
         words.append(f"in {week.name if week else filters.week}")
     if filters.region:
         words.append(f"in {filters.region}")
+    if filters.tag and base != "tag":
+        words.append(f"tagged #{filters.tag}")
+    if filters.q:
+        words.append(f"matching \u201c{filters.q}\u201d")
     if filters.start:
         words.append(f"from {_day(filters)}")
     if filters.end:
@@ -76,6 +80,8 @@ def calendar_name(catalogue: Catalogue, filters: Filters) -> str:
         name, base = week.name, "week"
     elif group is not None:
         name, base = group.name, "group"
+    elif filters.tag:
+        name, base = f"Calendar Hub: #{filters.tag}", "tag"
     else:
         name, base = ALL_EVENTS, ""
     words = filter_words(catalogue, filters, base=base)
@@ -83,12 +89,14 @@ def calendar_name(catalogue: Catalogue, filters: Filters) -> str:
 
 
 def subscription(catalogue: Catalogue, filters: Filters, *, base_url: str) -> Subscription:
-    """The calendar of exactly these filters: /weeks/{week}.ics, /groups/{group}.ics or /calendar.ics, with the
-    other filters as its query string."""
+    """The calendar of exactly these filters: /weeks/{week}.ics, /groups/{group}.ics, /tags/{tag}.ics or
+    /calendar.ics, with the other filters as its query string."""
     if filters.week:
         path, rest = f"/weeks/{filters.week}.ics", dataclasses.replace(filters, week=None)
     elif filters.group:
         path, rest = f"/groups/{filters.group}.ics", dataclasses.replace(filters, group=None)
+    elif filters.tag:
+        path, rest = f"/tags/{quote(filters.tag, safe='')}.ics", dataclasses.replace(filters, tag=None)
     else:
         path, rest = "/calendar.ics", filters
     query = rest.query()

@@ -1,0 +1,80 @@
+"""Search over a national catalogue: building the word index of 100,000 events, then queries against it.
+
+    python -m benchmarks.search [--events 100000] [--runs 7]
+
+Target: the index built in under 10 s (once per data version, on the first search), and a search (every word
+matched, the upcoming filtered and ranked, as /search does) in under 100 ms median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from calendar_hub.catalogue import Catalogue
+from calendar_hub.catalogue.listing import GroupRef, Listing
+from calendar_hub.catalogue.search import query_words
+
+WHAT = ("English classes", "Conversation club", "Repair café", "Welcome walk", "Solidarity vigil", "Film night",
+        "Community supper", "Advice drop-in", "Knitting circle", "Football for all", "Dosbarth Cymraeg",
+        "Women's group", "Homework club", "Legal clinic", "Food bank", "Choir practice", "Coffee morning")
+TOWNS = ("Leeds", "Manchester", "Cardiff", "Bristol", "Glasgow", "Belfast", "Norwich", "Plymouth", "Swansea",
+         "Sheffield", "Coventry", "Newcastle", "Brighton", "Derby", "Abertawe", "Wrexham", "Stockport")
+WORDS = ("bring", "friends", "free", "tea", "children", "welcome", "everyone", "room", "upstairs", "accessible",
+         "volunteers", "languages", "translation", "booking", "needed", "lunch", "provided", "bus", "stop",
+         "parking", "garden", "games", "music", "stories", "history", "migrants", "refugees", "families",
+         "#ct4r", "#refugeeweek", "café", "Ysgol", "neuadd", "croeso", "gwirfoddolwyr", "advice", "housing")
+QUERIES = ("English classes", "repair café", "welcome walk leeds", "croeso", "homework club cardiff", "c",
+           "vigil #ct4r", "nothing-matches-this")
+NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
+
+
+def listings(n: int) -> list[Listing]:
+    """`n` events over a year in 17 towns, from 500 groups, with descriptions of 30 to 90 words (seeded)."""
+    rng = random.Random(16)
+    groups = [GroupRef(slug=f"group-{g}", name=f"{TOWNS[g % len(TOWNS)]} {WHAT[g % len(WHAT)].split()[0]} "
+                                              f"Group {g}") for g in range(500)]
+    made = []
+    for i in range(n):
+        town = TOWNS[i % len(TOWNS)]
+        start = NOW + timedelta(minutes=53 * i % (365 * 24 * 60))
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(30, 90)))
+        made.append(Listing(
+            uid=f"e{i}@bench", sequence=0, title=f"{rng.choice(WHAT)} {rng.choice(('', 'for adults', 'in town'))}",
+            start=start, end=start + timedelta(hours=2), all_day=False, start_date=None, end_date=None,
+            status="CONFIRMED", description_html=f"<p>{words}</p>", description_text=words,
+            location=f"Hall {i % 300}, {town}", url="", categories=(rng.choice(("ESOL", "Social", "Advice")),),
+            lat=None, lon=None, place_precision="none", region="", town=town, groups=(rng.choice(groups),),
+            weeks=(), created=NOW, updated=NOW))
+    return made
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    catalogue = Catalogue(version=1, built_at=NOW, zone=ZoneInfo("Europe/London"), listings=listings(args.events),
+                          groups=[], weeks=[])
+    started = time.perf_counter()
+    index = catalogue.index
+    print(f"index of {args.events:,} events built in {time.perf_counter() - started:.2f} s")
+    medians = []
+    for query in QUERIES:
+        times, found = [], 0
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            matched = [item for item in catalogue.find(text=query) if item.end > NOW]
+            found = len(index.ranked(query_words(query), matched))
+            times.append(time.perf_counter() - started)
+        medians.append(statistics.median(times))
+        print(f"search {query!r}: {medians[-1] * 1000:.1f} ms median of {args.runs}, {found:,} found")
+    print(f"median over the {len(QUERIES)} queries: {statistics.median(medians) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
