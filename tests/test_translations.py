@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -162,3 +163,24 @@ def test_a_welsh_error_page_explains_in_welsh(hub: HubData, client: TestClient) 
     assert missing.status_code == 404 and "Nid oes tudalen yn y cyfeiriad hwn." in missing.text
     unknown = client.get("/cy/map?near=Atlantis")
     assert unknown.status_code == 400 and "Nid yw’r hyb yn adnabod lle o’r enw “Atlantis”." in unknown.text
+
+
+def test_every_page_names_its_address_in_each_language(hub: HubData, client: TestClient) -> None:
+    for path in ("/about", "/cy/about"):
+        page = client.get(path, headers={"Host": "evil.example"}).text
+        assert '<link rel="alternate" hreflang="en-GB" href="http://hub.test/about">' in page
+        assert '<link rel="alternate" hreflang="cy" href="http://hub.test/cy/about">' in page
+        assert '<link rel="alternate" hreflang="x-default" href="http://hub.test/about">' in page
+    week = client.get(f"/cy/weeks/{WEEK}/map?region=Wales").text
+    assert f'hreflang="en-GB" href="http://hub.test/weeks/{WEEK}/map?region=Wales"' in week
+
+
+def test_the_sitemap_lists_each_page_in_each_language_with_its_alternates(hub: HubData, client: TestClient) -> None:
+    root = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    sitemap, xhtml = "{http://www.sitemaps.org/schemas/sitemap/0.9}", "{http://www.w3.org/1999/xhtml}"
+    entries = {url.findtext(f"{sitemap}loc"): {link.get("hreflang"): link.get("href")
+                                                for link in url.iter(f"{xhtml}link")} for url in root}
+    assert "http://hub.test/about" in entries and "http://hub.test/cy/about" in entries
+    assert entries["http://hub.test/cy/about"] == {"en-GB": "http://hub.test/about", "cy": "http://hub.test/cy/about",
+                                                   "x-default": "http://hub.test/about"}
+    assert entries[f"http://hub.test/cy/weeks/{WEEK}"]["en-GB"] == f"http://hub.test/weeks/{WEEK}"

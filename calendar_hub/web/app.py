@@ -54,7 +54,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
                                  base_url=settings.base_url.rstrip("/"),
                                  distance=distance, count_words=in_words,
-                                 day_range=day_range, long_day=long_day, place_name=place_name,
+                                 day_range=day_range, long_day=long_day, place_name=place_name, hreflang=site.hreflang,
                                  every_event_webcal=webcal(settings.base_url.rstrip("/") + "/calendar.ics"))
 
     @contextlib.asynccontextmanager
