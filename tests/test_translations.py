@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -15,6 +17,8 @@ from babel.messages.pofile import read_po
 from jinja2 import Environment
 from starlette.testclient import TestClient
 
+from calendar_hub import language
+from calendar_hub.console.submission_form import FormProblems, check_form
 from calendar_hub.language import LANGUAGES, LOCALE_DIR
 from tests.hubdata import WEEK, HubData
 
@@ -184,3 +188,18 @@ def test_the_sitemap_lists_each_page_in_each_language_with_its_alternates(hub: H
     assert entries["http://hub.test/cy/about"] == {"en-GB": "http://hub.test/about", "cy": "http://hub.test/cy/about",
                                                    "x-default": "http://hub.test/about"}
     assert entries[f"http://hub.test/cy/weeks/{WEEK}"]["en-GB"] == f"http://hub.test/weeks/{WEEK}"
+
+
+def test_the_forms_say_what_to_put_right_in_the_visitors_language() -> None:
+    typed = {"group_name": "", "contact": "nobody", "title": "Picnic", "day": "31/2/2026", "start_time": "25:00",
+             "end_time": "20:00", "location": "", "url": "ftp://x"}
+    problems: dict[str, dict[str, str]] = {}
+    for code in ("en", "cy"):
+        with language.use(code), pytest.raises(FormProblems) as raised:
+            check_form(typed, weeks=[], zone=ZoneInfo("Europe/London"), now=datetime(2026, 6, 1, tzinfo=UTC))
+        problems[code] = raised.value.problems
+    assert problems["en"]["group_name"] == "Please give your group's name."
+    assert problems["cy"]["group_name"] == "Rhowch enw eich grŵp."
+    assert problems["cy"]["day"] == "Ni allwn ddarllen “31/2/2026” fel diwrnod: ysgrifennwch ef fel 5/12/2026."
+    assert problems["cy"]["url"].startswith("Rhaid i’r ddolen fod yn gyfeiriad gwe")
+    assert problems["en"].keys() == problems["cy"].keys()
