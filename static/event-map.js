@@ -14,7 +14,7 @@
   if (options.tiles) {
     L.tileLayer(options.tiles, { maxZoom: 18, attribution: options.attribution || "" }).addTo(map);
   }
-  var label = (options.label || "") + (approximate ? " (approximate place)" : "");
+  var label = (options.label || "") + (approximate ? " " + (options.wordApproximate || "(approximate place)") : "");
   var icon = approximate ? new L.Icon.Default({ className: "approximate" }) : new L.Icon.Default();
   L.marker(at, { title: label, alt: label, icon: icon, interactive: false, keyboard: false }).addTo(map);
   element.dataset.ready = "true";

@@ -57,9 +57,19 @@
     return node;
   }
 
-  /* Times as the pages write them ("Sat 5 Dec 2026, 10:00–12:00"), in the hub's zone. */
-  var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  /* The popups' words, in the page's language: the map's data-word-* attributes (templates/map.html), else English. */
+  var words = {
+    cancelled: options.wordCancelled || "Cancelled: ", by: options.wordBy || "By ", and: options.wordAnd || " and ",
+    showInList: options.wordShowInList || "Show in the list", allDay: options.wordAllDay || "(all day)",
+    approximate: options.wordApproximate || "(approximate place)",
+    around: options.wordAround || "Map of the events listed, around the searched place: ",
+    error: options.wordError || "The map could not load its events; the list has them all."
+  };
+
+  /* Times as the pages write them ("Saturday 5 December 2026, 10:00–12:00"; "Dydd Sadwrn 5 Rhagfyr 2026" on a
+   * Welsh page), in the hub's zone: the names of days and months come from the browser, in the page's language. */
+  var names = new Intl.DateTimeFormat(document.documentElement.lang || "en-GB",
+                                      { timeZone: "UTC", weekday: "long", month: "long" });
   var clock = new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric", month: "numeric",
                                                  day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
@@ -78,13 +88,15 @@
   }
 
   function day(t) {
-    return DAYS[new Date(Date.UTC(t.y, t.m - 1, t.d)).getUTCDay()] + " " + t.d + " " + MONTHS[t.m - 1];
+    var fields = {};
+    names.formatToParts(new Date(Date.UTC(t.y, t.m - 1, t.d))).forEach(function (part) { fields[part.type] = part.value; });
+    return fields.weekday + " " + t.d + " " + fields.month;
   }
 
   function when(p) {
     if (p.all_day) {  // dates; the end is exclusive (RFC 5545 3.6.1)
       var start = calendarDay(p.start), last = calendarDay(p.end, -1);
-      if (last.key <= start.key) { return day(start) + " " + start.y + " (all day)"; }
+      if (last.key <= start.key) { return day(start) + " " + start.y + " " + words.allDay; }
       return day(start) + " – " + day(last) + " " + last.y;
     }
     var from = local(p.start), to = local(p.end), words = day(from) + " " + from.y + ", " + from.time;
@@ -98,7 +110,7 @@
     box.className = "popup" + (p.place_precision === "approximate" ? " approximate" : "");
     var title = document.createElement("h3");
     title.tabIndex = -1;  // focused when the list's button opens the popup
-    if (p.status === "CANCELLED") { title.appendChild(text("strong", "Cancelled: ", "badge")); }
+    if (p.status === "CANCELLED") { title.appendChild(text("strong", words.cancelled, "badge")); }
     var linked = /^https?:\/\//i.test(p.event_url || "");  // the event's page on the hub; a popup checks anyway
     title.appendChild(linked ? link(p.title, p.event_url, newTab ? "noopener" : "") : document.createTextNode(p.title));
     box.appendChild(title);
@@ -106,15 +118,15 @@
     if (p.location) { box.appendChild(text("p", p.location, "where")); }
     if (p.place_note) { box.appendChild(text("p", p.place_note, "placed")); }
     if (p.groups && p.groups.length) {
-      var who = text("p", "By ", "who");
+      var who = text("p", words.by, "who");
       p.groups.forEach(function (g, i) {
-        if (i) { who.appendChild(document.createTextNode(i === p.groups.length - 1 ? " and " : ", ")); }
+        if (i) { who.appendChild(document.createTextNode(i === p.groups.length - 1 ? words.and : ", ")); }
         who.appendChild(link(g.name, g.url, newTab ? "noopener" : ""));
       });
       box.appendChild(who);
     }
     if (items[marker.feature.id]) {
-      var back = text("button", "Show in the list", "show-in-list");
+      var back = text("button", words.showInList, "show-in-list");
       back.type = "button";
       back.addEventListener("click", function () { showInList(marker.feature.id); });
       box.appendChild(back);
@@ -199,7 +211,7 @@
     var centre = [Number(options.nearLat), Number(options.nearLon)];
     L.circleMarker(centre, { radius: 7, weight: 3, color: "#fff", fillColor: "#0b5cad", fillOpacity: 1,
                              interactive: false, className: "near-origin" }).addTo(map);
-    element.setAttribute("aria-label", "Map of the events listed, around the searched place: " +
+    element.setAttribute("aria-label", words.around +
                          (options.nearLabel || centre.join(", ")));
     return L.circle(centre, { radius: Number(options.nearKm) * 1000, interactive: false, fill: false,
                               dashArray: "6 6", weight: 2, className: "near-circle" }).addTo(map);
@@ -219,7 +231,7 @@
       data.features.forEach(function (feature) {
         var c = feature.geometry.coordinates, p = feature.properties;
         var approximate = p.place_precision === "approximate";
-        var label = p.title + (approximate ? " (approximate place)" : "");
+        var label = p.title + (approximate ? " " + words.approximate : "");
         var marker = L.marker([c[1], c[0]], { title: label, alt: label,
                                               icon: approximate ? approximateIcon : plainIcon });
         marker.feature = feature;
@@ -241,7 +253,6 @@
     })
     .catch(function () {
       element.dataset.markers = "error";
-      element.parentNode.insertBefore(text("p", "The map could not load its events; the list has them all.",
-                                           "problem"), element);
+      element.parentNode.insertBefore(text("p", words.error, "problem"), element);
     });
 }());

@@ -99,7 +99,7 @@ def test_a_placed_event_has_a_page_with_everything_about_it(fixed: TestClient) -
     page = response.text
     html = parsed(page)
     assert '<h1 id="event-heading">Litter pick on the towpath</h1>' in page
-    assert "Sat 13 Jun 2026, 10:00–12:00" in page                                   # local time
+    assert "Saturday 13 June 2026, 10:00–12:00" in page                                   # local time
     assert "Canal Basin, Wharf Road, Riverside RV1 2AB" in page
     assert "Exact place given by the group&#39;s calendar" in page                  # how it was placed
     assert 'data-lat="51.501234" data-lon="-0.123456"' in page and 'data-precision="exact"' in page  # the map
@@ -118,7 +118,7 @@ def test_a_placed_event_has_a_page_with_everything_about_it(fixed: TestClient) -
     assert html.meta["og:url"] == BASE + path_of(PLACED.uid)
     assert html.meta["og:title"] == html.meta["twitter:title"] == "Litter pick on the towpath"
     assert html.meta["og:type"] == "website" and html.meta["twitter:card"] == "summary"
-    assert "Sat 13 Jun 2026" in html.meta["og:description"] and "Bring gloves" in html.meta["og:description"]
+    assert "Saturday 13 June 2026" in html.meta["og:description"] and "Bring gloves" in html.meta["og:description"]
 
 
 @pytest.mark.now("2026-06-01T12:00:00+00:00")
@@ -140,7 +140,7 @@ def test_an_online_event_has_no_map_and_links_where_to_join(fixed: TestClient) -
 @pytest.mark.now("2026-06-01T12:00:00+00:00")
 def test_an_all_day_event_shows_its_days(fixed: TestClient) -> None:
     page = fixed.get(path_of(ALL_DAY.uid)).text
-    assert "Sat 20 Jun – Sun 21 Jun 2026" in page
+    assert "Saturday 20 June – Sunday 21 June 2026" in page
     assert '<time datetime="2026-06-20">' in page
 
 

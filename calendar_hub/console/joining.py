@@ -16,6 +16,7 @@ from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.console import groups as console
 from calendar_hub.errors import Conflict, InputError
+from calendar_hub.language import gettext
 from calendar_hub.registry import slug_for
 from calendar_hub.states import Review
 from calendar_hub.store import Session
@@ -32,12 +33,12 @@ def check_form(name: str, home: str, contact: str, address: str) -> dict[str, st
     values = {"name": " ".join(name.split())[:300], "home": " ".join(home.split())[:300],
               "contact": contact.strip()[:320], "address": address.strip()[:2000]}
     if not values["name"]:
-        raise InputError("Please give your group's name.", field="group_name")
+        raise InputError(gettext("Please give your group's name."), field="group_name")
     if not EMAIL.match(values["contact"]):
-        raise InputError("Please give an e-mail address we can reach you at, such as hello@yourgroup.org.",
+        raise InputError(gettext("Please give an e-mail address we can reach you at, such as hello@yourgroup.org."),
                          field="contact")
     if not values["address"]:
-        raise InputError("Please paste your group's website or calendar address.", field="address")
+        raise InputError(gettext("Please paste your group's website or calendar address."), field="address")
     return values
 
 
@@ -51,7 +52,7 @@ def within_join_limit(client: str, *, session: Session) -> bool:
 def submit(values: dict[str, str], *, feed_url: str, feed_kind: str, found_how: str, session: Session) -> JoinRequest:
     """Store a pending request; raises Conflict when this calendar already waits or already belongs to a group."""
     if store.join_requests_waiting_for(feed_url, session=session) >= PENDING_PER_ADDRESS:
-        raise Conflict("This calendar is already waiting for an organiser's approval.")
+        raise Conflict(gettext("This calendar is already waiting for an organiser's approval."))
     request = JoinRequest(group_name=values["name"], home=values["home"], contact=values["contact"],
                           address=values["address"], feed_url=feed_url, feed_kind=feed_kind, found_how=found_how)
     store.add_join_request(request, session=session)

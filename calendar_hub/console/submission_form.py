@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from calendar_hub.catalogue.weeks import local_midnight
 from calendar_hub.console.joining import EMAIL
 from calendar_hub.errors import InputError
 from calendar_hub.ingest import sanitize
+from calendar_hub.language import babel_locale, gettext
 from calendar_hub.store.models import Week
 
 AHEAD = timedelta(days=731)         # about two years
@@ -68,20 +71,21 @@ def check_form(typed: Mapping[str, str], *, weeks: Sequence[Week], zone: ZoneInf
     problems: dict[str, str] = {}
     for name, most in LIMITS.items():
         if len(values[name]) > most:
-            problems[name] = f"Please keep the {_NAMES[name]} under {most:,} characters."
+            problems[name] = gettext("Please keep the %(field)s under %(most)s characters.") % {
+                "field": _names()[name], "most": f"{most:,}"}
     if not values["group_name"]:
-        problems["group_name"] = "Please give your group's name."
+        problems["group_name"] = gettext("Please give your group's name.")
     contact = values["contact"].lower()
     if not EMAIL.match(contact):
-        problems["contact"] = "Please give an e-mail address we can reach you at, such as hello@yourgroup.org."
+        problems["contact"] = gettext("Please give an e-mail address we can reach you at, such as hello@yourgroup.org.")
     if not values["title"]:
-        problems["title"] = "Please give the event a title."
+        problems["title"] = gettext("Please give the event a title.")
     when = _when(values, zone=zone, now=now, problems=problems)
     if not values["location"]:
-        problems["location"] = "Please say where it happens: the venue and its postcode, or Online."
+        problems["location"] = gettext("Please say where it happens: the venue and its postcode, or Online.")
     url = _link(values["url"])
     if url is None:
-        problems["url"] = "The link must be a web address starting with https:// (or http://)."
+        problems["url"] = gettext("The link must be a web address starting with https:// (or http://).")
     categories = _week_categories(values["week"], weeks, when, zone, problems)
     if problems or when is None or url is None:
         raise FormProblems(problems)
@@ -102,30 +106,32 @@ def field_text(value: object, *, multiline: bool = False) -> str:
 
 # ---------------------------------------------------------------- helpers
 
-_NAMES = {"group_name": "group's name", "contact": "e-mail address", "title": "title", "location": "place",
-          "description": "description", "url": "link"}
+def _names() -> dict[str, str]:
+    """The fields as a sentence names them, in the current language."""
+    return {"group_name": gettext("group's name"), "contact": gettext("e-mail address"), "title": gettext("title"),
+            "location": gettext("place"), "description": gettext("description"), "url": gettext("link")}
 
 
 def _when(values: Mapping[str, str], *, zone: ZoneInfo, now: datetime, problems: dict[str, str]) -> When | None:
     """Start and end (aware UTC) and, for an all-day event, its days (end exclusive); None after a problem."""
-    first = _day(values["day"], "day", problems, missing="Please give the day of the event.")
+    first = _day(values["day"], "day", problems, missing=gettext("Please give the day of the event."))
     last = _day(values["last_day"], "last_day", problems) if values["last_day"] else first
     all_day = values["all_day"] not in ("", "no", "off", "false")
     start_clock = end_clock = None
     if not all_day:
         start_clock = _clock(values["start_time"], "start_time", problems,
-                             missing="Please give a start time, or tick “All day”.")
+                             missing=gettext("Please give a start time, or tick “All day”."))
         end_clock = _clock(values["end_time"], "end_time", problems,
-                           missing="Please give an end time, or tick “All day”.")
+                           missing=gettext("Please give an end time, or tick “All day”."))
     if first is None or last is None or (not all_day and (start_clock is None or end_clock is None)):
         return None
     if last < first:
-        problems["last_day"] = "The last day is before the first day."
+        problems["last_day"] = gettext("The last day is before the first day.")
         return None
     if all_day:
         start, end = _midnight(first, zone), _midnight(last + timedelta(days=1), zone)
         if first < now.astimezone(zone).date():
-            problems["day"] = "That day has passed: please check the day."
+            problems["day"] = gettext("That day has passed: please check the day.")
     else:
         assert start_clock is not None and end_clock is not None
         try:
@@ -135,15 +141,16 @@ def _when(values: Mapping[str, str], *, zone: ZoneInfo, now: datetime, problems:
             problems.update(e.problems)
             return None
         if end <= start:
-            problems["end_time"] = ("The event must end after it starts. For one that goes on past midnight, "
-                                    "give the next day as its last day.")
+            problems["end_time"] = gettext("The event must end after it starts. For one that goes on past midnight, "
+                                            "give the next day as its last day.")
             return None
         if start <= now:
-            problems["day"] = "That time has passed: please check the day and the start time."
+            problems["day"] = gettext("That time has passed: please check the day and the start time.")
     if start > now + AHEAD:
-        problems["day"] = "We take events up to two years ahead: please check the year."
+        problems["day"] = gettext("We take events up to two years ahead: please check the year.")
     if end - start > LONGEST + timedelta(hours=2):  # hours: a day may be 25 hours long when the clocks change
-        problems["last_day"] = "Please send events of at most a month; for a longer one, send each of its days."
+        problems["last_day"] = gettext("Please send events of at most a month; for a longer one, send each of its "
+                                       "days.")
     if problems.keys() & {"day", "last_day"}:
         return None
     return (start, end, first, last + timedelta(days=1)) if all_day else (start, end, None, None)
@@ -160,13 +167,14 @@ def _day(typed: str, name: str, problems: dict[str, str], *, missing: str = "") 
             return date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
         return date.fromisoformat(typed)
     except ValueError:
-        problems[name] = f"“{typed[:40]}” is not a day we can read: please write it like 5/12/2026."
+        problems[name] = gettext("“%(typed)s” is not a day we can read: please write it like 5/12/2026.") % {
+            "typed": typed[:40]}
         return None
 
 
 def _clock(typed: str, name: str, problems: dict[str, str], *, missing: str) -> time | None:
     """A time of day typed as 19:30 (what time inputs send), 19.30, 7:30pm or 7pm."""
-    unreadable = f"“{typed[:40]}” is not a time we can read: please write it like 19:30."
+    unreadable = gettext("“%(typed)s” is not a time we can read: please write it like 19:30.") % {"typed": typed[:40]}
     found = _CLOCK.match(typed)
     if not typed or not found:
         problems[name] = unreadable if typed else missing
@@ -195,8 +203,9 @@ def _instant(day: date, clock: time, zone: ZoneInfo, name: str) -> datetime:
     local = datetime.combine(day, clock, tzinfo=zone)
     instant = local.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise FormProblems({name: f"There is no {clock:%H:%M} on {day:%-d %B %Y}: the clocks go forward an hour "
-                                  "that night. Please check the time."})
+        raise FormProblems({name: gettext("There is no %(time)s on %(day)s: the clocks go forward an hour that "
+                                          "night. Please check the time.") % {
+            "time": f"{clock:%H:%M}", "day": format_date(day, format="d MMMM y", locale=babel_locale())}})
     return instant
 
 
@@ -216,13 +225,16 @@ def _week_categories(slug: str, weeks: Sequence[Week], when: When | None, zone: 
         return ()
     week = next((w for w in weeks if w.slug == slug), None)
     if week is None:
-        problems["week"] = "Please choose a week of action from the list, or “Not part of a week of action”."
+        problems["week"] = gettext("Please choose a week of action from the list, or “Not part of a week of action”.")
         return ()
     if when is not None:
         start, end = when[0], when[1]
         if not (start < _midnight(week.end_date + timedelta(days=1), zone) and end > _midnight(week.start_date, zone)):
-            problems["week"] = (f"{week.name} runs from {week.start_date:%-d %B} to {week.end_date:%-d %B %Y}, "
-                                "and this event is not on those days. Please check the day, or choose "
-                                "“Not part of a week of action”.")
+            locale = babel_locale()
+            problems["week"] = gettext(
+                "%(week)s runs from %(start)s to %(end)s, and this event is not on those days. Please check the day, "
+                "or choose “Not part of a week of action”.") % {
+                "week": week.name, "start": format_date(week.start_date, format="d MMMM", locale=locale),
+                "end": format_date(week.end_date, format="d MMMM y", locale=locale)}
     return (week.tags[0],) if week.tags else ()
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import functools
 
 from calendar_hub.places.data import km_between, place_data
+from calendar_hub.places.names import local_name
 from calendar_hub.places.resolve import Place, Resolver, online
 
-__all__ = ["Place", "Resolver", "km_between", "online", "resolver"]
+__all__ = ["Place", "Resolver", "km_between", "local_name", "online", "resolver"]
 
 
 @functools.cache

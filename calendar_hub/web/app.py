@@ -31,10 +31,11 @@ from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_mi
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.languages import DATA_SUFFIXES, LanguageMiddleware, choose, switch_url
-from calendar_hub.web.present import distance, json_ld, machine_time, webcal, when
+from calendar_hub.web.present import day_range, distance, json_ld, long_day, machine_time, place_name, webcal, when
 from calendar_hub.web.public import browse, directory, events, join, outputs, pages, site, submit
 from calendar_hub.web.public import search as search_pages
 from calendar_hub.web.public import weeks as week_pages
+from calendar_hub.web.responses import explained
 
 log = logging.getLogger(__name__)
 BACKGROUND_PAUSE = 60.0
@@ -54,6 +55,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
                                  base_url=settings.base_url.rstrip("/"),
                                  distance=distance, count_words=in_words,
+                                 day_range=day_range, long_day=long_day, place_name=place_name, hreflang=site.hreflang,
                                  every_event_webcal=webcal(settings.base_url.rstrip("/") + "/calendar.ics"))
 
     @contextlib.asynccontextmanager
@@ -113,8 +115,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     async def not_found(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if _wants_html(request):
-            return templates.TemplateResponse(request, "error.html", {"status": exc.status_code,
-                                                                      "message": exc.detail},
+            message = explained(exc.status_code, exc.detail)
+            return templates.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": message},
                                               status_code=exc.status_code)
         return PlainTextResponse(exc.detail, status_code=exc.status_code)
 
@@ -187,7 +189,8 @@ def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, rou
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return templates.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": exc.detail},
+        return templates.TemplateResponse(request, "error.html", {"status": exc.status_code,
+                                                                  "message": explained(exc.status_code, exc.detail)},
                                           status_code=exc.status_code)
 
     part = Starlette(routes=routes, middleware=[session_middleware(settings)],

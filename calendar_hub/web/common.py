@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from calendar_hub.catalogue import Catalogue, Output
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.console import groups as console
+from calendar_hub.language import gettext
 from calendar_hub.store import Session
 from calendar_hub.store.models import Group
 from calendar_hub.web.console.auth import Signed
@@ -47,9 +48,9 @@ def group_for(user: Signed, slug: str, session: Session) -> Group:
     """The group `slug`, when the account may see it; raises HTTP 404 or 403 otherwise."""
     group = console.group_by_slug(slug, session=session)
     if group is None:
-        raise HTTPException(404, "There is no such group.")
+        raise HTTPException(404, gettext("There is no such group."))
     if not user.may_edit_group(group.id):
-        raise HTTPException(403, "Your account may change only its own group.")
+        raise HTTPException(403, gettext("Your account may change only its own group."))
     return group
 
 

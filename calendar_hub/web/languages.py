@@ -115,7 +115,7 @@ async def choose(request: Request) -> Response:
     """GET /language/{code}?next=/path: remember the visitor's language and open `next` in it."""
     code = request.path_params["code"]
     if code not in language.LANGUAGES:
-        return Response("No such language.", status_code=404, media_type="text/plain")
+        return Response(language.gettext("No such language."), status_code=404, media_type="text/plain")
     target = request.query_params.get("next", "/")
     # Only a path on this site: never "//elsewhere" or "https://elsewhere" (no open redirect).
     if not target.startswith("/") or target.startswith("//") or "\\" in target:

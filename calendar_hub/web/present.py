@@ -10,13 +10,14 @@ from typing import Protocol
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from calendar_hub import language
 from calendar_hub.catalogue.counts import is_online as is_online
 from calendar_hub.catalogue.listing import Listing
-from calendar_hub.places import Place, km_between
+from calendar_hub.places import Place, km_between, local_name
 
 UNKNOWN_REGION = "Region not given"
 UNKNOWN_TOWN = "Place not given"
@@ -39,22 +40,45 @@ class Timed(Protocol):
 
 
 def when(listing: Timed, zone: ZoneInfo) -> str:
-    """'Sat 5 Dec 2026, 10:00–12:00', 'Sat 5 Dec 2026 (all day)', 'Fri 11 Dec – Sun 13 Dec 2026'."""
+    """When a listing happens, in the current language's words: 'Saturday 5 December 2026, 10:00–12:00',
+    'Saturday 5 December 2026 (all day)', 'Friday 11 December – Sunday 13 December 2026'
+    ('Dydd Sadwrn 5 Rhagfyr 2026, 10:00–12:00' in Welsh)."""
     if listing.all_day and listing.start_date and listing.end_date:
         last = listing.end_date - timedelta(days=1)
         if last <= listing.start_date:
-            return f"{_day(listing.start_date)} {listing.start_date.year} (all day)"
-        return f"{_day(listing.start_date)} – {_day(last)} {last.year}"
+            return language.gettext("%(day)s (all day)") % {"day": long_day(listing.start_date)}
+        return day_range(listing.start_date, last)
     start, end = listing.start.astimezone(zone), listing.end.astimezone(zone)
-    text = f"{_day(start)} {start.year}, {start:%H:%M}"
+    text = f"{long_day(start.date())}, {_time(start)}"
     if end > start:
-        text += f"–{end:%H:%M}" if end.date() == start.date() else f" – {_day(end)}, {end:%H:%M}"
+        text += f"–{_time(end)}" if end.date() == start.date() else f" – {_day(end.date())}, {_time(end)}"
     return text
 
 
+def long_day(day: date) -> str:
+    """'Saturday 5 December 2026' / 'Dydd Sadwrn 5 Rhagfyr 2026', in the current language (Babel's names)."""
+    return format_date(day, format="EEEE d MMMM y", locale=language.babel_locale())
+
+
+def day_range(first: date, last: date, *, short: bool = False) -> str:
+    """The days from `first` to `last` in the current language: 'Saturday 5 December – Sunday 13 December 2026'
+    ('Sat 5 Dec – Sun 13 Dec 2026' when `short`); one day alone when they are the same; the year once if shared."""
+    locale = language.babel_locale()
+    pattern = "EEE d MMM" if short else "EEEE d MMMM"
+    if last <= first:
+        return format_date(first, format=pattern + " y", locale=locale)
+    head = format_date(first, format=pattern if first.year == last.year else pattern + " y", locale=locale)
+    return f"{head} – {format_date(last, format=pattern + ' y', locale=locale)}"
+
+
 def _day(moment: date) -> str:
-    """'Sat 5 Dec' (no leading zero, on every platform)."""
-    return f"{moment:%a} {moment.day} {moment:%b}"
+    """'Saturday 5 December' / 'Dydd Sadwrn 5 Rhagfyr' (no leading zero, in the current language)."""
+    return format_date(moment, format="EEEE d MMMM", locale=language.babel_locale())
+
+
+def _time(moment: datetime) -> str:
+    """'10:00', on the 24-hour clock in either language."""
+    return format_time(moment, format="HH:mm", locale=language.babel_locale())
 
 
 def machine_time(listing: Listing, zone: ZoneInfo) -> str:
@@ -84,6 +108,16 @@ def by_region_and_town(listings: Sequence[Listing]) -> list[tuple[str, int, list
         count = sum(1 for items in towns.values() for item in items if not item.cancelled)
         result.append((region, count, list(towns.items())))
     return result
+
+
+def place_name(name: str, region: str | None = None) -> str:
+    """A region's or town's heading in the current language: "Caerdydd" and "Cymru" on Welsh pages, "Ar-lein"
+    for `ONLINE`; `region` is the place's region, which tells Newport in Wales from the others."""
+    words = {ONLINE: language.gettext("Online"), UNKNOWN_REGION: language.gettext("Region not given"),
+             UNKNOWN_TOWN: language.gettext("Place not given")}
+    if name in words:
+        return words[name]
+    return local_name(name, language.current(), region=region)
 
 
 def distance(listing: Listing, origin: Place | None) -> str:

@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
-from calendar_hub import language
 from calendar_hub.catalogue import Catalogue, Near
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.catalogue.search import MAX_QUERY, place_phrase
 from calendar_hub.catalogue.weeks import normalise_tag
+from calendar_hub.language import gettext
 from calendar_hub.places import Place, resolver
 
 DEFAULT_KM = 10.0
@@ -66,8 +66,8 @@ class UnknownPlace(HTTPException):
     """A `near` that names no place the hub knows; `filters` are the request's other filters."""
 
     def __init__(self, near: str, filters: Filters) -> None:
-        super().__init__(400, f"The hub does not know a place called \u201c{near}\u201d. Try a postcode "
-                              "(M14 5TG), the first half of one (SE6) or a town (Cardiff).")
+        super().__init__(400, gettext("The hub does not know a place called “%(near)s”. Try a postcode (M14 5TG), "
+                                      "the first half of one (SE6) or a town (Cardiff).") % {"near": near})
         self.filters = filters
 
 
@@ -79,15 +79,15 @@ def read_filters(params: QueryParams, catalogue: Catalogue, **fixed: str) -> Fil
     week = fixed.get("week") or params.get("week") or None
     group = fixed.get("group") or params.get("group") or None
     if week is not None and catalogue.week(week) is None:
-        raise HTTPException(404, f"There is no week of action called {week!r}.")
+        raise HTTPException(404, gettext("There is no week of action called “%(week)s”.") % {"week": week})
     if group is not None and catalogue.group(group) is None:
-        raise HTTPException(404, f"There is no group called {group!r}.")
+        raise HTTPException(404, gettext("There is no group called “%(group)s”.") % {"group": group})
     start, end = _day(params, "start"), _day(params, "end")
     if start and end and end < start:
-        raise HTTPException(400, "The end date is before the start date.")
+        raise HTTPException(400, gettext("The end date is before the start date."))
     tag = normalise_tag(fixed.get("tag") or params.get("tag") or "")[:100] or None
     if tag is not None and not catalogue.index.has_tag(tag):
-        raise HTTPException(404, language.gettext("No event carries the tag %(tag)s.") % {"tag": f"#{tag}"})
+        raise HTTPException(404, gettext("No event carries the tag %(tag)s.") % {"tag": f"#{tag}"})
     region = (params.get("region") or "").strip()[:100] or None
     q = " ".join((params.get("q") or "")[:MAX_QUERY].split()) or None
     filters = Filters(week=week, group=group, region=region, start=start, end=end,
@@ -138,9 +138,9 @@ def _km(raw: str | None) -> float:
     try:
         km = float(raw)
     except ValueError as e:
-        raise HTTPException(400, "km must be a number of kilometres, such as 10.") from e
+        raise HTTPException(400, gettext("km must be a number of kilometres, such as 10.")) from e
     if not math.isfinite(km) or km <= 0:
-        raise HTTPException(400, "km must be a number of kilometres above 0, such as 10.")
+        raise HTTPException(400, gettext("km must be a number of kilometres above 0, such as 10."))
     return min(km, MAX_KM)
 
 
@@ -151,4 +151,4 @@ def _day(params: QueryParams, name: str) -> date | None:
     try:
         return date.fromisoformat(raw[:10])
     except ValueError as e:
-        raise HTTPException(400, f"{name} must be a date written as YYYY-MM-DD.") from e
+        raise HTTPException(400, gettext("%(name)s must be a date written as YYYY-MM-DD.") % {"name": name}) from e

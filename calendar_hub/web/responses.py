@@ -7,10 +7,15 @@ keeps them apart and answers If-None-Match for each.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from calendar_hub.catalogue import Output
+from calendar_hub.language import gettext
+
+__all__ = ["accepts_gzip", "explained", "gzip_etag", "send"]
 
 GZIP_FROM_BYTES = 1024  # smaller bodies gain too little from compression to be worth a second representation
 
@@ -57,3 +62,15 @@ def accepts_gzip(accept_encoding: str) -> bool:
         if name in weights:
             return weights[name] > 0
     return False
+
+
+def explained(status: int, detail: str) -> str:
+    """What an error page says: `detail`, or in place of Starlette's bare phrase ("Not Found"), a sentence in the
+    current language."""
+    if detail != HTTPStatus(status).phrase:
+        return detail
+    if status == 404:
+        return gettext("There is no page at this address. It may have moved, or the link may be mistyped.")
+    if status == 405:
+        return gettext("This address does not take that kind of request.")
+    return gettext("Something went wrong with this request.")

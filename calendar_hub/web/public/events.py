@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from calendar_hub import clock
+from calendar_hub import clock, language
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.identity import UID_DOMAIN
@@ -42,7 +42,7 @@ async def event_page(request: Request) -> Response:
     if listing is None:
         return await _gone(request, catalogue, uid)
     if listing.uid != uid:
-        return RedirectResponse(event_url("", listing.uid), status_code=301)
+        return RedirectResponse(language.link(event_url("", listing.uid)), status_code=301)
     base = request.app.state.hub.settings.base_url.rstrip("/")
     templates = request.app.state.templates
 
@@ -52,7 +52,7 @@ async def event_page(request: Request) -> Response:
         return templates.get_template("event.html").render(values).encode(), "text/html; charset=utf-8"
 
     # "Other dates" and "has ended" move with the clock: the page is rebuilt at least hourly.
-    key = ("event", listing.uid, clock.now().strftime("%Y%m%d%H"))
+    key = ("event", language.current(), listing.uid, clock.now().strftime("%Y%m%d%H"))
     return send(request, await cached_output(catalogue, key, build), max_age=60)
 
 
@@ -78,7 +78,7 @@ async def event_ics(request: Request) -> Response:
 
 def event_context(catalogue: Catalogue, listing: Listing, base: str) -> dict[str, Any]:
     """What event.html shows of `listing`, worked out from the catalogue (in a worker thread: see `event_page`)."""
-    page_url = event_url(base, listing.uid)
+    page_url = base + language.link(event_url("", listing.uid))  # this language's page
     now = clock.now()
     others = [item for item in catalogue.series_of(listing) if item.uid != listing.uid]
     upcoming = [item for item in others if item.end > now or item.start >= now]
@@ -102,7 +102,7 @@ def event_context(catalogue: Catalogue, listing: Listing, base: str) -> dict[str
 async def _gone(request: Request, catalogue: Catalogue, uid: str) -> Response:
     """410 for a well-formed UID the hub does not publish (now), 404 for anything else."""
     if not WELL_FORMED.fullmatch(uid):
-        raise HTTPException(404, "There is no such event.")
+        raise HTTPException(404, language.gettext("There is no such event."))
     template = request.app.state.templates.get_template("event_gone.html")
     values = {"request": request, "settings": request.app.state.hub.settings, "zone": catalogue.zone,
               "weeks": catalogue.weeks}

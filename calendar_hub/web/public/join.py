@@ -17,6 +17,7 @@ from calendar_hub.console import joining
 from calendar_hub.errors import Conflict, InputError
 from calendar_hub.ingest.discover import discover
 from calendar_hub.ingest.fetch import Limits, make_client
+from calendar_hub.language import gettext
 from calendar_hub.web.common import open_session, render
 from calendar_hub.web.console.auth import checked_form
 
@@ -37,8 +38,8 @@ async def join(request: Request) -> Response:
             if not found.feeds:
                 why = found.message.rstrip()
                 why += "" if why.endswith((".", "!", "?")) else "."
-                raise InputError(f"We could not find a calendar there: {why} "
-                                  "Check the address, or paste the address of the calendar itself.")
+                raise InputError(gettext("We could not find a calendar there: %(why)s Check the address, or paste the "
+                                         "address of the calendar itself.") % {"why": why})
             feed = found.feeds[0]
 
             def store() -> Any:
@@ -57,8 +58,8 @@ async def join(request: Request) -> Response:
 def _too_often(request: Request, values: dict[str, str]) -> Response:
     """HTTP 429: the form again, with what was typed, saying to wait (RFC 9110 10.2.3: Retry-After)."""
     busy = render(request, "join.html", None, values=values, status_code=429,
-                  problem="This form has been used many times from your connection in the last hour. "
-                           "Please try again in an hour, or write to the organisers.")
+                  problem=gettext("This form has been used many times from your connection in the last hour. "
+                                  "Please try again in an hour, or write to the organisers."))
     busy.headers["Retry-After"] = str(int(joining.TRIES_WINDOW.total_seconds()))
     return busy
 

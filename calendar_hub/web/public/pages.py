@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from calendar_hub import clock, store
+from calendar_hub import clock, language, store
 from calendar_hub.catalogue import Near
 from calendar_hub.catalogue.counts import tally
 from calendar_hub.web.common import current_catalogue
@@ -78,7 +78,7 @@ async def map_page(request: Request) -> Response:
     shown = dataclasses.replace(filters, start=clock.today(catalogue.zone)) if from_today else filters
     earliest = week.start if week else min((item.start.astimezone(catalogue.zone).date()
                                             for item in catalogue.listings[:1]), default=None)
-    earlier_url = with_query(request.url.path, dataclasses.replace(filters, start=earliest),
+    earlier_url = with_query(language.link(request.url.path), dataclasses.replace(filters, start=earliest),
                               keep_week=not slug) if earliest else ""
     return await render(request, "map.html", catalogue, status_code=400 if problem else 200, week=week,
                         weeks=catalogue.weeks, from_today=from_today, earlier_url=earlier_url,
@@ -100,7 +100,7 @@ async def embed_map(request: Request) -> Response:
     week = catalogue.week(request.path_params["week"])
     assert week is not None
     return await render(request, "embed_map.html", catalogue, status_code=400 if problem else 200, week=week,
-                        full_url=with_query(f"/weeks/{week.slug}", filters),
+                        full_url=with_query(language.link(f"/weeks/{week.slug}"), filters),
                         context=lambda: map_listings(request, catalogue, filters, new_tab=True),
                         **search_box(request, filters, problem))
 

@@ -156,5 +156,5 @@ async def send_pdf(request: Request, catalogue: Catalogue, key: tuple[str, ...],
         return html_to_pdf(html, stylesheet), "application/pdf"
 
     output = await cached_output(catalogue, ("pdf", language.current(), *key), build)
-    name = "-".join(key[1:]) + ("-cy" if language.current() != language.DEFAULT else "") + ".pdf"
+    name = "-".join(key[1:]) + (f"-{language.current()}" if language.current() != language.DEFAULT else "") + ".pdf"
     return send(request, output, max_age=300, filename=name)

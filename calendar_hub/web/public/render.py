@@ -83,7 +83,7 @@ def page_number(request: Request) -> int:
     """The `page` of a paged listing: a whole number from 1 (the first page when absent)."""
     raw = request.query_params.get("page", "1")
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10_000:
-        raise HTTPException(400, "page must be a whole number from 1, such as 2.")
+        raise HTTPException(400, language.gettext("page must be a whole number from 1, such as 2."))
     return int(raw)
 
 

@@ -8,13 +8,13 @@ from xml.sax.saxutils import escape
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from calendar_hub import clock
+from calendar_hub import clock, language
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.web.common import cached_output, current_catalogue
 from calendar_hub.web.public.search import tag_counts
 from calendar_hub.web.responses import send
 
-__all__ = ["favicon", "robots", "sitemap", "sitemap_urls"]
+__all__ = ["favicon", "hreflang", "robots", "sitemap", "sitemap_urls"]
 
 SITEMAP_LIMIT = 50_000  # URLs in one sitemap file (sitemaps.org protocol)
 SITEMAP_TYPE = "application/xml; charset=utf-8"
@@ -45,7 +45,7 @@ def sitemap_urls(catalogue: Catalogue, base: str) -> list[str]:
     urls += [f"{base}/tags/{quote(tag, safe='')}" for tag, _count in tag_counts(catalogue)]
     seen: set[str] = set()
     for item in catalogue.find(after=clock.now()):
-        if len(urls) >= SITEMAP_LIMIT:
+        if len(urls) >= SITEMAP_LIMIT // len(language.LANGUAGES):  # each page is listed in every language
             break
         if item.uid not in seen:  # a series' occurrences share one page
             seen.add(item.uid)
@@ -54,16 +54,32 @@ def sitemap_urls(catalogue: Catalogue, base: str) -> list[str]:
 
 
 async def sitemap(request: Request) -> Response:
-    """GET /sitemap.xml: the sitemaps.org list of public pages, built in a worker thread and cached per hour."""
+    """GET /sitemap.xml: the sitemaps.org list of public pages in every language, each with its other languages'
+    addresses (xhtml:link hreflang), built in a worker thread and cached per hour."""
     catalogue = await current_catalogue(request)
     base = request.app.state.hub.settings.base_url.rstrip("/")
 
     def build() -> tuple[bytes, str]:
-        entries = "".join(f"<url><loc>{escape(url)}</loc></url>\n" for url in sitemap_urls(catalogue, base))
+        entries = "".join(_entries(url[len(base):], base) for url in sitemap_urls(catalogue, base))
         return (('<?xml version="1.0" encoding="UTF-8"?>\n'
-                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+                 'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
                  f"{entries}</urlset>\n").encode(), SITEMAP_TYPE)
 
     # Upcoming events move with the clock: rebuilt at least hourly, not only on changes.
     output = await cached_output(catalogue, ("sitemap", base, clock.now().strftime("%Y%m%d%H")), build)
     return send(request, output, max_age=3600)
+
+
+def hreflang(code: str) -> str:
+    """The hreflang of a language's pages: "en-GB" for English (the site's English is British), else the code."""
+    return "en-GB" if code == language.DEFAULT else code
+
+
+def _entries(path: str, base: str) -> str:
+    """The page at `path` once per language, each naming all its languages (Google's sitemap hreflang form)."""
+    alternates = [(hreflang(code), base + language.link(path, code)) for code in language.LANGUAGES]
+    alternates.append(("x-default", base + path))
+    links = "".join(f'<xhtml:link rel="alternate" hreflang="{tag}" href="{escape(url)}"/>' for tag, url in alternates)
+    return "".join(f"<url><loc>{escape(base + language.link(path, code))}</loc>{links}</url>\n"
+                   for code in language.LANGUAGES)

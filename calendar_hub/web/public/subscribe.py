@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote, urlencode
 
+from babel.dates import format_date
+
 from calendar_hub.catalogue import Catalogue
-from calendar_hub.web.present import google_subscribe, webcal
+from calendar_hub.language import babel_locale, gettext
+from calendar_hub.web.present import google_subscribe, place_name, webcal
 from calendar_hub.web.query import DEFAULT_KM, Filters
 
-ALL_EVENTS = "Calendar Hub: all events"
+HUB_NAME = "Calendar Hub"
+
+
+def all_events() -> str:
+    """The name of the calendar of every event, in the current language: "Calendar Hub: all events"."""
+    return gettext("%(hub)s: all events") % {"hub": HUB_NAME}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,33 +51,34 @@ class Subscription:
 
 
 def filter_words(catalogue: Catalogue, filters: Filters, *, base: str = "") -> str:
-    """The filters that narrow `base` ("week", "group" or "") in words: "by Sanctuary Manchester, in North West,
-    from Sat 5 Dec 2026, within 10 km of M14 5TG"; "" when there are none."""
+    """The filters that narrow `base` ("week", "group" or "") in words, in the current language: "by Sanctuary
+    Manchester, in North West, from Sat 5 Dec 2026, within 10 km of M14 5TG"; "" when there are none."""
     words = []
     if filters.group and base != "group":
         group = catalogue.group(filters.group)
-        words.append(f"by {group.name if group else filters.group}")
+        words.append(gettext("by %(group)s") % {"group": group.name if group else filters.group})
     if filters.week and base != "week":
         week = catalogue.week(filters.week)
-        words.append(f"in {week.name if week else filters.week}")
+        words.append(gettext("in %(week)s") % {"week": week.name if week else filters.week})
     if filters.region:
-        words.append(f"in {filters.region}")
+        words.append(gettext("in %(region)s") % {"region": place_name(filters.region, filters.region)})
     if filters.tag and base != "tag":
-        words.append(f"tagged #{filters.tag}")
+        words.append(gettext("tagged %(tag)s") % {"tag": f"#{filters.tag}"})
     if filters.q:
-        words.append(f"matching \u201c{filters.q}\u201d")
+        words.append(gettext("matching \u201c%(words)s\u201d") % {"words": filters.q})
     if filters.start:
-        words.append(f"from {_day(filters)}")
+        words.append(gettext("from %(day)s") % {"day": _day(filters.start)})
     if filters.end:
-        words.append(f"until {filters.end:%a} {filters.end.day} {filters.end:%b %Y}")
+        words.append(gettext("until %(day)s") % {"day": _day(filters.end)})
     if filters.near:
-        words.append(f"within {filters.km or DEFAULT_KM:g} km of {filters.near}")
+        words.append(gettext("within %(km)s km of %(place)s") % {"km": f"{filters.km or DEFAULT_KM:g}",
+                                                                  "place": filters.near})
     return ", ".join(words)
 
 
-def _day(filters: Filters) -> str:
-    assert filters.start is not None
-    return f"{filters.start:%a} {filters.start.day} {filters.start:%b %Y}"
+def _day(day: date) -> str:
+    """'Sat 5 Dec 2026' / 'Sad 5 Rhag 2026'."""
+    return format_date(day, format="EEE d MMM y", locale=babel_locale())
 
 
 def calendar_name(catalogue: Catalogue, filters: Filters) -> str:
@@ -83,7 +93,7 @@ def calendar_name(catalogue: Catalogue, filters: Filters) -> str:
     elif filters.tag:
         name, base = f"Calendar Hub: #{filters.tag}", "tag"
     else:
-        name, base = ALL_EVENTS, ""
+        name, base = all_events(), ""
     words = filter_words(catalogue, filters, base=base)
     return f"{name}: {words}" if words else name
 

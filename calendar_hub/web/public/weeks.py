@@ -127,7 +127,7 @@ async def share_png(request: Request) -> Response:
     """
     code = request.path_params.get("code", language.DEFAULT)
     if code not in language.LANGUAGES or (code == language.DEFAULT and "code" in request.path_params):
-        raise HTTPException(404, "There is no such image.")
+        raise HTTPException(404, language.gettext("There is no such image."))
     catalogue = await current_catalogue(request)
     week = _week(catalogue, request.path_params["week"])
     site = printed.site_of(request.app)
