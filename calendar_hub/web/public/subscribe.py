@@ -14,7 +14,7 @@ from calendar_hub.catalogue import Catalogue
 from calendar_hub.web.present import google_subscribe, webcal
 from calendar_hub.web.query import DEFAULT_KM, Filters
 
-ALL_EVENTS = "Calendar Hub: all events"
+ALL_EVENTS = "%s: all events"  # the calendar of every event, by the hub's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,7 @@ def calendar_name(catalogue: Catalogue, filters: Filters) -> str:
     elif group is not None:
         name, base = group.name, "group"
     else:
-        name, base = ALL_EVENTS, ""
+        name, base = ALL_EVENTS % catalogue.site.name, ""
     words = filter_words(catalogue, filters, base=base)
     return f"{name}: {words}" if words else name
 
