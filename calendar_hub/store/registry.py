@@ -16,7 +16,7 @@ from calendar_hub import clock
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.states import Origin
 from calendar_hub.store.models import Feed, Group, Week
-from calendar_hub.store.site import save_site
+from calendar_hub.store.site import save_site, stored_site
 from calendar_hub.store.version import bump_version
 
 
@@ -151,7 +151,7 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
 
 
 def current_registry(*, session: Session) -> Registry:
-    """Everything the hub now holds as a registry: active groups with their fetched feeds, and every week.
+    """Everything the hub now holds as a registry: active groups with their fetched feeds, every week, the identity.
 
     Feeds paused or made from /submit are left out; a week naming a group that is not active drops that name.
     """
@@ -170,5 +170,5 @@ def current_registry(*, session: Session) -> Registry:
                       featured=tuple(w.featured), include=tuple(w.included), exclude=tuple(w.excluded))
              for w in session.exec(select(Week).where(col(Week.active))
                                    .order_by(col(Week.start_date), col(Week.slug))).all()]
-    return Registry(groups=tuple(groups), weeks=tuple(weeks))
+    return Registry(groups=tuple(groups), weeks=tuple(weeks), site=stored_site(session=session))
 
