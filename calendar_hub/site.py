@@ -22,7 +22,9 @@ __all__ = ["DEFAULT_NAME", "IMAGE_BYTES", "LIGHT_BACKGROUND", "DARK_BACKGROUND",
 
 DEFAULT_NAME = "Calendar Hub"
 IMAGE_BYTES = 2_000_000          # a logo or share card, not a photo library
-LIGHT_BACKGROUND, DARK_BACKGROUND = "#ffffff", "#15171c"   # hub.css's page backgrounds: colours are checked on them
+# hub.css's backgrounds nearest the accent's own lightness, the light scheme's greyest and the dark scheme's lightest
+# (its --surface and --raised): an accent that reads on these reads on every background of its scheme.
+LIGHT_BACKGROUND, DARK_BACKGROUND = "#f4f5f7", "#23262e"
 _HUB_KEYS = ("name", "tagline", "about", "logo", "share_image", "colours", "partners", "contact",
              *(code for code in language.LANGUAGES if code != language.DEFAULT))
 _WORD_KEYS = ("name", "tagline", "about")

@@ -112,7 +112,7 @@ def test_short_colours_are_written_out_and_missing_variants_made_readable(tmp_pa
     folder = registry_with(tmp_path, '[hub]\nname = "Ours"\n[hub.colours]\naccent = "#06C"\n')
     colours = read_registry(folder).site.colours
     assert colours is not None and colours.accent == "#0066cc"
-    assert contrast(colours.accent_dark, "#15171c") >= 4.5 and contrast(colours.accent_dark_text,
+    assert contrast(colours.accent_dark, "#23262e") >= 4.5 and contrast(colours.accent_dark_text,
                                                                         colours.accent_dark) >= 4.5
 
 
@@ -122,7 +122,7 @@ def test_short_colours_are_written_out_and_missing_variants_made_readable(tmp_pa
     ('[hub]\n[hub.colours]\naccent = "red"\n', "accent 'red' must be a colour written #rgb or #rrggbb"),
     ('[hub]\n[hub.colours]\naccent = "#0b5cad;} body{display:none"\n', "must be a colour written #rgb or #rrggbb"),
     ('[hub]\n[hub.colours]\naccent = "#12345"\n', "must be a colour written #rgb or #rrggbb"),
-    ('[hub]\n[hub.colours]\naccent = "#ffff00"\n', "accent #ffff00 is too faint on #ffffff"),
+    ('[hub]\n[hub.colours]\naccent = "#ffff00"\n', "accent #ffff00 is too faint on #f4f5f7"),
     ('[hub]\n[hub.colours]\naccent = "#0b5cad"\naccent_text = "#0b5cae"\n', "accent_text #0b5cae is too faint"),
     ('[hub]\n[hub.colours]\naccent_dark = "#ffffff"\n', "[hub.colours]: 'accent' is required"),
     ('[hub]\n[hub.colours]\nshade = "#000"\n', "[hub.colours]: unknown key 'shade'"),
