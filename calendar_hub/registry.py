@@ -2,7 +2,8 @@
 
 No database, no network: files only.  `read_registry` reads every `*.toml` file of a
 folder (sorted by name) and raises ConfigError naming the file and the group or week
-for anything wrong.  Writing a registry back (`hub.toml`, with copies of local feed files) is
+for anything wrong; the hub's identity (`[hub]`) is read by `calendar_hub.site`.
+Writing a registry back (`hub.toml`, with copies of local feed files) is
 `registry_export`'s.
 The format is documented for operators in `feeds/README.md`.
 """
@@ -22,6 +23,7 @@ from slugify import slugify
 from calendar_hub import services as service_vocabulary
 from calendar_hub.errors import ConfigError
 from calendar_hub.occurrence import KINDS
+from calendar_hub.site import SiteSpec, read_site
 from calendar_hub.states import Origin
 
 __all__ = [
@@ -50,14 +52,6 @@ AREAS_MOST, AREA_LENGTH = 20, 100
 _WEEK_KEYS = ("slug", "name", "start", "end", "tags", "description", "groups", "featured", "include", "exclude")
 _FEED_KEYS = ("url", "kind", "private", "origin")
 _FEED_ORIGINS = (Origin.REGISTRY, Origin.WEB)
-
-
-@dataclass(frozen=True, slots=True)
-class SiteSpec:
-    """The hub's identity, as every page, share card and PDF shows it (the registry's `[hub]` table)."""
-
-    name: str = "Calendar Hub"
-    tagline: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +112,11 @@ class WeekSpec:
 
 @dataclass(frozen=True, slots=True)
 class Registry:
-    """Every group and week of action the hub knows, in file order."""
+    """Every group and week of action the hub knows, in file order, and the hub's identity (`[hub]`)."""
 
     groups: tuple[GroupSpec, ...]
     weeks: tuple[WeekSpec, ...]
+    site: SiteSpec = SiteSpec()
 
     def group(self, slug: str) -> GroupSpec | None:
         """The group with this slug, or None."""
@@ -145,12 +140,17 @@ def read_registry(folder: Path) -> Registry:
     seen_groups: dict[str, Path] = {}
     seen_weeks: dict[str, Path] = {}
     week_files: dict[str, Path] = {}
+    site, site_file = SiteSpec(), None
     for path in files:
         data = _load(path)
-        unknown = sorted(set(data) - {"group", "week"})
+        unknown = sorted(set(data) - {"group", "week", "hub"})
         if unknown:
             raise ConfigError(f"{path}: unknown top-level key {unknown[0]!r} "
-                              "(expected [[group]] or [[week]])")
+                              "(expected [hub], [[group]] or [[week]])")
+        if "hub" in data:
+            if site_file is not None:
+                raise ConfigError(f"{path}: [hub] is already written in {site_file}: the hub has one identity")
+            site, site_file = read_site(data["hub"], path, root), path
         for i, raw in enumerate(_tables(data, "group", path)):
             group = _group(raw, path, root, i)
             if group.slug in seen_groups:
@@ -170,7 +170,7 @@ def read_registry(folder: Path) -> Registry:
             if slug not in seen_groups:
                 raise ConfigError(f"{week_files[week.slug]}: week {week.slug!r}: "
                                   f"groups names unknown group {slug!r}")
-    return Registry(groups=tuple(groups), weeks=tuple(weeks))
+    return Registry(groups=tuple(groups), weeks=tuple(weeks), site=site)
 
 
 # -- reading -------------------------------------------------------------------------------------------

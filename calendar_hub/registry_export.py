@@ -14,6 +14,7 @@ from urllib.request import url2pathname
 
 from calendar_hub.errors import ConfigError
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry
+from calendar_hub.site import Image, SiteSpec
 from calendar_hub.states import Origin
 
 __all__ = ["REGISTRY_FILE", "export_registry", "write_registry"]
@@ -30,6 +31,7 @@ def write_registry(registry: Registry, folder: Path) -> None:
                           "that would be read too")
     root = folder.resolve()
     out: list[str] = ["# Calendar Hub registry: groups, their feeds and the weeks of action.", ""]
+    out += _site_toml(registry.site, folder)
     for g in registry.groups:
         out.append("[[group]]")
         out.append(f"slug = {_str(g.slug)}")
@@ -93,6 +95,44 @@ def export_registry(registry: Registry, folder: Path) -> int:
         groups.append(dataclasses.replace(group, feeds=tuple(feeds)))
     write_registry(dataclasses.replace(registry, groups=tuple(groups)), folder)
     return copied
+
+
+def _site_toml(site: SiteSpec, folder: Path) -> list[str]:
+    """The `[hub]` table of `site` (nothing for the defaults), its images written to `folder/images/`."""
+    if site == SiteSpec():
+        return []
+
+    def image(picture: Image) -> str:
+        target = folder / "images" / picture.name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(picture.data)
+        except OSError as e:
+            raise ConfigError(f"cannot write the hub's image {target}: {e}") from e
+        return _str(f"images/{picture.name}")
+
+    out = ["[hub]"]
+    for key, value in (("name", site.name), ("tagline", site.tagline), ("about", site.about),
+                       ("contact", site.contact)):
+        if value:
+            out.append(f"{key} = {_str(value)}")
+    for key, picture in (("logo", site.logo), ("share_image", site.share_image)):
+        if picture is not None:
+            out.append(f"{key} = {image(picture)}")
+    if site.colours is not None:
+        out += ["", "[hub.colours]", *(f"{key} = {_str(getattr(site.colours, key))}" for key in
+                                      ("accent", "accent_text", "accent_dark", "accent_dark_text"))]
+    for partner in site.partners:
+        out += ["", "[[hub.partners]]", f"name = {_str(partner.name)}"]
+        if partner.url:
+            out.append(f"url = {_str(partner.url)}")
+        if partner.logo is not None:
+            out.append(f"logo = {image(partner.logo)}")
+    for code, words in site.translations:
+        out += ["", f"[hub.{code}]", *(f"{key} = {_str(value)}" for key, value in
+                                      (("name", words.name), ("tagline", words.tagline), ("about", words.about))
+                                      if value)]
+    return [*out, ""]
 
 
 def _str(value: str) -> str:

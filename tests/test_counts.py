@@ -20,8 +20,9 @@ from tests.factories import make_listing
 from tests.pages import PASSWORD, sign_in
 
 WEEK = "communities-together"
+# "… regions, and 2 online"; a week's headline (the week page's, the home page's) names the groups taking part first.
 COUNTED = re.compile(r"<strong>(\d+)</strong> local actions? in <strong>(\d+)</strong> regions?"
-                     r"(?:, and <strong>(\d+)</strong> online)?")
+                     r"(?:, <strong>\d+</strong> groups? taking part)?(?:,(?: and)? <strong>(\d+)</strong> online)?")
 
 
 def _figures(text: str) -> tuple[int, int, int]:

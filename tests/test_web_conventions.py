@@ -155,7 +155,9 @@ def test_every_public_page_has_a_description_a_canonical_link_and_an_open_graph_
     assert page.links["canonical"] == [BASE + path]
     assert page.meta["og:url"] == BASE + path and page.meta["og:title"] == page.title
     assert page.meta["og:description"] == description and page.meta["og:type"] == "website"
-    assert page.meta["og:site_name"] == "Calendar Hub" and page.meta["twitter:card"] == "summary"
+    # A page with an image (a week's share card) gets the large card, the others the small one.
+    card = "summary_large_image" if "og:image" in page.meta else "summary"
+    assert page.meta["og:site_name"] == "Calendar Hub" and page.meta["twitter:card"] == card
 
 
 def test_the_week_page_is_described_by_its_week(hub: HubData, client: TestClient) -> None:

@@ -28,6 +28,7 @@ from calendar_hub.catalogue.search import SearchIndex, query_words
 from calendar_hub.catalogue.weeks import WeekRule, local_midnight, selectors, weeks_of
 from calendar_hub.ingest.geocode import geocoded, lookup_key
 from calendar_hub.places import Place, km_between, online, resolver
+from calendar_hub.site import SiteSpec
 from calendar_hub.store import Session
 
 __all__ = [
@@ -103,8 +104,10 @@ class Catalogue:
     """The published events of one data version, with lookups and a cache of built outputs."""
 
     def __init__(self, *, version: int, built_at: datetime, zone: ZoneInfo, listings: Sequence[Listing],
-                 groups: Sequence[GroupInfo], weeks: Sequence[WeekInfo], hidden: frozenset[str] = frozenset()) -> None:
+                 groups: Sequence[GroupInfo], weeks: Sequence[WeekInfo], hidden: frozenset[str] = frozenset(),
+                 site: SiteSpec | None = None) -> None:
         self.version = version
+        self.site = site or SiteSpec()   # the hub's identity, as the registry last gave it
         self.built_at = built_at
         self.zone = zone
         self.listings = sorted(listings, key=lambda item: (item.start, item.uid))
@@ -204,10 +207,11 @@ class Catalogue:
     def succeed(self, previous: Catalogue, *, stale_seconds: float) -> None:
         """Take over from `previous` (the version before), whose outputs may be served while ours are built.
 
-        Not when an organiser hid or showed an event since: that must show at once, in every output.
+        Not when an organiser hid or showed an event since, nor when the hub's identity changed: that must show at
+        once, in every output.
         """
-        same_hidden = self.hidden == previous.hidden
-        self.outputs = Outputs(previous.outputs, stale_seconds=stale_seconds if same_hidden else 0.0)
+        same = self.hidden == previous.hidden and self.site == previous.site
+        self.outputs = Outputs(previous.outputs, stale_seconds=stale_seconds if same else 0.0)
 
     def cached(self, key: tuple[Any, ...]) -> Output | None:
         """The output already built for `key`, if any (cheap: no lock, no build)."""
@@ -248,7 +252,7 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     if hidden:  # hidden by an organiser: out of every output (a merged event by the UID it is published under)
         listings = [item for item in listings if item.uid not in hidden]
     return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks,
-                     hidden=hidden)
+                     hidden=hidden, site=store.stored_site(session=session))
 
 
 def week_info(week: Any) -> WeekInfo:

@@ -8,6 +8,7 @@ import time
 from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue, build_catalogue
 from calendar_hub.settings import Settings
+from calendar_hub.site import SiteSpec
 from calendar_hub.store import Engine, Session
 from calendar_hub.store.engine import make_engine
 
@@ -63,6 +64,11 @@ class Hub:
             return self._catalogue
         finally:
             self._lock.release()
+
+    def site(self) -> SiteSpec:
+        """The hub's identity of the catalogue last built (the defaults before the first): no database query."""
+        current = self._catalogue
+        return current.site if current is not None else SiteSpec()
 
     def close(self) -> None:
         """Release the database connections."""

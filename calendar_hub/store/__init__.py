@@ -6,6 +6,7 @@
     decisions merge decisions             queue     join requests and sent events awaiting a decision
     groups    console groups and feeds    weeks     console weeks    hidden  hidden events
     held      changes held for a second fetch   succession  new source UIDs that continue vanished occurrences
+    site      the hub's identity and its images
     accounts  accounts, sign-in failures, the audit log     lookups  the geocoder's cache and rate limit
     engine    engines and migrations      models    the tables
 
@@ -92,6 +93,7 @@ from calendar_hub.store.queue import (
     waiting_from_contact,
 )
 from calendar_hub.store.registry import RegistryChanges, apply_registry, current_registry
+from calendar_hub.store.site import save_site, stored_site
 from calendar_hub.store.version import bump_version, current_version
 from calendar_hub.store.weeks import add_week, all_weeks, change_week, week_by_slug
 
@@ -101,6 +103,8 @@ __all__ = [
     "bump_version", "current_version",
     # registry
     "RegistryChanges", "apply_registry", "current_registry",
+    # site
+    "save_site", "stored_site",
     # feeds
     "FeedHealth", "FeedJob", "active_groups", "active_weeks", "claim_feeds", "feed_health", "feed_names",
     "lease_holders", "next_attempt",

@@ -16,6 +16,7 @@ from calendar_hub import clock
 from calendar_hub.registry import FeedSpec, GroupSpec, Registry, WeekSpec
 from calendar_hub.states import Origin
 from calendar_hub.store.models import Feed, Group, Week
+from calendar_hub.store.site import save_site, stored_site
 from calendar_hub.store.version import bump_version
 
 
@@ -32,10 +33,11 @@ class RegistryChanges:
     # Active groups the registry no longer names: deactivated when told to prune, else listed here and left active.
     unnamed: list[str] = field(default_factory=list)
     pruned: bool = False
+    site: bool = False   # the hub's identity ([hub]) changed
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.deactivated)
+        return bool(self.added or self.updated or self.deactivated or self.site)
 
     def note(self, change: str, kind: str) -> None:
         """Count one change ("added", "updated" or "deactivated") of a "group", "feed" or "week"."""
@@ -64,6 +66,7 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
     A group or week made or changed in the console (origin "console") is the console's: it is left as it
     is and listed in `kept`, unless `overwrite_console`, which hands it back to the files.  A feed keeps the
     origin it was made with ("web" for one that came through /join or the console, whatever the files say).
+    The registry's identity (`[hub]`, the defaults without one) replaces the stored one.
     Idempotent: applying the same registry twice changes nothing and does not move the version.
     Commits.
     """
@@ -140,6 +143,7 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
         elif _assign(week, week_values):
             week.updated_at = now
             changes.note("updated", "week")
+    changes.site = save_site(registry.site, session=session)
     if changes.changed:
         bump_version(session=session)
     session.commit()
@@ -147,7 +151,7 @@ def apply_registry(registry: Registry, *, session: Session, now: datetime | None
 
 
 def current_registry(*, session: Session) -> Registry:
-    """Everything the hub now holds as a registry: active groups with their fetched feeds, and every week.
+    """Everything the hub now holds as a registry: active groups with their fetched feeds, every week, the identity.
 
     Feeds paused or made from /submit are left out; a week naming a group that is not active drops that name.
     """
@@ -166,5 +170,5 @@ def current_registry(*, session: Session) -> Registry:
                       featured=tuple(w.featured), include=tuple(w.included), exclude=tuple(w.excluded))
              for w in session.exec(select(Week).where(col(Week.active))
                                    .order_by(col(Week.start_date), col(Week.slug))).all()]
-    return Registry(groups=tuple(groups), weeks=tuple(weeks))
+    return Registry(groups=tuple(groups), weeks=tuple(weeks), site=stored_site(session=session))
 

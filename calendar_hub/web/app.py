@@ -24,7 +24,6 @@ from calendar_hub import language
 from calendar_hub.catalogue.counts import in_words
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
-from calendar_hub.registry import SiteSpec
 from calendar_hub.settings import Settings
 from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
@@ -32,7 +31,7 @@ from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.languages import DATA_SUFFIXES, LanguageMiddleware, choose, switch_url
 from calendar_hub.web.present import day_range, distance, json_ld, long_day, machine_time, place_name, webcal, when
-from calendar_hub.web.public import browse, directory, events, join, outputs, pages, site, submit
+from calendar_hub.web.public import brand, browse, directory, events, join, outputs, pages, site, submit
 from calendar_hub.web.public import search as search_pages
 from calendar_hub.web.public import weeks as week_pages
 from calendar_hub.web.responses import explained
@@ -51,7 +50,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     templates.env.add_extension("jinja2.ext.i18n")
     templates.env.install_gettext_callables(language.gettext, language.ngettext, newstyle=True)  # type: ignore[attr-defined]
     templates.env.globals.update(link=language.link, current_language=language.current,
-                                 languages=language.LANGUAGES, switch_url=switch_url, site=SiteSpec())
+                                 languages=language.LANGUAGES, switch_url=switch_url, site=brand.SiteView(hub))
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
                                  base_url=settings.base_url.rstrip("/"),
                                  distance=distance, count_words=in_words,
@@ -106,6 +105,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             Route("/", join.join, methods=["GET", "POST"], name="join")]), name="join"),
         Mount("/submit", app=_with_sessions(settings, hub, templates, [
             Route("/", submit.submit, methods=["GET", "POST"], name="submit")]), name="submit"),
+        Route("/static/site.css", brand.site_css, name="site_css"),
+        Route("/static/site/{name}", brand.site_image, name="site_image"),
         Mount("/static/hub", StaticFiles(directory=str(settings.static_dir)), name="static"),
         Mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"),
         Mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR),
@@ -115,6 +116,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     async def not_found(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if _wants_html(request):
+            await brand.loaded(request)
             message = explained(exc.status_code, exc.detail)
             return templates.TemplateResponse(request, "error.html", {"status": exc.status_code, "message": message},
                                               status_code=exc.status_code)

@@ -20,10 +20,12 @@ from calendar_hub.ingest.fetch import Limits, make_client
 from calendar_hub.language import gettext
 from calendar_hub.web.common import open_session, render
 from calendar_hub.web.console.auth import checked_form
+from calendar_hub.web.public import brand
 
 
 async def join(request: Request) -> Response:
     """GET /join: the form; POST: check the fields, find the calendar, store the request, thank the group."""
+    await brand.loaded(request)  # the page shows the hub's identity
     values: dict[str, str] = {}
     problem = ""
     if request.method == "POST":

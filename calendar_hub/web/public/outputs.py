@@ -58,10 +58,10 @@ def _title(catalogue: Catalogue, filters: Filters) -> tuple[str, str]:
     if filters.group:
         group = catalogue.group(filters.group)
         assert group is not None
-        return name, f"Events of {group.name}, via Calendar Hub"
+        return name, f"Events of {group.name}, via {catalogue.site.name}"
     if filters.tag:
-        return name, f"Events tagged #{filters.tag}, via Calendar Hub"
-    return name, "Events published by member groups, gathered by Calendar Hub"
+        return name, f"Events tagged #{filters.tag}, via {catalogue.site.name}"
+    return name, f"Events published by member groups, gathered by {catalogue.site.name}"
 
 
 async def calendar(request: Request) -> Response:

@@ -6,15 +6,17 @@ Server-rendered; no JavaScript but the map.
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import Any
 
+from babel.dates import format_date
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from calendar_hub import clock, language, store
 from calendar_hub.catalogue import Near
-from calendar_hub.catalogue.counts import tally
+from calendar_hub.catalogue.counts import taking_part, tally
 from calendar_hub.web.common import current_catalogue
 from calendar_hub.web.public.render import (
     cached,
@@ -31,8 +33,21 @@ from calendar_hub.web.query import DEFAULT_KM, Filters
 UPCOMING_ON_HOME = 30
 
 
+def day_range(start: date, end: date) -> str:
+    """A week's days in the current language: "5–13 December 2026", "28 November – 6 December 2026"."""
+    locale = language.babel_locale()
+    last = format_date(end, format="d MMMM y", locale=locale)
+    if start == end:
+        return last
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{last}"
+    first = format_date(start, format="d MMMM" if start.year == end.year else "d MMMM y", locale=locale)
+    return f"{first} – {last}"
+
+
 async def home(request: Request) -> Response:
-    """GET /: the weeks of action to come and the next events, 30 to a page (`?page=2` for the next 30)."""
+    """GET /: the coming week of action first (its dates and figures), then the others, then the next events, 30 to
+    a page (`?page=2` for the next 30)."""
     catalogue = await current_catalogue(request)
     if (hit := cached(request, catalogue)) is not None:
         return hit
@@ -47,7 +62,13 @@ async def home(request: Request) -> Response:
         weeks = [w for w in catalogue.weeks if w.end >= today]
         shown = UPCOMING_ON_HOME * page
         upcoming = catalogue.find(after=now, near=near, limit=shown + 1)
+        lead = weeks[0] if weeks else None
+        every = catalogue.find(week=lead.slug) if lead else []
+        active, named = taking_part(every, lead.groups) if lead else (frozenset(), ())
         return {"weeks": weeks, "upcoming": upcoming[shown - UPCOMING_ON_HOME:shown], "more": len(upcoming) > shown,
+                "lead": lead, "lead_tally": tally(every), "lead_groups": len(active) + len(named),  # as the week page
+                "lead_started": lead is not None and lead.start <= today,
+                "dates": {w.slug: day_range(w.start, w.end) for w in weeks},
                 "counts": {w.slug: tally(catalogue.find(week=w.slug)) for w in weeks},
                 "week_subscriptions": {w.slug: subscription_for(request, catalogue, Filters(week=w.slug))
                                        for w in weeks}}

@@ -27,6 +27,8 @@ from calendar_hub.catalogue.counts import tally
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.web.common import cached_output
 from calendar_hub.web.present import by_region_and_town
+from calendar_hub.web.public import brand
+from calendar_hub.web.public.brand import Brand
 from calendar_hub.web.responses import send
 
 __all__ = ["PdfUnavailable", "available", "day_words", "html_to_pdf", "long_date", "qr_svg", "send_pdf", "site_of",
@@ -109,9 +111,9 @@ def time_words(listing: Listing, zone: ZoneInfo) -> str:
     return text
 
 
-def site_of(app: Any) -> Any:
-    """The hub's identity as the app's templates see it (`site`)."""
-    return app.state.templates.env.globals["site"]
+def site_of(app: Any) -> Brand:
+    """The hub's identity as the app's pages now show it, in the current language (the stored one)."""
+    return brand.current(app)
 
 
 def _common(request: Request, catalogue: Catalogue, week: WeekInfo) -> dict[str, Any]:

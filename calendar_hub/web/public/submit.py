@@ -19,6 +19,7 @@ from calendar_hub.store.models import SubmittedEvent, Week
 from calendar_hub.web.common import open_session, render
 from calendar_hub.web.console.auth import checked_form
 from calendar_hub.web.present import when
+from calendar_hub.web.public import brand
 
 log = logging.getLogger(__name__)
 HONEYPOT = "subject"   # hidden from people; robots fill in every field
@@ -27,6 +28,7 @@ RETRY_AFTER = 3600     # seconds: the address limit counts the last hour
 
 async def submit(request: Request) -> Response:
     """GET /submit: the form; POST: check it, keep the event for an organiser, thank the sender (400, 429)."""
+    await brand.loaded(request)  # the page shows the hub's identity
     weeks = await run_in_threadpool(_open_weeks, request)
     values: dict[str, str] = {}
     problems: dict[str, str] = {}

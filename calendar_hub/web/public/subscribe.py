@@ -13,17 +13,16 @@ from urllib.parse import quote, urlencode
 
 from babel.dates import format_date
 
+from calendar_hub import language
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.language import babel_locale, gettext
 from calendar_hub.web.present import google_subscribe, place_name, webcal
 from calendar_hub.web.query import DEFAULT_KM, Filters
 
-HUB_NAME = "Calendar Hub"
 
-
-def all_events() -> str:
-    """The name of the calendar of every event, in the current language: "Calendar Hub: all events"."""
-    return gettext("%(hub)s: all events") % {"hub": HUB_NAME}
+def all_events(hub: str) -> str:
+    """The name of the calendar of every event, in the current language: "Welcome Together: all events"."""
+    return gettext("%(hub)s: all events") % {"hub": hub}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +85,15 @@ def calendar_name(catalogue: Catalogue, filters: Filters) -> str:
     group's name, or the hub's, then the other filters."""
     week = catalogue.week(filters.week) if filters.week else None
     group = catalogue.group(filters.group) if filters.group else None
+    hub = catalogue.site.in_language(language.current()).name
     if week is not None:
         name, base = week.name, "week"
     elif group is not None:
         name, base = group.name, "group"
     elif filters.tag:
-        name, base = f"Calendar Hub: #{filters.tag}", "tag"
+        name, base = f"{hub}: #{filters.tag}", "tag"
     else:
-        name, base = all_events(), ""
+        name, base = all_events(hub), ""
     words = filter_words(catalogue, filters, base=base)
     return f"{name}: {words}" if words else name
 

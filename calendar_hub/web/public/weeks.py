@@ -130,10 +130,10 @@ async def share_png(request: Request) -> Response:
         raise HTTPException(404, language.gettext("There is no such image."))
     catalogue = await current_catalogue(request)
     week = _week(catalogue, request.path_params["week"])
-    site = printed.site_of(request.app)
 
     def build() -> tuple[bytes, str]:
-        with language.use(code):
+        with language.use(code):  # the hub's name in the card's language, as its words are
+            site = printed.site_of(request.app)
             return share_image.week_card(site.name, week, catalogue.find(week=week.slug)), "image/png"
 
     output = await cached_output(catalogue, ("share.png", code, week.slug), build)
