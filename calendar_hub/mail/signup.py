@@ -26,7 +26,7 @@ from calendar_hub.settings import Settings
 from calendar_hub.store import Follower, OutboxMessage, Session
 
 __all__ = ["KM_CHOICES", "PER_ADDRESS_PER_HOUR", "PER_EMAIL_PER_DAY", "Choice", "FollowProblems", "check", "confirm",
-           "change", "export", "leave", "purge", "sign_up"]
+           "confirmed", "change", "export", "leave", "purge", "sign_up"]
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 KM_CHOICES = (5.0, 10.0, 25.0, 50.0)
@@ -101,6 +101,7 @@ def sign_up(email: str, choice: Choice, *, code: str, address: str, settings: Se
                                       recipient=email, message_id=message_id, body=body, created_at=now, next_at=now),
                         session=session)
     session.commit()
+    session.refresh(follower)
     return follower
 
 
@@ -114,18 +115,26 @@ def confirm(signed: str, *, secret: str, now: datetime, session: Session) -> Fol
         follower.confirmed_at = now
         store.save_follower(follower, session=session)
         session.commit()
+        session.refresh(follower)
     return follower
+
+
+def confirmed(token: str, *, session: Session) -> Follower | None:
+    """The confirmed follower whose links carry `token`, if any."""
+    follower = store.follower_by_token(token, session=session)
+    return follower if follower is not None and follower.confirmed_at is not None else None
 
 
 def change(token: str, choice: Choice, *, session: Session) -> Follower | None:
     """Follow something else; None when the token names no follower (commits)."""
-    follower = store.follower_by_token(token, session=session)
+    follower = confirmed(token, session=session)
     if follower is None:
         return None
     for name, value in _fields(choice).items():
         setattr(follower, name, value)
     store.save_follower(follower, session=session)
     session.commit()
+    session.refresh(follower)
     return follower
 
 

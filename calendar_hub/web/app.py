@@ -32,7 +32,7 @@ from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.languages import DATA_SUFFIXES, LanguageMiddleware, choose, switch_url
 from calendar_hub.web.present import distance, json_ld, machine_time, webcal, when
-from calendar_hub.web.public import directory, events, join, outputs, pages, site, submit
+from calendar_hub.web.public import directory, events, follow, join, outputs, pages, site, submit
 from calendar_hub.web.public import weeks as week_pages
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             Route("/", join.join, methods=["GET", "POST"], name="join")]), name="join"),
         Mount("/submit", app=_with_sessions(settings, hub, templates, [
             Route("/", submit.submit, methods=["GET", "POST"], name="submit")]), name="submit"),
+        Mount("/follow", app=_with_sessions(settings, hub, templates, follow.ROUTES, secret=True), name="follow"),
         Mount("/static/hub", StaticFiles(directory=str(settings.static_dir)), name="static"),
         Mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"),
         Mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR),
@@ -172,7 +173,7 @@ class _HubApp(Starlette):
 
 
 def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, routes: list[Route],
-                   exception_handlers: dict[Any, Any] | None = None) -> Starlette:
+                   exception_handlers: dict[Any, Any] | None = None, *, secret: bool = False) -> Starlette:
     """A part of the hub with forms, so with sessions (signed cookies, for sign-in and CSRF tokens).
 
     Only the console, /join and /submit have them: the public pages and outputs set no cookie and stay cacheable.
@@ -187,6 +188,8 @@ def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, rou
                      exception_handlers={HTTPException: refused, **(exception_handlers or {})})
     part.state.hub = hub
     part.state.templates = templates
+    if secret:  # it signs links too (following by e-mail)
+        part.state.secret = settings.secret_key
     return part
 
 
