@@ -181,3 +181,20 @@ def test_the_manage_page_changes_the_radius_and_exports_and_deletes(
     gone = client.post(manage, data={"csrf_token": token.group(1), "action": "delete"})
     assert gone.status_code == 200 and followers(engine) == []
     assert client.get(manage).status_code == 404
+
+
+def test_signing_up_on_a_welsh_page_confirms_in_welsh(
+        hub: HubData, client: TestClient, engine: Engine, settings: Settings, mail_server: MailServer) -> None:
+    page = client.get(f"/cy/weeks/{WEEK}").text
+    assert 'action="/cy/follow/"' in page and "Dilyn drwy e-bost" in page
+    thanks = sign_up(client, "/cy", email=READER, week=WEEK)
+    assert thanks.status_code == 200 and "Edrychwch ar eich e-bost" in thanks.text
+    assert followers(engine)[0].language == "cy"
+    outbox.send_due(engine, relayed(settings, mail_server))
+    [mail] = mail_server.to(READER)
+    plain, html = text_of(mail)
+    assert mail["Subject"].startswith("Cadarnhewch") and "Cadarnhau a dechrau" in html
+    confirm = link_in(plain, "/follow/confirm/")
+    assert confirm.startswith("/cy/follow/confirm/")
+    confirmed = client.get(confirm)
+    assert confirmed.status_code == 200 and "Rydych yn dilyn" in confirmed.text
