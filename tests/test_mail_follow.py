@@ -20,8 +20,10 @@ from calendar_hub.catalogue.hub import Hub
 from calendar_hub.mail import digest, outbox, signup
 from calendar_hub.settings import Settings
 from calendar_hub.store import Follower, OutboxMessage
+from calendar_hub.web.app import create_app
 from tests.hubdata import WEEK, HubData
 from tests.mailserver import MailServer
+from tests.pages import sign_in
 
 READER = "reader@example.org"
 
@@ -198,3 +200,23 @@ def test_signing_up_on_a_welsh_page_confirms_in_welsh(
     assert confirm.startswith("/cy/follow/confirm/")
     confirmed = client.get(confirm)
     assert confirmed.status_code == 200 and "Rydych yn dilyn" in confirmed.text
+
+
+def test_the_console_counts_followers_per_week_and_place_and_never_shows_an_address(
+        hub: HubData, people: dict[str, str], client: TestClient, engine: Engine, settings: Settings) -> None:
+    for address, fields in [("a@example.org", {"week": WEEK}), ("b@example.org", {"week": WEEK, "near": "Leeds"}),
+                            ("c@example.org", {"near": "Leeds"}), ("d@example.org", {"week": WEEK})]:
+        sign_up(client, email=address, **fields)
+    for row in queued(engine)[:3]:           # three confirm; the fourth never does
+        client.get(link_in(stored_text(row), "/follow/confirm/"))
+    with TestClient(create_app(settings), follow_redirects=False) as console:
+        assert sign_in(console, people["organiser"]) == 303
+        page = console.get("/admin/").text
+    assert "3 confirmed followers" in page
+    assert re.search(rf"<td>{WEEK}</td><td>2</td>", page) and re.search(r"<td>Leeds</td><td>2</td>", page)
+    assert "@example.org" not in page
+
+
+def test_the_about_page_says_what_is_kept_and_why(client: TestClient) -> None:
+    assert "what we keep, and why" in client.get("/about").text
+    assert "beth rydym yn ei gadw, a pham" in client.get("/cy/about").text
