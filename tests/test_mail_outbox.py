@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from calendar_hub import clock, store
+from calendar_hub.cli import main
 from calendar_hub.mail import compose, outbox
 from calendar_hub.settings import Settings
 from calendar_hub.store import OutboxMessage
@@ -157,3 +158,12 @@ def test_a_sender_killed_mid_send_loses_and_doubles_nothing(engine: Engine, sett
         assert outbox.send_due(engine, settings).sent == 0
     assert sorted(mail_server.message_ids()) == sorted(ids)
     assert len(mail_server.received) == 5
+
+
+def test_send_digests_without_a_relay_builds_and_keeps_the_messages(
+        engine: Engine, settings: Settings, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    queue(engine, settings, 1)
+    assert main(["send-digests"], environ={"CALENDAR_HUB_DATABASE_URL": database_url}) == 0
+    printed = capsys.readouterr().out
+    assert "queued 0 digests and 0 week alerts" in printed and "nothing sent" in printed
+    assert statuses(engine) == [("pending", 0)]
