@@ -27,6 +27,7 @@ __all__ = ["AHEAD_DAYS", "MOST", "BuildReport", "Index", "build_due", "digest_mo
 
 AHEAD_DAYS = 28
 MOST = 30          # events listed in one message; the rest are a link away
+BATCH = 200        # followers per transaction
 CELL = 0.5         # degrees: the grid the coming events are bucketed in, so a place looks at its cells only
 
 
@@ -53,10 +54,17 @@ class Index:
     def __init__(self, catalogue: Catalogue, *, now: datetime) -> None:
         until = now + timedelta(days=AHEAD_DAYS)
         self.coming = [item for item in catalogue.find(after=now) if item.start < until and not item.cancelled]
+        self.uids = frozenset(item.uid for item in self.coming)
         self.cells: dict[tuple[int, int], list[Listing]] = defaultdict(list)
+        self.by_group: dict[str, list[Listing]] = defaultdict(list)
+        self.by_week: dict[str, list[Listing]] = defaultdict(list)
         for item in self.coming:
             if item.lat is not None and item.lon is not None:
                 self.cells[(int(item.lat // CELL), int(item.lon // CELL))].append(item)
+            for group in item.groups:
+                self.by_group[group.slug].append(item)
+            for week in item.weeks:
+                self.by_week[week].append(item)
 
     def near(self, lat: float, lon: float, km: float) -> list[Listing]:
         """Coming events within `km` of the point, in time order."""
@@ -73,6 +81,10 @@ def matches(follower: Follower, index: Index) -> list[tuple[Listing, float | Non
     items: Iterable[Listing]
     if follower.lat is not None and follower.lon is not None:
         items = index.near(follower.lat, follower.lon, follower.km or 10.0)
+    elif follower.week_slug:
+        items = index.by_week.get(follower.week_slug, [])
+    elif follower.group_slug:
+        items = index.by_group.get(follower.group_slug, [])
     else:
         items = index.coming
     if follower.group_slug:
@@ -83,19 +95,21 @@ def matches(follower: Follower, index: Index) -> list[tuple[Listing, float | Non
 
 
 def build_due(catalogue: Catalogue, settings: Settings, *, now: datetime, session: Session) -> BuildReport:
-    """Queue every digest and week alert due at `now` (commits per follower)."""
+    """Queue every digest and week alert due at `now` (commits every `BATCH` followers, with their messages)."""
     report = BuildReport()
     index = Index(catalogue, now=now)
+    fragments = compose.Fragments(settings)
     moment = digest_moment(now, settings)
     today = now.astimezone(settings.zone).date()
     soon = [week for week in catalogue.weeks if today < week.start <= today + timedelta(days=settings.alert_days)]
-    for follower in store.confirmed_followers(session=session):
+    for count, follower in enumerate(store.confirmed_followers(session=session), start=1):
         assert follower.confirmed_at is not None
         found = matches(follower, index)
         week = next((w for w in soon if w.slug == follower.week_slug and w.slug not in follower.alerted), None)
         if week is not None:
             _queue(settings, follower, "alert", f"alert:{follower.id}:{week.slug}", now, session,
-                   week=week, events=_in_week(found, week, today), days=(week.start - today).days)
+                   week=week, events=_entries(fragments, follower, _in_week(found, week, today)),
+                   days=(week.start - today).days)
             follower.alerted = [*follower.alerted, week.slug]
             report.alerts += 1
         if (follower.digest_at or follower.confirmed_at) < moment:
@@ -103,15 +117,16 @@ def build_due(catalogue: Catalogue, settings: Settings, *, now: datetime, sessio
             new = [(item, km) for item, km in found if item.uid not in sent]
             if new:
                 _queue(settings, follower, "digest", f"digest:{follower.id}:{moment.date().isoformat()}", now,
-                       session, events=new[:MOST], more=max(len(new) - MOST, 0))
+                       session, events=_entries(fragments, follower, new[:MOST]), more=max(len(new) - MOST, 0))
                 report.digests += 1
             else:
                 report.nothing_new += 1
-            coming = {item.uid for item in index.coming}
-            follower.mailed = sorted({uid for uid in sent if uid in coming} | {item.uid for item, _ in new[:MOST]})
+            follower.mailed = sorted({uid for uid in sent if uid in index.uids} | {item.uid for item, _ in new[:MOST]})
             follower.digest_at = now
-        store.save_follower(follower, session=session)
-        session.commit()
+        session.add(follower)
+        if count % BATCH == 0:   # a follower's messages and its digest_at are committed together
+            session.commit()
+    session.commit()
     return report
 
 
@@ -126,6 +141,11 @@ def _queue(settings: Settings, follower: Follower, kind: str, key: str, now: dat
                                        unsubscribe=unsubscribe, manage=manage)
     store.queue_message(OutboxMessage(key=key, follower_id=follower.id, kind=kind, recipient=follower.email,
                                       message_id=message_id, body=body, created_at=now, next_at=now), session=session)
+
+
+def _entries(fragments: compose.Fragments, follower: Follower,
+             found: Sequence[tuple[Listing, float | None]]) -> list[compose.Entry]:
+    return [fragments.entry(item, km, follower.language) for item, km in found]
 
 
 def _in_week(found: Sequence[tuple[Listing, float | None]], week: WeekInfo,
