@@ -71,7 +71,7 @@ def test_the_digest_lists_what_is_near_with_time_place_groups_distance_and_links
     plain, html = parts(mail)
     catalogue = catalogue_of(engine, settings)
     index = digest.Index(catalogue, now=clock.now())
-    expected = [item for item, _km in digest.matches(reader, index)]
+    expected = digest.matches(reader, index)
     assert expected and all(item.lat is not None for item in expected)
     for item in expected:
         page = "http://hub.test" + event_url("", item.uid)

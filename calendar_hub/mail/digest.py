@@ -76,8 +76,8 @@ class Index:
         return sorted(found, key=lambda item: (item.start, item.uid))
 
 
-def matches(follower: Follower, index: Index) -> list[tuple[Listing, float | None]]:
-    """The coming events a follower follows (every filter it set), each with its distance when a place is set."""
+def matches(follower: Follower, index: Index) -> list[Listing]:
+    """The coming events a follower follows (every filter it set), in time order."""
     items: Iterable[Listing]
     if follower.lat is not None and follower.lon is not None:
         items = index.near(follower.lat, follower.lon, follower.km or 10.0)
@@ -91,7 +91,7 @@ def matches(follower: Follower, index: Index) -> list[tuple[Listing, float | Non
         items = [item for item in items if any(g.slug == follower.group_slug for g in item.groups)]
     if follower.week_slug:
         items = [item for item in items if follower.week_slug in item.weeks]
-    return [(item, _km(follower, item)) for item in items]
+    return list(items)
 
 
 def build_due(catalogue: Catalogue, settings: Settings, *, now: datetime, session: Session) -> BuildReport:
@@ -114,14 +114,14 @@ def build_due(catalogue: Catalogue, settings: Settings, *, now: datetime, sessio
             report.alerts += 1
         if (follower.digest_at or follower.confirmed_at) < moment:
             sent = set(follower.mailed)
-            new = [(item, km) for item, km in found if item.uid not in sent]
+            new = [item for item in found if item.uid not in sent]
             if new:
                 _queue(settings, follower, "digest", f"digest:{follower.id}:{moment.date().isoformat()}", now,
                        session, events=_entries(fragments, follower, new[:MOST]), more=max(len(new) - MOST, 0))
                 report.digests += 1
             else:
                 report.nothing_new += 1
-            follower.mailed = sorted({uid for uid in sent if uid in index.uids} | {item.uid for item, _ in new[:MOST]})
+            follower.mailed = sorted({uid for uid in sent if uid in index.uids} | {item.uid for item in new[:MOST]})
             follower.digest_at = now
         session.add(follower)
         if count % BATCH == 0:   # a follower's messages and its digest_at are committed together
@@ -143,14 +143,13 @@ def _queue(settings: Settings, follower: Follower, kind: str, key: str, now: dat
                                       message_id=message_id, body=body, created_at=now, next_at=now), session=session)
 
 
-def _entries(fragments: compose.Fragments, follower: Follower,
-             found: Sequence[tuple[Listing, float | None]]) -> list[compose.Entry]:
-    return [fragments.entry(item, km, follower.language) for item, km in found]
+def _entries(fragments: compose.Fragments, follower: Follower, found: Sequence[Listing]) -> list[compose.Entry]:
+    """The listed events as the templates take them, each with its distance from the follower's place."""
+    return [fragments.entry(item, _km(follower, item), follower.language) for item in found]
 
 
-def _in_week(found: Sequence[tuple[Listing, float | None]], week: WeekInfo,
-             today: date) -> list[tuple[Listing, float | None]]:
-    return [(item, km) for item, km in found if week.slug in item.weeks][:MOST]
+def _in_week(found: Sequence[Listing], week: WeekInfo, today: date) -> list[Listing]:
+    return [item for item in found if week.slug in item.weeks][:MOST]
 
 
 def _km(follower: Follower, item: Listing) -> float | None:
