@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from calendar_hub import store
 from calendar_hub.catalogue import Catalogue, Near, WeekInfo
@@ -108,7 +108,7 @@ def build_due(catalogue: Catalogue, settings: Settings, *, now: datetime, sessio
         week = next((w for w in soon if w.slug == follower.week_slug and w.slug not in follower.alerted), None)
         if week is not None:
             _queue(settings, follower, "alert", f"alert:{follower.id}:{week.slug}", now, session,
-                   week=week, events=_entries(fragments, follower, _in_week(found, week, today)),
+                   week=week, events=_entries(fragments, follower, _in_week(found, week)),
                    days=(week.start - today).days)
             follower.alerted = [*follower.alerted, week.slug]
             report.alerts += 1
@@ -148,7 +148,7 @@ def _entries(fragments: compose.Fragments, follower: Follower, found: Sequence[L
     return [fragments.entry(item, _km(follower, item), follower.language) for item in found]
 
 
-def _in_week(found: Sequence[Listing], week: WeekInfo, today: date) -> list[Listing]:
+def _in_week(found: Sequence[Listing], week: WeekInfo) -> list[Listing]:
     return [item for item in found if week.slug in item.weeks][:MOST]
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from calendar_hub import language, store
+from calendar_hub import store
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.errors import InputError, TooMany
 from calendar_hub.language import gettext as _
@@ -54,7 +54,7 @@ class Choice:
 
 
 def check(values: Mapping[str, str], catalogue: Catalogue, *,
-          find_place: Any, with_email: bool = True) -> tuple[str, Choice]:
+          find_place: Callable[[str], Place | None], with_email: bool = True) -> tuple[str, Choice]:
     """The address and the choice, tidied; raises FollowProblems.  `find_place(text)` places a typed place."""
     problems: dict[str, str] = {}
     email = " ".join(values.get("email", "").split()).lower()[:320]
@@ -173,7 +173,3 @@ def _fields(choice: Choice) -> dict[str, Any]:
     return {"near": choice.near if place else "", "lat": place.lat if place else None,
             "lon": place.lon if place else None, "km": choice.km if place else None,
             "group_slug": choice.group, "week_slug": choice.week}
-
-
-def language_of(follower: Follower) -> str:
-    return follower.language if follower.language in language.LANGUAGES else language.DEFAULT
