@@ -1,4 +1,5 @@
-"""The `calendar-hub` command: init, load, export-registry, refresh, feeds, discover, user, serve, demo."""
+"""The `calendar-hub` command: init, load, export-registry, refresh, feeds, discover, user, send-digests, serve,
+demo."""
 
 from __future__ import annotations
 
@@ -92,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("email")
     user.add_argument("--role", required=True, choices=["admin", "organiser", "editor"])
     user.add_argument("--group", default=None, help="the group an editor manages (its slug)")
+    digests = command("send-digests", cmd_send_digests,
+                      "queue the e-mail digests and week alerts now due, then send what the outbox holds")
+    digests.add_argument("--no-build", action="store_true", help="only send what is already queued")
     serve = command("serve", cmd_serve, "run the web app (and refresh due feeds in the background)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -274,6 +278,30 @@ def check_secret_key(settings: Settings) -> None:
         return
     raise ConfigError(f"CALENDAR_HUB_SECRET_KEY {problem}: make one with `{MAKE_A_KEY}` (the same for every web "
                       "process; it signs the console's sessions)")
+
+
+def cmd_send_digests(args: argparse.Namespace, settings: Settings) -> int:
+    """Forget stale sign-ups, queue what is due (unless --no-build), send (when a relay is configured)."""
+    from calendar_hub.catalogue import build_catalogue
+    from calendar_hub.mail import digest, outbox, signup
+
+    with _database(settings) as engine:
+        with Session(engine) as session:
+            forgotten = signup.purge(now=clock.now(), session=session)
+            if not args.no_build:
+                catalogue = build_catalogue(session=session, zone=settings.zone, now=clock.now(),
+                                            keep_days=settings.window_past_days)
+                built = digest.build_due(catalogue, settings, now=clock.now(), session=session)
+                print(f"queued {report.plural(built.digests, 'digest')} and {report.plural(built.alerts, 'week alert')}"
+                      f" ({report.plural(built.nothing_new, 'follower')} with nothing new); "
+                      f"forgot {report.plural(forgotten, 'unconfirmed sign-up')}")
+        if not settings.smtp_host:
+            print("CALENDAR_HUB_SMTP_HOST is not set: nothing sent, the messages wait in the outbox")
+            return 0
+        sent = outbox.send_due(engine, settings)
+        print(f"sent {report.plural(sent.sent, 'message')}; {sent.retried} to try again later, {sent.failed} refused"
+              + (f", {sent.left} left for the next run (the relay failed)" if sent.left else ""))
+        return 1 if sent.left else 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -19,6 +19,7 @@ from calendar_hub import __version__
 from calendar_hub.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+SMTP_SECURITY = ("starttls", "tls", "none")
 
 
 def _bundled(name: str, fallback: str) -> Path:
@@ -115,6 +116,28 @@ class Settings:
         "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto `serve` believes: addresses or networks, "
         "comma-separated (`127.0.0.1, 10.0.0.0/8`). Empty: the connecting address is the visitor's, and forwarded "
         "headers are ignored.", shown="(empty: none)")
+    smtp_host: str = _setting(
+        "", "SMTP_HOST",
+        "Mail relay that sends the e-mail digests and confirmations; empty, `send-digests` builds messages but "
+        "sends none (they wait in the outbox).", shown="(empty: none)")
+    smtp_port: int = _setting(587, "SMTP_PORT", "Port of the mail relay (587 for STARTTLS, 465 for TLS).")
+    smtp_security: str = _setting(
+        "starttls", "SMTP_SECURITY",
+        "How the connection to the relay is protected: `starttls`, `tls` (TLS from the start) or `none` (only "
+        "for a relay on the same machine).")
+    smtp_user: str = _setting("", "SMTP_USER", "User name for the relay; empty: no login.", shown="(empty: none)")
+    smtp_password: str = dataclasses.field(default="", repr=False, metadata={
+        "env": "SMTP_PASSWORD", "shown": "(empty: none)", "meaning": "Password for the relay's user."})
+    mail_from: str = _setting(
+        "", "MAIL_FROM",
+        "The From address of every message the hub sends, such as `Week of Action <events@example.org>`; "
+        "required to send.", shown="(empty: none)")
+    digest_weekday: int = _setting(
+        3, "DIGEST_WEEKDAY", "Day the weekly digest is sent, in the hub's zone: 0 is Monday, 6 Sunday.")
+    digest_hour: int = _setting(8, "DIGEST_HOUR", "Hour of that day (0 to 23, the hub's zone) from which it is sent.")
+    mail_per_minute: int = _setting(60, "MAIL_PER_MINUTE", "Most messages sent to the relay in a minute.")
+    alert_days: int = _setting(
+        3, "ALERT_DAYS", "Days before a followed week of action starts that its followers are told it is coming.")
     secret_key: str = dataclasses.field(default="", repr=False, metadata={
         "env": "SECRET_KEY", "shown": None,
         "meaning": "Secret that signs the organisers' console session cookies: a long random string, the same for "
@@ -151,6 +174,11 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         settings.zone  # noqa: B018  (fail early on an unknown zone)
         settings.trusted_proxy_list  # noqa: B018  (and on a proxy that is no address)
+        if settings.smtp_security not in SMTP_SECURITY:
+            raise ConfigError(f"CALENDAR_HUB_SMTP_SECURITY={settings.smtp_security!r}: give starttls, tls or none")
+        if settings.digest_weekday > 6 or settings.digest_hour > 23:
+            raise ConfigError("CALENDAR_HUB_DIGEST_WEEKDAY is 0 (Monday) to 6 (Sunday) and CALENDAR_HUB_DIGEST_HOUR "
+                              "0 to 23")
         if not settings.contact.isascii():
             # It travels in the User-Agent header, whose value HTTP clients send as plain ASCII.
             raise ConfigError(f"CALENDAR_HUB_CONTACT={settings.contact!r}: use letters without accents "

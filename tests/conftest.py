@@ -36,6 +36,8 @@ from tests.browsers import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import ORDERS, Ordered
 from tests.feedserver import FeedServer, running
 from tests.hubdata import HubData, moved_hub, run_refresh, served
+from tests.mailserver import MailServer
+from tests.mailserver import running as mail_running
 from tests.pages import PASSWORD
 
 DEMO = Path(__file__).resolve().parents[1] / "feeds" / "demo"
@@ -178,6 +180,13 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
     with running() as server:
+        yield server
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP relay on 127.0.0.1 that keeps what it accepts (tests/mailserver.py)."""
+    with mail_running() as server:
         yield server
 
 

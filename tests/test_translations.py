@@ -117,7 +117,12 @@ def test_the_catalogue_translates_every_message_with_the_same_placeholders(code:
         assert not message.fuzzy, key
         for string in strings:
             assert string.strip(), f"no translation of {key!r}"
-            assert set(PLACEHOLDER.findall(string)) == set(PLACEHOLDER.findall(sources[-1])), (key, string)
+            found = set(PLACEHOLDER.findall(string))
+            if len(sources) == 1:
+                assert found == set(PLACEHOLDER.findall(sources[0])), (key, string)
+            else:  # a plural form may leave out the number ("yfory", tomorrow), never any other placeholder
+                assert set(PLACEHOLDER.findall(sources[0])) <= found <= set(PLACEHOLDER.findall(sources[-1])), \
+                    (key, string)
 
 
 WELSH_PAGES = [

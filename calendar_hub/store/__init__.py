@@ -8,6 +8,7 @@
     held      changes held for a second fetch   succession  new source UIDs that continue vanished occurrences
     site      the hub's identity and its images
     accounts  accounts, sign-in failures, the audit log     lookups  the geocoder's cache and rate limit
+    followers who follows the hub by e-mail     outbox  every e-mail, recorded once before it is sent
     engine    engines and migrations      models    the tables
 
 Functions take a keyword-only `session` (a SQLModel Session) and plain objects; callers own the
@@ -61,6 +62,20 @@ from calendar_hub.store.feeds import (
     next_attempt,
     release_leases,
 )
+from calendar_hub.store.followers import (
+    FollowAttempt,
+    Follower,
+    add_follow_attempt,
+    confirmed_followers,
+    delete_follower,
+    follow_attempts,
+    follower_by_id,
+    follower_by_token,
+    follower_counts,
+    forget_follow_attempts,
+    forget_unconfirmed,
+    save_follower,
+)
 from calendar_hub.store.groups import (
     add_feed,
     add_group,
@@ -76,6 +91,20 @@ from calendar_hub.store.groups import (
 )
 from calendar_hub.store.held import Hold, held_change, held_changes
 from calendar_hub.store.hidden import add_hidden, delete_hidden, hidden_event, hidden_events, hidden_uids
+from calendar_hub.store.outbox import (
+    OutboxMessage,
+    claim_message,
+    due_messages,
+    forget_messages_of,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    outbox_counts,
+    prune_sent,
+    queue_message,
+    queued_keys,
+    sent_since,
+)
 from calendar_hub.store.outcomes import FeedOutcome, accept_held, prune_fetch_log, record_outcomes
 from calendar_hub.store.pages import linked_pages, prune_linked_pages, save_linked_pages
 from calendar_hub.store.queue import (
@@ -134,6 +163,13 @@ __all__ = [
     # accounts
     "add_audit_entry", "audit_entries", "end_sessions", "forget_login_failures", "lock_login_failures",
     "login_failure_counts", "prune_login_failures", "save_user", "user_by_email", "user_by_id",
+    # followers
+    "FollowAttempt", "Follower", "add_follow_attempt", "confirmed_followers", "delete_follower", "follow_attempts",
+    "follower_by_id", "follower_by_token", "follower_counts", "forget_follow_attempts", "forget_unconfirmed",
+    "save_follower",
+    # outbox
+    "OutboxMessage", "claim_message", "due_messages", "forget_messages_of", "mark_failed", "mark_retry", "mark_sent",
+    "outbox_counts", "prune_sent", "queue_message", "queued_keys", "sent_since",
     # engine
     "make_engine", "normalise_url", "upgrade",
 ]

@@ -31,7 +31,7 @@ from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.languages import DATA_SUFFIXES, LanguageMiddleware, choose, switch_url
 from calendar_hub.web.present import day_range, distance, json_ld, long_day, machine_time, place_name, webcal, when
-from calendar_hub.web.public import brand, browse, directory, events, join, outputs, pages, site, submit
+from calendar_hub.web.public import brand, browse, directory, events, follow, join, outputs, pages, site, submit
 from calendar_hub.web.public import search as search_pages
 from calendar_hub.web.public import weeks as week_pages
 from calendar_hub.web.responses import explained
@@ -107,6 +107,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
             Route("/", submit.submit, methods=["GET", "POST"], name="submit")]), name="submit"),
         Route("/static/site.css", brand.site_css, name="site_css"),
         Route("/static/site/{name}", brand.site_image, name="site_image"),
+        Mount("/follow", app=_with_sessions(settings, hub, templates, follow.ROUTES, secret=True), name="follow"),
         Mount("/static/hub", StaticFiles(directory=str(settings.static_dir)), name="static"),
         Mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), name="leaflet"),
         Mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR),
@@ -183,7 +184,7 @@ class _HubApp(Starlette):
 
 
 def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, routes: list[Route],
-                   exception_handlers: dict[Any, Any] | None = None) -> Starlette:
+                   exception_handlers: dict[Any, Any] | None = None, *, secret: bool = False) -> Starlette:
     """A part of the hub with forms, so with sessions (signed cookies, for sign-in and CSRF tokens).
 
     Only the console, /join and /submit have them: the public pages and outputs set no cookie and stay cacheable.
@@ -199,6 +200,8 @@ def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, rou
                      exception_handlers={HTTPException: refused, **(exception_handlers or {})})
     part.state.hub = hub
     part.state.templates = templates
+    if secret:  # it signs links too (following by e-mail)
+        part.state.secret = settings.secret_key
     return part
 
 

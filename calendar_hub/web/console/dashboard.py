@@ -68,16 +68,19 @@ async def dashboard(request: Request) -> Response:
     """GET /admin: feed health, broken feeds first (an editor sees their own group's feeds)."""
     user = require(request)
 
-    def read() -> list[store.FeedHealth]:
+    def read() -> tuple[list[store.FeedHealth], Any]:
         with open_session(request) as session:
             rows = store.feed_health(session=session)
             if not user.staff:
                 rows = [row for row in rows if user.may_edit_group(row.feed.group_id)]
-            return sorted(rows, key=_broken_first)
+            # Followers by e-mail, as counts per week and place only: the console never shows an address.
+            followers = store.follower_counts(session=session) if user.staff else None
+            return sorted(rows, key=_broken_first), followers
 
-    rows = await run_in_threadpool(read)
+    rows, followers = await run_in_threadpool(read)
     return render(request, "admin/dashboard.html", user, feeds=rows, done=request.query_params.get("done", ""),
-                  held={row.feed.id: held.note(row.held) for row in rows if row.held is not None})
+                  held={row.feed.id: held.note(row.held) for row in rows if row.held is not None},
+                  followers=followers)
 
 
 def _broken_first(row: store.FeedHealth) -> tuple[Any, ...]:
