@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from calendar_hub.catalogue import Catalogue, GroupInfo, WeekInfo
 from calendar_hub.catalogue.listing import Listing
-from calendar_hub.catalogue.search import MAX_QUERY, SearchIndex, fold, place_phrase, query_words
+from calendar_hub.catalogue.search import MAX_QUERY, SearchIndex, fold, place_phrase, query_words, singular
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
 from tests.factories import LONDON, FixedHub, london, make_group, make_listing
@@ -87,6 +87,15 @@ def test_case_accents_and_word_beginnings_match(index: SearchIndex) -> None:
     assert found(index, "welcome circle") == ["by-group"]   # the group's name, its Ŵ read as W
     assert found(index, "wel") == ["by-group"]
     assert found(index, "ca") == []                        # a word of one or two letters must be whole
+
+
+def test_a_plural_finds_the_singular_too() -> None:
+    assert [singular(word) for word in ("classes", "walks", "dances", "lunches", "class", "bus", "cymraeg")] == \
+        ["class", "walk", "dance", "lunch", "class", "bus", "cymraeg"]
+    index = catalogue_of([listing("one", "ESOL class for adults", 3), listing("two", "Two walks and a talk", 4),
+                          listing("three", "Classic films", 5)]).index
+    assert found(index, "classes") == ["one"]   # not "Classic": the singular is a word of its own
+    assert found(index, "walk") == found(index, "walks") == ["two"]
 
 
 def test_the_description_is_searched_as_text_never_as_its_html(index: SearchIndex) -> None:

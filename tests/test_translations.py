@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from calendar_hub import language
 from calendar_hub.console.submission_form import FormProblems, check_form
 from calendar_hub.language import LANGUAGES, LOCALE_DIR
+from calendar_hub.places import Place, translated_note
 from tests.hubdata import WEEK, HubData
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,3 +205,20 @@ def test_the_forms_say_what_to_put_right_in_the_visitors_language() -> None:
     assert problems["cy"]["day"] == "Ni allwn ddarllen “31/2/2026” fel diwrnod: ysgrifennwch ef fel 5/12/2026."
     assert problems["cy"]["url"].startswith("Rhaid i’r ddolen fod yn gyfeiriad gwe")
     assert problems["en"].keys() == problems["cy"].keys()
+
+
+@pytest.mark.parametrize(("place", "welsh"), [
+    (Place(53.4, -2.2, "coordinates", 0.0), "Yr union le, o galendr y grŵp"),
+    (Place(53.4, -2.2, "postcode", 0.8, "M2 5"), "Wedi’i osod yn ôl ei god post (M2 5), o fewn tua 1 km"),
+    (Place(53.4, -2.2, "geocoder", 3.2), "Wedi’i osod drwy chwilio am ei gyfeiriad, o fewn tua 3 km"),
+    (Place(51.5, -3.2, "group", 10.0, "Cardiff"), "Bras: cartref y grŵp, Cardiff"),
+    (Place(51.6, -3.0, "town", 5.0, "Newport", ambiguous=True),
+     "Bras: mae mwy nag un Newport; wedi’i osod yn yr un mwyaf tebygol"),
+    (Place(53.8, -1.5, "town", 4.0, "Leeds"), "Wedi’i osod yn ôl enw’r lle Leeds, o fewn tua 4 km"),
+])
+def test_how_an_event_was_placed_reads_in_the_pages_language(place: Place, welsh: str) -> None:
+    note = place.note()  # the catalogue keeps the English words; pages translate them
+    assert translated_note(note, language.gettext) == note
+    with language.use("cy"):
+        assert translated_note(note, language.gettext) == welsh
+        assert translated_note("A note of some other shape", language.gettext) == "A note of some other shape"

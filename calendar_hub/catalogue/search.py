@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.catalogue.weeks import normalise_tag, selectors
 
-__all__ = ["MAX_QUERY", "MAX_WORDS", "PREFIX_FROM", "SearchIndex", "fold", "place_phrase", "query_words", "tags_of"]
+__all__ = ["MAX_QUERY", "MAX_WORDS", "PREFIX_FROM", "SearchIndex", "fold", "place_phrase", "query_words", "singular",
+           "tags_of"]
 
 MAX_QUERY = 200        # characters of a query read; the rest is left out
 MAX_WORDS = 12         # words of a query read
@@ -44,6 +45,16 @@ def fold(text: str) -> str:
 def query_words(text: str) -> tuple[str, ...]:
     """The words of a query, folded, each once, in order, at most `MAX_WORDS`: "Café, CAFE talk" -> ("cafe", "talk")."""
     return tuple(dict.fromkeys(_WORD.findall(fold(text[:MAX_QUERY]))))[:MAX_WORDS]
+
+
+def singular(word: str) -> str:
+    """An English plural's singular, roughly, for matching word beginnings: "classes" -> "class", "walks" ->
+    "walk", "dances" -> "dance"; other words as they are ("class", "bus", "cymraeg")."""
+    if len(word) > PREFIX_FROM + 2 and word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > PREFIX_FROM and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def place_phrase(text: str) -> tuple[str, str] | None:
@@ -87,6 +98,11 @@ class _Postings:
             found = first < len(self.vocabulary) and self.vocabulary[first] == word
             return set(self.positions[first]) if found else set()
         held: set[int] = set()
+        one = singular(word)  # "classes" finds "class" too (the word itself, not "classic"), and "walks" "walk"
+        if one != word:
+            at = bisect.bisect_left(self.vocabulary, one)
+            if at < len(self.vocabulary) and self.vocabulary[at] == one:
+                held.update(self.positions[at])
         for index in range(first, len(self.vocabulary)):
             if not self.vocabulary[index].startswith(word):
                 break

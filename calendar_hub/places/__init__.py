@@ -9,9 +9,9 @@ import functools
 
 from calendar_hub.places.data import km_between, place_data
 from calendar_hub.places.names import local_name
-from calendar_hub.places.resolve import Place, Resolver, online
+from calendar_hub.places.resolve import Place, Resolver, online, translated_note
 
-__all__ = ["Place", "Resolver", "km_between", "local_name", "online", "resolver"]
+__all__ = ["Place", "Resolver", "km_between", "local_name", "online", "resolver", "translated_note"]
 
 
 @functools.cache

@@ -13,6 +13,7 @@ left unplaced.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from calendar_hub.places.data import PlaceData, PostcodeArea, Town, fold, km_between
@@ -90,19 +91,61 @@ class Place:
         return "area"
 
     def note(self) -> str:
-        """How it was placed, in words for the map's popups and the API."""
-        within = f"within about {self.radius_km:.0f} km" if self.radius_km >= 1.5 else "within about 1 km"
+        """How it was placed, in English words for the map's popups and the API (`translated_note` gives a
+        page's language)."""
+        within = WITHIN % {"km": f"{self.radius_km:.0f}" if self.radius_km >= 1.5 else "1"}
         if self.placed_by == "coordinates":
-            return "Exact place given by the group's calendar"
+            return NOTES[0]
         if self.placed_by == "postcode":
-            return f"Placed by its postcode ({self.label}), {within}"
+            return NOTES[1] % {"label": self.label, "within": within}
         if self.placed_by == "geocoder":
-            return f"Placed by looking up its address, {within}"
+            return NOTES[2] % {"within": within}
         if self.placed_by == "group":
-            return f"Approximate: the group's home, {self.label or self.town}"
+            return NOTES[3] % {"label": self.label or self.town}
         if self.ambiguous:
-            return f"Approximate: there is more than one {self.label}; placed at the likeliest"
-        return f"Placed by the place name {self.label}, {within}"
+            return NOTES[4] % {"label": self.label}
+        return NOTES[5] % {"label": self.label, "within": within}
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's own name for it)
+    """Marks `message` for the catalogue; it is translated where a page shows it (`translated_note`)."""
+    return message
+
+
+# How a place was found, as `Place.note` words it: the catalogue keeps the English, pages translate it.
+NOTES = (
+    N_("Exact place given by the group's calendar"),
+    N_("Placed by its postcode (%(label)s), %(within)s"),
+    N_("Placed by looking up its address, %(within)s"),
+    N_("Approximate: the group's home, %(label)s"),
+    N_("Approximate: there is more than one %(label)s; placed at the likeliest"),
+    N_("Placed by the place name %(label)s, %(within)s"),
+)
+WITHIN = N_("within about %(km)s km")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
+    return re.compile("".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+                              for index, part in enumerate(parts)) + "$")
+
+
+_NOTE_PATTERNS = tuple((template, _pattern(template)) for template in NOTES)
+_WITHIN_PATTERN = _pattern(WITHIN)
+
+
+def translated_note(note: str, gettext: Callable[[str], str]) -> str:
+    """`note` (one of `Place.note`'s) in the language `gettext` gives; a note of another shape as it is."""
+    for template, pattern in _NOTE_PATTERNS:
+        found = pattern.match(note)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if "within" in values and (km := _WITHIN_PATTERN.match(values["within"])) is not None:
+            values["within"] = gettext(WITHIN) % km.groupdict()
+        return gettext(template) % values
+    return note
 
 
 class Resolver:

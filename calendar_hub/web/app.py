@@ -30,7 +30,17 @@ from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_mi
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.languages import DATA_SUFFIXES, LanguageMiddleware, choose, switch_url
-from calendar_hub.web.present import day_range, distance, json_ld, long_day, machine_time, place_name, webcal, when
+from calendar_hub.web.present import (
+    day_range,
+    distance,
+    json_ld,
+    long_day,
+    machine_time,
+    place_name,
+    place_note,
+    webcal,
+    when,
+)
 from calendar_hub.web.public import brand, browse, directory, events, follow, join, outputs, pages, site, submit
 from calendar_hub.web.public import search as search_pages
 from calendar_hub.web.public import weeks as week_pages
@@ -54,7 +64,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     templates.env.globals.update(when=when, machine_time=machine_time, json_ld=json_ld, csrf_field=csrf_field,
                                  base_url=settings.base_url.rstrip("/"),
                                  distance=distance, count_words=in_words,
-                                 day_range=day_range, long_day=long_day, place_name=place_name, hreflang=site.hreflang,
+                                 day_range=day_range, long_day=long_day, place_name=place_name, place_note=place_note,
+                                 hreflang=site.hreflang,
                                  every_event_webcal=webcal(settings.base_url.rstrip("/") + "/calendar.ics"))
 
     @contextlib.asynccontextmanager

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from calendar_hub import language
 from calendar_hub.catalogue.counts import is_online as is_online
 from calendar_hub.catalogue.listing import Listing
-from calendar_hub.places import Place, km_between, local_name
+from calendar_hub.places import Place, km_between, local_name, translated_note
 
 UNKNOWN_REGION = "Region not given"
 UNKNOWN_TOWN = "Place not given"
@@ -108,6 +108,11 @@ def by_region_and_town(listings: Sequence[Listing]) -> list[tuple[str, int, list
         count = sum(1 for items in towns.values() for item in items if not item.cancelled)
         result.append((region, count, list(towns.items())))
     return result
+
+
+def place_note(note: str) -> str:
+    """How an event was placed (`Listing.place_note`, kept in English) in the current language."""
+    return translated_note(note, language.gettext)
 
 
 def place_name(name: str, region: str | None = None) -> str:
