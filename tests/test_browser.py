@@ -77,7 +77,8 @@ MARKERS_SHOWN = """() => Array.from(document.querySelectorAll('.leaflet-marker-i
 def _markers_shown(page: Any, expected: int) -> int:
     """How many events the markers stand for, once that is `expected` (or after 15 s, whatever it is then)."""
     try:
-        page.wait_for_function(f"({MARKERS_SHOWN})() === {expected}", timeout=15_000)
+        # A function, not an expression: the page's CSP refuses the eval Playwright needs for an expression
+        page.wait_for_function(f"expected => ({MARKERS_SHOWN})() === expected", arg=expected, timeout=15_000)
     finally:
         shown: int = page.evaluate(MARKERS_SHOWN)
     return shown
