@@ -82,13 +82,13 @@ def main() -> None:
         settings = dataclasses.replace(Settings(), base_url="https://hub.example.org", digest_weekday=3,
                                        digest_hour=8, alert_days=3)
         with clock.travel_to(NOW), Session(engine) as session:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = digest.build_due(built, settings, now=clock.now(), session=session)
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         with Session(engine) as session:
             counts = store.outbox_counts(session=session)
         engine.dispose()
-    print(f"{args.followers:,} followers over {args.events:,} events: {seconds:.1f} s "
+    print(f"{args.followers:,} followers over {args.events:,} events: {seconds:.1f} s, {cpu:.1f} s of CPU "
           f"({args.followers / seconds:,.0f} followers/s); {report.digests:,} digests, {report.alerts:,} week alerts, "
           f"{report.nothing_new:,} with nothing new; outbox {counts}")
 

@@ -73,9 +73,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
 
 
-def babel_locale() -> Locale:
-    """The Babel locale of the current language, for dates, times and numbers."""
-    return Locale.parse(LANGUAGES[current()][1])
+def babel_locale(code: str | None = None) -> Locale:
+    """The Babel locale of `code`, by default the current language, for dates, times and numbers."""
+    return _locale(code or current())
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(LANGUAGES[code][1])
 
 
 def link(path: str, code: str | None = None) -> str:

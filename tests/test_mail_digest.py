@@ -9,13 +9,15 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
+from babel.numbers import format_decimal
+from markupsafe import escape
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from calendar_hub import clock, store
+from calendar_hub import clock, language, store
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.hub import Hub
-from calendar_hub.mail import digest, outbox
+from calendar_hub.mail import compose, digest, outbox
 from calendar_hub.places import km_between
 from calendar_hub.publish.api import event_url
 from calendar_hub.settings import Settings
@@ -135,3 +137,34 @@ def test_followers_of_a_week_are_told_a_few_days_before_it_starts(
     plain, html = parts(alert)
     assert week.name in alert["Subject"] and week.name in plain and week.name in html
     assert f"/weeks/{WEEK}" in plain and alert["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.parametrize("code", ["en", "cy"])
+def test_what_you_follow_names_the_group_and_the_week_not_their_slugs(
+        hub: HubData, engine: Engine, settings: Settings, mail_server: MailServer, code: str) -> None:
+    catalogue = catalogue_of(engine, settings)
+    index = digest.Index(catalogue, now=clock.now())
+    group = next(info for info in catalogue.groups if index.by_group.get(info.slug) and info.name != info.slug)
+    week = catalogue.week(WEEK)
+    assert week is not None and week.name != week.slug
+    follower(engine, f"group-{code}@example.org", code=code, group=group.slug)
+    follower(engine, f"week-{code}@example.org", code=code, week=WEEK)
+    build(engine, settings)
+    outbox.send_due(engine, relayed(settings, mail_server))
+    [by_group] = [m for m in mail_server.to(f"group-{code}@example.org")]
+    digests = [m for m in mail_server.to(f"week-{code}@example.org") if m["Subject"].count("·")]
+    for mail, name, slug in [(by_group, group.name, group.slug), *((m, week.name, WEEK) for m in digests)]:
+        plain, html = parts(mail)
+        line = next(text for text in plain.splitlines() if name in text)
+        assert line.endswith("):") and slug not in line
+        assert name in html or str(escape(name)) in html
+
+
+def test_distances_read_as_babel_writes_them_in_both_languages() -> None:
+    values = [0.05, 0.15, 0.25, 2.45, 2.35, 9.94, 9.95, 9.96, 10.5, 11.5, 12.5, 1234.5, 25.0, 5.0]
+    values += [n / 1000 for n in range(0, 60_000, 37)]
+    for code in ("en", "cy"):
+        with language.use(code):
+            for km in values:
+                expected = format_decimal(km, format="#,##0.0" if km < 10 else "#,##0", locale=language.babel_locale())
+                assert compose.km_words(km) == f"{expected} km"

@@ -167,3 +167,21 @@ def test_send_digests_without_a_relay_builds_and_keeps_the_messages(
     printed = capsys.readouterr().out
     assert "queued 0 digests and 0 week alerts" in printed and "nothing sent" in printed
     assert statuses(engine) == [("pending", 0)]
+
+
+def test_messages_queued_together_are_queued_once_per_key_however_often_they_are_built(
+        engine: Engine, settings: Settings, mail_server: MailServer) -> None:
+    def made(n: int) -> store.NewMessage:
+        message_id, body = compose.message(settings, to=f"reader{n}@example.org", now=clock.now(),
+                                           composed=(f"Message {n}", f"Hello {n}\n", f"<p>Hello {n}</p>"))
+        return store.NewMessage(key=f"batch:{n}", follower_id=None, kind="digest", recipient=f"reader{n}@example.org",
+                                message_id=message_id, body=body, created_at=clock.now())
+    with Session(engine) as session:
+        assert store.queue_messages([made(1), made(2), made(1)], session=session) == 2
+        session.commit()
+    with Session(engine) as session:
+        assert store.queue_messages([made(2), made(3)], session=session) == 1
+        session.commit()
+    assert outbox.send_due(engine, relayed(settings, mail_server)).sent == 3
+    assert sorted(len(mail_server.to(f"reader{n}@example.org")) for n in (1, 2, 3)) == [1, 1, 1]
+    assert statuses(engine) == [("sent", 1)] * 3

@@ -11,10 +11,11 @@ press.  Parts are quoted-printable, so the stored text is ASCII whatever the lan
 from __future__ import annotations
 
 import binascii
+import decimal
 import functools
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
@@ -134,12 +135,14 @@ def _part(subtype: str, body: str) -> list[str]:
             *encoded.split("\n")]
 
 
+@functools.lru_cache(maxsize=1024)
 def _words(text: str) -> str:
     """Header text as it may travel: itself when ASCII, else RFC 2047 encoded words (folded)."""
     text = " ".join(text.split())
     return text if text.isascii() else Header(text, "utf-8").encode(linesep="\r\n")
 
 
+@functools.lru_cache(maxsize=64)
 def _address(value: str) -> str:
     """An address header whose display name may be non-ASCII ("Wythnos Weithredu <events@…>")."""
     name, address = parseaddr(value)
@@ -152,21 +155,44 @@ def _address(value: str) -> str:
 
 def event_when(listing: Listing, zone: ZoneInfo) -> str:
     """When an event is, in the current language: "Sat 5 Dec 2026, 10:00–12:00", "Sat 5 Dec 2026"."""
-    locale = language.babel_locale()
+    code = language.current()
     if listing.all_day and listing.start_date:
-        return format_date(listing.start_date, "EEE d MMM y", locale=locale)
+        return _day(listing.start_date, code)
     start, end = listing.start.astimezone(zone), listing.end.astimezone(zone)
-    text = f"{format_date(start.date(), 'EEE d MMM y', locale=locale)}, {format_time(start, 'HH:mm', locale=locale)}"
+    text = f"{_day(start.date(), code)}, {_clock(start.hour, start.minute, code)}"
     if end > start and end.date() == start.date():
-        text += f"–{format_time(end, 'HH:mm', locale=locale)}"
+        text += f"–{_clock(end.hour, end.minute, code)}"
     return text
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day: date, code: str) -> str:
+    """A day as `event_when` writes it in `code` (Babel takes a fraction of a millisecond; a run has few days)."""
+    return format_date(day, "EEE d MMM y", locale=language.babel_locale(code))
+
+
+@functools.lru_cache(maxsize=4096)
+def _clock(hour: int, minute: int, code: str) -> str:
+    return format_time(time(hour, minute), "HH:mm", locale=language.babel_locale(code))
 
 
 def km_words(km: float | None) -> str:
     """A distance as the current language writes it ("2.3 km"); "" for none."""
     if km is None:
         return ""
-    return f"{format_decimal(km, format='#,##0.0' if km < 10 else '#,##0', locale=language.babel_locale())} km"
+    # Babel rounds the decimal of the float's repr half to even; rounded here first, the few distinct results
+    # are formatted once each (Babel takes a tenth of a millisecond a number, and a digest lists thirty).
+    tenths = km < 10
+    rounded = decimal.Decimal(repr(km)).quantize(_TENTH if tenths else _ONE, rounding=decimal.ROUND_HALF_EVEN)
+    return _km_text(rounded, tenths, language.current())
+
+
+_TENTH, _ONE = decimal.Decimal("0.1"), decimal.Decimal("1")
+
+
+@functools.lru_cache(maxsize=4096)
+def _km_text(rounded: decimal.Decimal, tenths: bool, code: str) -> str:
+    return f"{format_decimal(rounded, format='#,##0.0' if tenths else '#,##0', locale=language.babel_locale(code))} km"
 
 
 def _domain(settings: Settings) -> str:

@@ -21,7 +21,7 @@ from calendar_hub.catalogue.listing import Listing
 from calendar_hub.mail import compose, links
 from calendar_hub.places import km_between
 from calendar_hub.settings import Settings
-from calendar_hub.store import Follower, OutboxMessage, Session
+from calendar_hub.store import Follower, NewMessage, Session
 
 __all__ = ["AHEAD_DAYS", "MOST", "BuildReport", "Index", "build_due", "digest_moment", "matches"]
 
@@ -87,60 +87,101 @@ def matches(follower: Follower, index: Index) -> list[Listing]:
         items = index.by_group.get(follower.group_slug, [])
     else:
         items = index.coming
-    if follower.group_slug:
+    if follower.group_slug and items is not index.by_group.get(follower.group_slug):
         items = [item for item in items if any(g.slug == follower.group_slug for g in item.groups)]
-    if follower.week_slug:
+    if follower.week_slug and items is not index.by_week.get(follower.week_slug):
         items = [item for item in items if follower.week_slug in item.weeks]
     return list(items)
 
 
 def build_due(catalogue: Catalogue, settings: Settings, *, now: datetime, session: Session) -> BuildReport:
     """Queue every digest and week alert due at `now` (commits every `BATCH` followers, with their messages)."""
-    report = BuildReport()
-    index = Index(catalogue, now=now)
-    fragments = compose.Fragments(settings)
-    moment = digest_moment(now, settings)
-    today = now.astimezone(settings.zone).date()
-    soon = [week for week in catalogue.weeks if today < week.start <= today + timedelta(days=settings.alert_days)]
-    for count, follower in enumerate(store.confirmed_followers(session=session), start=1):
+    run = _Run(catalogue, settings, now)
+    after = 0
+    # Read a batch at a time: a commit expires what the session holds, and reading it again row by row is slow.
+    while batch := store.confirmed_followers(session=session, after=after, limit=BATCH):
+        messages = [message for follower in batch for message in run.due(follower)]
+        session.add_all(batch)
+        store.queue_messages(messages, session=session)
+        after = batch[-1].id or after
+        session.commit()   # a follower's messages and its digest_at are committed together
+    return run.report
+
+
+class _Run:
+    """One build: the catalogue's coming events indexed, and what is shared across followers."""
+
+    def __init__(self, catalogue: Catalogue, settings: Settings, now: datetime) -> None:
+        self.settings, self.now, self.report = settings, now, BuildReport()
+        self.index = Index(catalogue, now=now)
+        self.fragments = compose.Fragments(settings)
+        self.moment = digest_moment(now, settings)
+        self.today = now.astimezone(settings.zone).date()
+        self.soon = [week for week in catalogue.weeks
+                     if self.today < week.start <= self.today + timedelta(days=settings.alert_days)]
+        self.names = _Names(catalogue, self.index)
+        self.shared: dict[tuple[str, str], list[Listing]] = {}   # followers of a group or week (no place) share one
+
+    def due(self, follower: Follower) -> list[NewMessage]:
+        """The messages due to `follower` now (and what it was sent recorded on it)."""
         assert follower.confirmed_at is not None
-        found = matches(follower, index)
-        week = next((w for w in soon if w.slug == follower.week_slug and w.slug not in follower.alerted), None)
+        settings, now, report, fragments = self.settings, self.now, self.report, self.fragments
+        if follower.lat is None or follower.lon is None:
+            spec = (follower.group_slug, follower.week_slug)
+            found = self.shared.get(spec) or self.shared.setdefault(spec, matches(follower, self.index))
+        else:
+            found = matches(follower, self.index)
+        messages = []
+        week = next((w for w in self.soon if w.slug == follower.week_slug and w.slug not in follower.alerted), None)
         if week is not None:
-            _queue(settings, follower, "alert", f"alert:{follower.id}:{week.slug}", now, session,
-                   week=week, events=_entries(fragments, follower, _in_week(found, week)),
-                   days=(week.start - today).days)
+            messages.append(_message(settings, follower, "alert", f"alert:{follower.id}:{week.slug}", now, self.names,
+                                     week=week, events=_entries(fragments, follower, _in_week(found, week)),
+                                     days=(week.start - self.today).days))
             follower.alerted = [*follower.alerted, week.slug]
             report.alerts += 1
-        if (follower.digest_at or follower.confirmed_at) < moment:
+        if (follower.digest_at or follower.confirmed_at) < self.moment:
             sent = set(follower.mailed)
             new = [item for item in found if item.uid not in sent]
             if new:
-                _queue(settings, follower, "digest", f"digest:{follower.id}:{moment.date().isoformat()}", now,
-                       session, events=_entries(fragments, follower, new[:MOST]), more=max(len(new) - MOST, 0))
+                messages.append(_message(settings, follower, "digest",
+                                         f"digest:{follower.id}:{self.moment.date().isoformat()}", now, self.names,
+                                         events=_entries(fragments, follower, new[:MOST]),
+                                         more=max(len(new) - MOST, 0)))
                 report.digests += 1
             else:
                 report.nothing_new += 1
-            follower.mailed = sorted({uid for uid in sent if uid in index.uids} | {item.uid for item in new[:MOST]})
+            kept = {uid for uid in sent if uid in self.index.uids}
+            follower.mailed = sorted(kept | {item.uid for item in new[:MOST]})
             follower.digest_at = now
-        session.add(follower)
-        if count % BATCH == 0:   # a follower's messages and its digest_at are committed together
-            session.commit()
-    session.commit()
-    return report
+        return messages
 
 
-def _queue(settings: Settings, follower: Follower, kind: str, key: str, now: datetime, session: Session,
-           **context: object) -> None:
+class _Names:
+    """What a follower's group and week are called (their slugs when the catalogue no longer has them)."""
+
+    def __init__(self, catalogue: Catalogue, index: Index) -> None:
+        self.groups = {group.slug: group.name for group in catalogue.groups}
+        for slug, items in index.by_group.items():
+            if slug not in self.groups:
+                self.groups[slug] = next(g.name for g in items[0].groups if g.slug == slug)
+        self.weeks = {week.slug: week.name for week in catalogue.weeks}
+
+    def of(self, follower: Follower) -> dict[str, str]:
+        return {"group_name": self.groups.get(follower.group_slug, follower.group_slug),
+                "week_name": self.weeks.get(follower.week_slug, follower.week_slug)}
+
+
+def _message(settings: Settings, follower: Follower, kind: str, key: str, now: datetime, names: _Names,
+             **context: object) -> NewMessage:
     code = follower.language
     manage = links.manage_url(settings, follower.token, code)
     unsubscribe = links.unsubscribe_url(settings, follower.token, code)
     composed = compose.render(settings, kind, code, follower=follower, manage_url=manage, unsubscribe_url=unsubscribe,
-                              base_url=settings.base_url.rstrip("/"), **context)
+                              base_url=settings.base_url.rstrip("/"), **names.of(follower), **context)
     message_id, body = compose.message(settings, to=follower.email, composed=composed, now=now,
                                        unsubscribe=unsubscribe, manage=manage)
-    store.queue_message(OutboxMessage(key=key, follower_id=follower.id, kind=kind, recipient=follower.email,
-                                      message_id=message_id, body=body, created_at=now, next_at=now), session=session)
+    return NewMessage(key=key, follower_id=follower.id, kind=kind, recipient=follower.email, message_id=message_id,
+                      body=body, created_at=now)
 
 
 def _entries(fragments: compose.Fragments, follower: Follower, found: Sequence[Listing]) -> list[compose.Entry]:

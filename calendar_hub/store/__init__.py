@@ -92,6 +92,7 @@ from calendar_hub.store.groups import (
 from calendar_hub.store.held import Hold, held_change, held_changes
 from calendar_hub.store.hidden import add_hidden, delete_hidden, hidden_event, hidden_events, hidden_uids
 from calendar_hub.store.outbox import (
+    NewMessage,
     OutboxMessage,
     claim_message,
     due_messages,
@@ -102,6 +103,7 @@ from calendar_hub.store.outbox import (
     outbox_counts,
     prune_sent,
     queue_message,
+    queue_messages,
     queued_keys,
     sent_since,
 )
@@ -168,8 +170,8 @@ __all__ = [
     "follower_by_id", "follower_by_token", "follower_counts", "forget_follow_attempts", "forget_unconfirmed",
     "save_follower",
     # outbox
-    "OutboxMessage", "claim_message", "due_messages", "forget_messages_of", "mark_failed", "mark_retry", "mark_sent",
-    "outbox_counts", "prune_sent", "queue_message", "queued_keys", "sent_since",
+    "NewMessage", "OutboxMessage", "claim_message", "due_messages", "forget_messages_of", "mark_failed", "mark_retry",
+    "mark_sent", "outbox_counts", "prune_sent", "queue_message", "queue_messages", "queued_keys", "sent_since",
     # engine
     "make_engine", "normalise_url", "upgrade",
 ]

@@ -75,10 +75,11 @@ def follower_by_token(token: str, *, session: Session) -> Follower | None:
     return session.exec(select(Follower).where(Follower.token == token)).first()
 
 
-def confirmed_followers(*, session: Session) -> list[Follower]:
-    """Every confirmed follower, oldest first."""
-    return list(session.exec(select(Follower).where(col(Follower.confirmed_at).is_not(None))
-                             .order_by(col(Follower.id))).all())
+def confirmed_followers(*, session: Session, after: int = 0, limit: int | None = None) -> list[Follower]:
+    """The confirmed followers whose id is above `after`, oldest first, at most `limit` of them (None: all)."""
+    query = (select(Follower).where(col(Follower.confirmed_at).is_not(None), col(Follower.id) > after)
+             .order_by(col(Follower.id)))
+    return list(session.exec(query if limit is None else query.limit(limit)).all())
 
 
 def delete_follower(follower_id: int, *, session: Session) -> None:

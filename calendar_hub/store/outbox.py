@@ -12,6 +12,7 @@ and sends nothing twice that the relay had accepted.  Functions take a keyword-o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -19,9 +20,9 @@ from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from calendar_hub.store.models import UTCDateTime
 
-__all__ = ["PENDING", "SENDING", "SENT", "FAILED", "OutboxMessage", "claim_message", "due_messages",
+__all__ = ["PENDING", "SENDING", "SENT", "FAILED", "NewMessage", "OutboxMessage", "claim_message", "due_messages",
            "forget_messages_of", "mark_failed", "mark_retry", "mark_sent", "outbox_counts", "prune_sent",
-           "queue_message", "queued_keys", "sent_since"]
+           "queue_message", "queue_messages", "queued_keys", "sent_since"]
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
@@ -57,6 +58,42 @@ def queue_message(message: OutboxMessage, *, session: Session) -> bool:
     session.add(message)
     session.flush()
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to queue with `queue_messages` (a plain record: building thousands of models is slow)."""
+
+    key: str
+    follower_id: int | None
+    kind: str
+    recipient: str
+    message_id: str
+    body: str
+    created_at: datetime
+
+    def row(self) -> dict[str, object]:
+        return {"key": self.key, "follower_id": self.follower_id, "kind": self.kind, "recipient": self.recipient,
+                "message_id": self.message_id, "body": self.body, "status": PENDING, "attempts": 0,
+                "created_at": self.created_at, "next_at": self.created_at, "sent_at": None, "error": ""}
+
+
+def queue_messages(messages: Sequence[NewMessage], *, session: Session) -> int:
+    """Add each of `messages` whose key is not queued yet (nor earlier in `messages`), due at once, in one insert;
+    how many were added."""
+    keys = [message.key for message in messages]
+    known: set[str] = set()
+    for start in range(0, len(keys), 500):
+        known.update(session.exec(select(OutboxMessage.key).where(
+            col(OutboxMessage.key).in_(keys[start:start + 500]))).all())
+    rows = []
+    for message in messages:
+        if message.key not in known:
+            known.add(message.key)
+            rows.append(message.row())
+    if rows:
+        session.execute(sa.insert(OutboxMessage), rows)
+    return len(rows)
 
 
 def queued_keys(prefix: str, *, session: Session) -> set[str]:
