@@ -355,7 +355,7 @@ def test_the_dashboard_puts_broken_feeds_first(people: dict[str, str], console_c
     rows = re.findall(r'<tr class="([a-z]*)">\s*<th scope="row"><a href="/admin/groups/([a-z-]+)"', page)
     assert rows[0] == ("broken", "cardiff-migrant-welcome"), rows
     assert [slug for kind, slug in rows if kind == "broken"] == ["cardiff-migrant-welcome"]
-    assert "HTTP 500" in page and "Failing" in page
+    assert "the server answered 500" in page and "Failing" in page
 
 
 # ---------------------------------------------------------------- the command line
