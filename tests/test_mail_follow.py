@@ -213,7 +213,8 @@ def test_the_console_counts_followers_per_week_and_place_and_never_shows_an_addr
         assert sign_in(console, people["organiser"]) == 303
         page = console.get("/admin/").text
     assert "3 confirmed followers" in page
-    assert re.search(rf"<td>{WEEK}</td><td>2</td>", page) and re.search(r"<td>Leeds</td><td>2</td>", page)
+    assert re.search(rf'<td data-label="Week">{WEEK}</td><td data-label="Followers">2</td>', page)
+    assert re.search(r'<td data-label="Place">Leeds</td><td data-label="Followers">2</td>', page)
     assert "@example.org" not in page
 
 

@@ -102,7 +102,7 @@ def test_a_server_asking_to_wait_is_not_asked_again_before_then_and_feed_health_
     assert feed.next_attempt_at >= feed.last_attempt_at + timedelta(hours=1, minutes=59)   # not the 5 minutes
     assert feed.wait_until == feed.next_attempt_at
     page = health_page(engine, console_client)
-    assert "Waiting until" in page and "(the server asked, with Retry-After)" in page
+    assert "Waiting until" in page and "the calendar's server asked the hub to wait" in page
 
     hits = feed_server.hits("/busy.ics")
     with clock.travel_to(clock.now() + timedelta(hours=1, minutes=50)):
@@ -154,7 +154,8 @@ def test_a_feed_gone_is_fetched_no_more_until_an_organiser_resumes_it(
     assert feed_server.hits("/old.ics") == 2
 
     page = health_page(engine, console_client)
-    assert "<strong>Gone</strong>" in page and "410 Gone" in page and f"/admin/feeds/{feed.id}/fetch-again" in page
+    assert "<strong>Gone</strong>" in page and "the calendar's server said it was removed" in page
+    assert f"/admin/feeds/{feed.id}/fetch-again" in page
     feed_server.serve("/old.ics", calendar("Towpath walk, back again"))
     assert "No%20longer%20marked%20gone" in post(console_client, f"/admin/feeds/{feed.id}/fetch-again")
     [entry] = audit(engine, "feed.fetch_again")
@@ -211,7 +212,7 @@ def test_a_permanent_redirect_seen_three_times_becomes_the_feeds_address_and_is_
         assert (feed.url, feed.moved_to, feed.moved_count) == (old, new, count)
         assert audit(engine, "feed.moved") == []
     page = health_page(engine, console_client)
-    assert "redirects this address permanently to" in page and "2 fetches in a row" in page
+    assert "this address has moved for good to" in page and "2 checks in a row" in page
 
     run(engine, settings, due_only=False)
     feed = the_feed(engine)

@@ -104,6 +104,7 @@ class SignInAttempt:
     user: User | None       # the account, when the password was right
     checked: bool           # whether the password was compared at all (not while a wait applies)
     wait: timedelta         # how long until the next try is checked; zero when no wait applies
+    last_before_wait: bool = False  # a wrong password now would start a wait (one failure short of a limit)
 
 
 def authenticate(email: str, password: str, *, address: str, session: Session, now: datetime | None = None,
@@ -134,6 +135,8 @@ def attempt_sign_in(email: str, password: str, *, address: str, session: Session
             after = wait_after(counter.attempts, limits[counter.key])
             counter.wait_until = now + after if after else None
     wait = waiting or _wait(counters, now)
+    # Warned one failure before a limit, never sooner: a single mistyped password is no reason to worry anyone.
+    last = any(counter.attempts == limits[counter.key] - 1 for counter in counters)
     store.prune_login_failures(session=session, before=now - FORGET_AFTER)
     if waiting:
         session.commit()
@@ -147,7 +150,7 @@ def attempt_sign_in(email: str, password: str, *, address: str, session: Session
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         right = False
     if not right or user_id is None:
-        return SignInAttempt(None, checked=True, wait=wait)
+        return SignInAttempt(None, checked=True, wait=wait, last_before_wait=last and not wait)
     return SignInAttempt(_signed_in(user_id, password, limits, session=session, now=now), checked=True,
                          wait=timedelta(0))
 

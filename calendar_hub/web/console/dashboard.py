@@ -45,6 +45,9 @@ async def login(request: Request) -> Response:
         problem = "That e-mail address and password do not match an account." if attempt.checked else ""
         if attempt.wait:
             problem += f" There have been too many tries: wait {_minutes(attempt.wait)} and try again."
+        elif attempt.last_before_wait:
+            problem += (f" One more wrong password and signing in from here waits "
+                        f"{_minutes(accounts.FIRST_WAIT)}.")
         return render(request, "admin/login.html", None, status_code=400, next=target, email=email,
                       problem=problem.strip())
     sign_in(request, attempt.user)

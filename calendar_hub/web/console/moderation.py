@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,12 +16,14 @@ from calendar_hub.errors import Conflict, InputError
 from calendar_hub.store.models import HiddenEvent
 from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
+from calendar_hub.web.present import long_day
 
-SHOWN = 200
+PER_PAGE = 50
 
 
 async def events(request: Request) -> Response:
-    """GET /admin/events?week=&q=: published events (upcoming, or a week's), each with a form to hide it."""
+    """GET /admin/events?week=&q=&page=: published events (upcoming, or a week's), 50 a page, each with a form to
+    hide it; `q` keeps those whose title, place or group holds it."""
     user = require(request, *STAFF)
     catalogue = await current_catalogue(request)
     week = request.query_params.get("week") or None
@@ -31,9 +34,17 @@ async def events(request: Request) -> Response:
     if query:
         folded = query.casefold()
         found = [item for item in found if folded in _haystack(item)]
-    return render(request, "admin/events.html", user, listings=found[:SHOWN], more=max(len(found) - SHOWN, 0),
-                  weeks=catalogue.weeks, week=week, q=query, zone=catalogue.zone,
-                  done=request.query_params.get("done", ""))
+    pages = max(1, -(-len(found) // PER_PAGE))
+    page = min(max(_number(request.query_params.get("page", "")), 1), pages)
+    shown = found[(page - 1) * PER_PAGE:page * PER_PAGE]
+    series = {item.uid: len(catalogue.series_of(item)) for item in shown}
+    return render(request, "admin/events.html", user, listings=shown, total=len(found), page=page, pages=pages,
+                  first=(page - 1) * PER_PAGE + 1, series=series, weeks=catalogue.weeks, week=week, q=query,
+                  zone=catalogue.zone, done=request.query_params.get("done", ""))
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 7 else 1
 
 
 def _haystack(item: Listing) -> str:
@@ -45,6 +56,8 @@ async def hide(request: Request) -> Response:
     user = require(request, *STAFF)
     form = await checked_form(request)
     uid, title, reason = (str(form.get(name, "")) for name in ("uid", "title", "reason"))
+    catalogue = await current_catalogue(request)
+    listing = catalogue.by_uid(uid[:100])
 
     def run() -> str:
         with open_session(request) as session:
@@ -52,9 +65,18 @@ async def hide(request: Request) -> Response:
                 moderation.hide(uid[:100], title=title, reason=reason, session=session, actor=user.email)
             except (InputError, Conflict) as e:
                 return str(e)
-        return f"Hidden: \u201c{title}\u201d has left every calendar, list and map."
+        return hidden_words(listing, title, catalogue.series_of(listing) if listing else [], catalogue.zone)
 
     return back("/admin/events", await run_in_threadpool(run))
+
+
+def hidden_words(listing: Listing | None, title: str, series: list[Listing], zone: ZoneInfo) -> str:
+    """What hiding `listing` did, in the organisers' words: one date of a series says the others stay."""
+    if listing is not None and len(series) > 1:
+        day = long_day(listing.start.astimezone(zone).date())
+        return (f"Hidden: this date ({day}) of \u201c{title}\u201d is hidden from every calendar, list and map; "
+                f"the other {len(series) - 1} dates of the series stay.")
+    return f"Hidden: \u201c{title}\u201d is hidden from every calendar, list and map."
 
 
 async def hidden(request: Request) -> Response:
