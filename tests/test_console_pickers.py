@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from calendar_hub.console import pickers
-from calendar_hub.store.models import Group, Week
+from calendar_hub.console import calendars, joining, pickers
+from calendar_hub.store.models import Feed, Group, Week
 from tests.hubdata import HubData
 from tests.pages import sign_in, token
 
@@ -86,3 +86,45 @@ def test_an_empty_short_name_is_made_from_the_name(hub: HubData, people: dict[st
         assert session.exec(select(Group).where(Group.slug == "croeso-caerdydd-friends")).one().name == \
             "Croeso Caerdydd & Friends"
     assert 'data-slug-from="name"' in console_client.get("/admin/groups").text
+
+
+def _feed_of(engine: Engine, slug: str) -> str:
+    with Session(engine) as session:
+        group = session.exec(select(Group).where(Group.slug == slug)).one()
+        return session.exec(select(Feed).where(Feed.group_id == group.id)).first().url  # type: ignore[union-attr]
+
+
+def test_the_same_calendar_in_another_shape_is_the_same_calendar() -> None:
+    key = calendars.calendar_key
+    assert key("webcal://Example.ORG:443/cal.ics#x") == key("https://example.org/cal.ics")
+    assert key("http://example.org:80/cal/") == key("https://example.org/cal")
+    assert key("https://example.org/cal.ics?a=1") != key("https://example.org/cal.ics?a=2")
+    assert key("https://example.org/a.ics") != key("https://example.org/b.ics")
+
+
+def test_a_join_request_for_a_calendar_a_group_has_is_flagged(hub: HubData, people: dict[str, str],
+                                                             console_client: TestClient, engine: Engine) -> None:
+    taken = _feed_of(engine, "sanctuary-manchester")
+    with Session(engine) as session:
+        for name, url in (("Copycat", taken.replace("http://", "webcal://", 1) + "#again"),
+                          ("Newcomer", "https://newcomer.example.org/events.ics")):
+            joining.submit({"name": name, "home": "", "contact": f"{name.lower()}@example.org", "address": url},
+                           feed_url=url, feed_kind="ics", found_how="given", session=session)
+    sign_in(console_client, people["organiser"])
+    page = console_client.get("/admin/requests").text
+    copycat, newcomer = page.split("Copycat", 1)[1].split("Newcomer", 1)
+    assert "already belongs to" in copycat and "Sanctuary Manchester" in copycat
+    assert "already belongs to" not in newcomer
+
+
+def test_previewing_a_calendar_another_group_has_warns(hub: HubData, people: dict[str, str],
+                                                      console_client: TestClient, engine: Engine) -> None:
+    taken = _feed_of(engine, "sanctuary-manchester")
+    sign_in(console_client, people["organiser"])
+    csrf = token(console_client, "/admin/")
+    elsewhere = console_client.post("/admin/groups/liverpool-welcome/feeds/preview", data={"url": taken,
+                                                                                          "csrf_token": csrf})
+    assert "already belongs to" in elsewhere.text and "Sanctuary Manchester" in elsewhere.text
+    own = console_client.post("/admin/groups/sanctuary-manchester/feeds/preview", data={"url": taken,
+                                                                                        "csrf_token": csrf})
+    assert own.status_code == 200 and "already belongs to" not in own.text

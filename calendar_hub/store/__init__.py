@@ -84,6 +84,7 @@ from calendar_hub.store.groups import (
     all_groups,
     change_feed,
     change_group,
+    feed_owners,
     feed_with_group,
     feeds_of,
     group_by_id,
@@ -157,7 +158,7 @@ __all__ = [
     "forget_sender_addresses", "join_request", "join_requests_waiting_for", "pending_join_requests",
     "pending_submitted_events", "sent_from_address", "waiting_from_contact",
     # groups
-    "add_feed", "add_group", "all_groups", "change_feed", "change_group", "feed_with_group", "feeds_of",
+    "add_feed", "add_group", "all_groups", "change_feed", "change_group", "feed_owners", "feed_with_group", "feeds_of",
     "group_by_id", "group_by_slug", "group_feed", "make_due",
     # weeks
     "add_week", "all_weeks", "change_week", "week_by_slug",
