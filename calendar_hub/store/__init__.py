@@ -8,6 +8,7 @@
     held      changes held for a second fetch   succession  new source UIDs that continue vanished occurrences
     site      the hub's identity and its images
     accounts  accounts, sign-in failures, the audit log     lookups  the geocoder's cache and rate limit
+    links     one-time password links
     followers who follows the hub by e-mail     outbox  every e-mail, recorded once before it is sent
     engine    engines and migrations      models    the tables
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from calendar_hub.store.accounts import (
     add_audit_entry,
+    all_users,
     audit_entries,
     end_sessions,
     forget_login_failures,
@@ -82,6 +84,7 @@ from calendar_hub.store.groups import (
     all_groups,
     change_feed,
     change_group,
+    feed_owners,
     feed_with_group,
     feeds_of,
     group_by_id,
@@ -91,6 +94,7 @@ from calendar_hub.store.groups import (
 )
 from calendar_hub.store.held import Hold, held_change, held_changes
 from calendar_hub.store.hidden import add_hidden, delete_hidden, hidden_event, hidden_events, hidden_uids
+from calendar_hub.store.links import PasswordLink, drop_password_links, password_link_by_hash, save_password_link
 from calendar_hub.store.outbox import (
     NewMessage,
     OutboxMessage,
@@ -156,7 +160,7 @@ __all__ = [
     "forget_sender_addresses", "join_request", "join_requests_waiting_for", "pending_join_requests",
     "pending_submitted_events", "sent_from_address", "waiting_from_contact",
     # groups
-    "add_feed", "add_group", "all_groups", "change_feed", "change_group", "feed_with_group", "feeds_of",
+    "add_feed", "add_group", "all_groups", "change_feed", "change_group", "feed_owners", "feed_with_group", "feeds_of",
     "group_by_id", "group_by_slug", "group_feed", "make_due",
     # weeks
     "add_week", "all_weeks", "change_week", "week_by_slug",
@@ -165,6 +169,9 @@ __all__ = [
     # accounts
     "add_audit_entry", "audit_entries", "end_sessions", "forget_login_failures", "lock_login_failures",
     "login_failure_counts", "prune_login_failures", "save_user", "user_by_email", "user_by_id",
+    "all_users",
+    # password links
+    "PasswordLink", "drop_password_links", "password_link_by_hash", "save_password_link",
     # followers
     "FollowAttempt", "Follower", "add_follow_attempt", "confirmed_followers", "delete_follower", "follow_attempts",
     "follower_by_id", "follower_by_token", "follower_counts", "forget_follow_attempts", "forget_unconfirmed",

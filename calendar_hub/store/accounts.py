@@ -88,3 +88,10 @@ def audit_entries(*, session: Session, limit: int = 200) -> list[AuditEntry]:
     """The newest audit entries first."""
     return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
                              .limit(limit)).all())
+
+
+
+def all_users(*, session: Session) -> list[User]:
+    """Every account, active or not, by e-mail address."""
+    return list(session.exec(select(User).order_by(col(User.email))).all())
+

@@ -77,3 +77,10 @@ def feed_with_group(feed_id: int, *, session: Session) -> tuple[Feed, Group] | N
     row = session.execute(sa.select(Feed, Group).join(Group, col(Group.id) == Feed.group_id)
                           .where(col(Feed.id) == feed_id)).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def feed_owners(*, session: Session) -> list[tuple[str, str, str]]:
+    """Every feed's address with its group's slug and name: (url, slug, name)."""
+    rows = session.execute(sa.select(col(Feed.url), col(Group.slug), col(Group.name))
+                           .join(Group, col(Group.id) == col(Feed.group_id))).all()
+    return [(url, slug, name) for url, slug, name in rows]

@@ -25,6 +25,7 @@ from calendar_hub.catalogue.counts import in_words
 from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
+from calendar_hub.web.console import accounts as console_accounts
 from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.cors import Cors
@@ -154,6 +155,11 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         Route("/groups/{slug}/{action:str}", dashboard.group_action, methods=["POST"], name="group_action"),
         Route("/feeds/{feed_id:int}/{action:str}", dashboard.feed_action, methods=["POST"], name="feed_action"),
         Route("/audit", dashboard.audit_log, name="audit"),
+        Route("/accounts", console_accounts.accounts_page, name="accounts"),
+        Route("/accounts/new", console_accounts.add_account, methods=["POST"], name="add_account"),
+        Route("/accounts/{user_id:int}/{action:str}", console_accounts.account_action, methods=["POST"],
+              name="account_action"),
+        Route("/password/{token:str}", console_accounts.password_page, methods=["GET", "POST"], name="password"),
         Route("/events", moderation.events, name="events"),
         Route("/events/hide", moderation.hide, methods=["POST"], name="hide"),
         Route("/events/unhide", moderation.unhide, methods=["POST"], name="unhide"),

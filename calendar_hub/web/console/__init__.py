@@ -1,3 +1,4 @@
 """The organisers' console at /admin: sign-in, groups and feeds, weeks, moderation, join requests, sent-in events."""
 
-__all__ = ["auth", "coverage", "dashboard", "duplicates", "moderation", "preview", "requests", "submissions", "weeks"]
+__all__ = ["accounts", "auth", "coverage", "dashboard", "duplicates", "moderation", "preview", "requests",
+           "submissions", "weeks"]

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from calendar_hub import store
-from calendar_hub.console import accounts, held, preview
+from calendar_hub.console import accounts, held, pickers, preview
 from calendar_hub.console import groups as console
 from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Limits, make_client
@@ -101,6 +101,7 @@ async def groups(request: Request) -> Response:
         form = await checked_form(request)
         values = {name: str(form.get(name, "")) for name in ("slug", *console.GROUP_FIELDS)}
         values["services"] = [str(v) for v in form.getlist("services")]
+        values["slug"] = pickers.suggested_slug(values["slug"], values["name"])  # left empty: made from the name
 
         def add() -> Group:
             with open_session(request) as session:

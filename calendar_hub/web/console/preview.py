@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from calendar_hub.catalogue import home_place
-from calendar_hub.console import joining, preview
+from calendar_hub.console import calendars, joining, preview
 from calendar_hub.errors import Conflict, InputError
 from calendar_hub.ingest.discover import FoundFeed
 from calendar_hub.ingest.fetch import make_client
@@ -44,7 +44,7 @@ async def group_feed(request: Request) -> Response:
     settings = request.app.state.hub.settings
     async with make_client(settings, guarded=True) as client:
         found = await preview.preview(client, address, settings=settings, home=home)
-    return _page(request, user, found, group=group, address=address)
+    return await _page(request, user, found, group=group, address=address)
 
 
 async def join_request(request: Request) -> Response:
@@ -69,11 +69,19 @@ async def join_request(request: Request) -> Response:
     async with make_client(settings, guarded=True) as client:
         found = await preview.preview_feeds(client, [feed], requested=asked.address, settings=settings,
                                             home=home_place(asked.home, None, None))
-    return _page(request, user, found, join_request=asked, address=asked.address)
+    return await _page(request, user, found, join_request=asked, address=asked.address)
 
 
-def _page(request: Request, user: Any, found: preview.Preview, **context: Any) -> Response:
-    """The preview page; HTTP 400 when no calendar was found or none could be read (it says why)."""
+async def _page(request: Request, user: Any, found: preview.Preview, **context: Any) -> Response:
+    """The preview page, warning of a calendar another group has; HTTP 400 when none was found or could be read."""
     problem = found.problem
+    group = context.get("group")
+
+    def read() -> dict[str, list[calendars.Owner]]:
+        with open_session(request) as session:
+            return calendars.owners_of([item.feed.url for item in found.feeds], session=session,
+                                       except_group=group.slug if group is not None else None)
+
+    owners = await run_in_threadpool(read)
     return render(request, "admin/preview.html", user, status_code=400 if problem else 200, found=found,
-                  problem=problem, **{"group": None, "join_request": None, **context})
+                  problem=problem, owners=owners, **{"group": None, "join_request": None, **context})

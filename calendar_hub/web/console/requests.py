@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from calendar_hub.console import joining
+from calendar_hub.console import calendars, joining
 from calendar_hub.errors import Conflict, InputError
 from calendar_hub.web.common import back, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
@@ -22,12 +22,14 @@ async def requests_page(request: Request) -> Response:
     """GET /admin/requests: groups waiting to join, with what the hub found at their address."""
     user = require(request, *STAFF)
 
-    def read() -> tuple[list[Any], list[Any]]:
+    def read() -> tuple[list[Any], list[Any], dict[str, list[calendars.Owner]]]:
         with open_session(request) as session:
-            return joining.pending(session=session), joining.recent_decisions(session=session)
+            waiting = joining.pending(session=session)
+            owners = calendars.owners_of([r.feed_url for r in waiting], session=session)
+            return waiting, joining.recent_decisions(session=session), owners
 
-    waiting, decided = await run_in_threadpool(read)
-    return render(request, "admin/requests.html", user, waiting=waiting, decided=decided,
+    waiting, decided, owners = await run_in_threadpool(read)
+    return render(request, "admin/requests.html", user, waiting=waiting, decided=decided, owners=owners,
                   done=request.query_params.get("done", ""))
 
 

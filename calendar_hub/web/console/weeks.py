@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue, week_info
-from calendar_hub.console import planning
+from calendar_hub.console import pickers, planning
 from calendar_hub.store.models import Week
 from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, Signed, checked_form, require
@@ -102,7 +102,7 @@ _CHOSEN = {"include": "Taken into the week by hand.", "exclude": "Left out of th
 
 async def _posted(request: Request, user: Signed, week: Week | None, form: FormData) -> Response:
     """A posted week form: "preview" shows the preview of what was typed; otherwise it is saved."""
-    typed = _typed(form)
+    typed = await run_in_threadpool(_chosen, request, _typed(form))
     if form.get("preview") is not None:
         return await _form(request, user, week, typed)
 
@@ -140,9 +140,11 @@ async def _form(request: Request, user: Signed, week: Week | None, typed: dict[s
 def _preview_context(request: Request, catalogue: Catalogue, week: Week | None,
                      typed: dict[str, Any] | FormData) -> dict[str, Any]:
     """The preview of the week as typed (or the reason it cannot be previewed yet), and the groups to tick."""
-    values = _typed(typed) if isinstance(typed, FormData) else typed
     with open_session(request) as session:
         groups = store.active_groups(session=session)
+    values = _typed(typed) if isinstance(typed, FormData) else typed
+    values = {**values, "groups": pickers.with_regions(values["groups"], values.get("regions", []), groups),
+              "regions": []}
     active = {g.slug for g in groups}
     paused = [slug for slug in (week.groups if week else []) if slug not in active]  # kept until unticked
     known = [g.slug for g in groups] + paused
@@ -155,7 +157,8 @@ def _preview_context(request: Request, catalogue: Catalogue, week: Week | None,
         problem = str(e) if any(values.get(k) for k in ("name", "start", "end")) else ""
     else:
         preview = planning.preview(catalogue, draft, saved)
-    return {"preview": preview, "draft_problem": problem, "groups": groups, "paused_groups": paused,
+    return {"preview": preview, "draft_problem": problem, "regions": pickers.by_region(groups), "paused_groups": paused,
+            "chosen": values["groups"],
             "zone": catalogue.zone,
             "today": clock.now().astimezone(catalogue.zone).date()}
 
@@ -166,7 +169,15 @@ def _typed(form: FormData | dict[str, Any]) -> dict[str, Any]:
     return {"slug": str(form.get("slug", "")), "name": str(form.get("name", "")),
             "start": str(form.get("start", "")), "end": str(form.get("end", "")), "tags": str(form.get("tags", "")),
             "description": str(form.get("description", "")),
-            "groups": [str(g) for g in form.getlist("groups")]}
+            "groups": [str(g) for g in form.getlist("groups")],
+            "regions": [str(r) for r in form.getlist("all_in_region")]}
+
+
+def _chosen(request: Request, typed: dict[str, Any]) -> dict[str, Any]:
+    """`typed` with every group of each region ticked whole ("select all in ...", which works without JavaScript)."""
+    with open_session(request) as session:
+        groups = store.active_groups(session=session)
+    return {**typed, "groups": pickers.with_regions(typed["groups"], typed.get("regions", []), groups), "regions": []}
 
 
 def _typed_from(week: Week) -> dict[str, Any]:
