@@ -21,8 +21,9 @@ from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Limits, make_client
 from calendar_hub.services import SERVICES
 from calendar_hub.store.models import Feed, Group
-from calendar_hub.web.common import back, group_for, open_session, render
+from calendar_hub.web.common import back, current_catalogue, group_for, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require, sign_in, sign_out
+from calendar_hub.web.console.work import Waiting, suspects_of
 
 
 async def login(request: Request) -> Response:
@@ -65,22 +66,27 @@ def _minutes(wait: timedelta) -> str:
 
 
 async def dashboard(request: Request) -> Response:
-    """GET /admin: feed health, broken feeds first (an editor sees their own group's feeds)."""
+    """GET /admin: the work waiting (join requests, sent events, suspected duplicates, failing feeds), then feed
+    health, broken feeds first (an editor sees their own group's feeds and nothing else waiting)."""
     user = require(request)
+    catalogue = await current_catalogue(request) if user.staff else None
 
-    def read() -> tuple[list[store.FeedHealth], Any]:
+    def read() -> tuple[list[store.FeedHealth], Any, Waiting]:
         with open_session(request) as session:
             rows = store.feed_health(session=session)
             if not user.staff:
                 rows = [row for row in rows if user.may_edit_group(row.feed.group_id)]
             # Followers by e-mail, as counts per week and place only: the console never shows an address.
             followers = store.follower_counts(session=session) if user.staff else None
-            return sorted(rows, key=_broken_first), followers
+            work = store.waiting_work(session=session, staff=user.staff, group_id=user.group_id)
+            suspects = len(suspects_of(catalogue, session)) if catalogue is not None else None
+            return (sorted(rows, key=_broken_first), followers,
+                    Waiting(work.join_requests, work.submissions, work.failing_feeds, suspects))
 
-    rows, followers = await run_in_threadpool(read)
+    rows, followers, waiting = await run_in_threadpool(read)
     return render(request, "admin/dashboard.html", user, feeds=rows, done=request.query_params.get("done", ""),
                   held={row.feed.id: held.note(row.held) for row in rows if row.held is not None},
-                  followers=followers)
+                  followers=followers, waiting=waiting)
 
 
 def _broken_first(row: store.FeedHealth) -> tuple[Any, ...]:
