@@ -1,4 +1,5 @@
-"""What waits for someone in the console, as counts: requests to join, sent events, failing feeds.
+"""What waits for someone in the console, as counts: requests to join, sent events, failing feeds; and who
+follows a week or a group by e-mail, for the console to say whom a change reaches before it is made.
 
 One small set of COUNT queries, cheap enough to run on every console page for its navigation.
 """
@@ -11,9 +12,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from calendar_hub.states import Origin, Review
+from calendar_hub.store.followers import Follower
 from calendar_hub.store.models import Feed, Group, JoinRequest, SubmittedEvent
 
-__all__ = ["WaitingWork", "waiting_work"]
+__all__ = ["WaitingWork", "followers_of", "waiting_work"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +40,13 @@ def waiting_work(*, session: Session, group_id: int | None = None, staff: bool =
     row = session.execute(sa.select(joins.scalar_subquery(), sent.scalar_subquery(),
                                     failing.scalar_subquery())).one()
     return WaitingWork(int(row[0]), int(row[1]), int(row[2]))
+
+
+def followers_of(*, session: Session, week_slug: str = "", group_slug: str = "") -> int:
+    """How many confirmed followers by e-mail follow the week `week_slug` or the group `group_slug`."""
+    query = sa.select(sa.func.count()).select_from(Follower).where(col(Follower.confirmed_at).is_not(None))
+    if week_slug:
+        query = query.where(col(Follower.week_slug) == week_slug)
+    if group_slug:
+        query = query.where(col(Follower.group_slug) == group_slug)
+    return int(session.execute(query).scalar_one())

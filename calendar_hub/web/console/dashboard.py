@@ -23,6 +23,7 @@ from calendar_hub.services import SERVICES
 from calendar_hub.store.models import Feed, Group
 from calendar_hub.web.common import back, current_catalogue, group_for, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require, sign_in, sign_out
+from calendar_hub.web.console.confirm import confirmation, confirmed, finished
 from calendar_hub.web.console.work import Waiting, suspects_of
 
 
@@ -160,21 +161,45 @@ async def group_page(request: Request) -> Response:
 
 
 async def group_action(request: Request) -> Response:
-    """POST /admin/groups/{slug}/pause and /resume (organisers and admins)."""
+    """POST /admin/groups/{slug}/pause (first a page saying what will happen; then, with confirm=yes, paused, with
+    a button to resume) and /resume (at once) (organisers and admins)."""
     user = require(request, *STAFF)
-    await checked_form(request)
-    active = request.path_params["action"] == "resume"
+    form = await checked_form(request)
+    action = request.path_params["action"]
+    if action not in ("pause", "resume"):
+        raise HTTPException(404, "There is no such action.")
+    active = action == "resume"
 
-    def run() -> str:
+    def read() -> tuple[Group, int]:
         with open_session(request) as session:
             group = group_for(user, request.path_params["slug"], session)
-            slug = group.slug
-            console.set_group_active(group, active, session=session, actor=user.email)
-            return slug
+            return group, store.followers_of(session=session, group_slug=group.slug)
 
-    slug = await run_in_threadpool(run)
-    return back(f"/admin/groups/{slug}", "Resumed." if active else
-                "Paused: its events have left every calendar, list and map.")
+    group, following = await run_in_threadpool(read)
+    slug = group.slug
+    if not active and group.active and not confirmed(form):
+        catalogue = await current_catalogue(request)
+        events = len(catalogue.find(group=slug))
+        return confirmation(request, user, heading=f"Pause {group.name}?", consequences=[
+            f"Its {events:,} {'event leaves' if events == 1 else 'events leave'} every calendar, list and map: "
+            "calendar apps subscribed to the hub, its weeks or this group stop showing them at their next update, "
+            "and the group's public page answers “not found”.",
+            f"{following:,} {'person follows' if following == 1 else 'people follow'} the group by e-mail and will "
+            "get nothing about it while it is paused.",
+            "Its calendars are no longer read. Nothing is deleted: resuming brings every event back.",
+        ], action=f"/admin/groups/{slug}/pause", button="Yes, pause the group", back_to=f"/admin/groups/{slug}")
+
+    def run() -> None:
+        with open_session(request) as session:
+            console.set_group_active(group_for(user, slug, session), active, session=session, actor=user.email)
+
+    await run_in_threadpool(run)
+    if active:
+        return back(f"/admin/groups/{slug}", "Resumed.")
+    return finished(request, user, heading=f"{group.name} is paused",
+                    message="Paused: its events have left every calendar, list and map.",
+                    undo_action=f"/admin/groups/{slug}/resume", undo_button="Undo: resume the group",
+                    back_to=f"/admin/groups/{slug}", back_label="Back to the group")
 
 
 async def add_feed(request: Request) -> Response:
