@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from calendar_hub import clock, store
+from calendar_hub import cli, clock, store
 from calendar_hub.console import joining, submissions
+from calendar_hub.settings import Settings
 from calendar_hub.store.models import AuditEntry, Feed, Group, Week
+from calendar_hub.web.app import create_app
 from tests.hubdata import WEEK, HubData
 from tests.pages import confirm, sign_in, token
 
@@ -152,3 +156,23 @@ def test_a_sent_event_is_shown_in_and_taken_into_the_week_of_its_days_when_two_w
         weeks_now = {w.slug: w for w in session.exec(select(Week)).all()}
         assert weeks_now[WEEK].included == [approved.event_uid]
         assert weeks_now["next-year"].included == []
+
+
+def test_the_demo_has_something_in_every_console_view(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    served: list[Settings] = []
+    monkeypatch.setattr(cli, "cmd_serve", lambda args, settings: served.append(settings) or 0)
+    assert cli.main(["demo", "--folder", str(tmp_path), "--port", "8123"],
+                    environ={"CALENDAR_HUB_PARSE_WORKERS": "1"}) == 0
+    found = re.search(r"/admin/ as (\S+), password (\S+)", capsys.readouterr().out)
+    assert found and served
+    with TestClient(create_app(served[0]), follow_redirects=False) as client:
+        sign_in(client, found.group(1), found.group(2))
+        page = client.get("/admin/").text
+        for words in ("1</strong>\n    group asking to join", "1</strong>\n    sent event to check",
+                      "1</strong>\n    suspected duplicate", "1</strong>\n    failing feed"):
+            assert words in page, words
+        assert "Leeds Welcome" in client.get("/admin/requests").text
+        assert "Welcome tea dance" in client.get("/admin/submissions").text
+        assert "Write for Rights" in client.get("/admin/duplicates").text
+        assert "amnesty-croydon-old.txt" in page
