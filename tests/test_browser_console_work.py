@@ -3,6 +3,10 @@ an organiser follows the dashboard's count to a join request, archives a week on
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +15,47 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from calendar_hub.console import joining
+from calendar_hub import store
+from calendar_hub.console import accounts, joining
+from calendar_hub.ingest.refresh import refresh
+from calendar_hub.settings import Settings
+from calendar_hub.web.app import create_app
 from tests.browsers import CHROMIUM, serious_violations
-from tests.hubdata import WEEK
-from tests.test_browser_console import console_settings, hub_data, signed_in_page, site  # noqa: F401  (fixtures)
+from tests.feedserver import FeedServer
+from tests.hubdata import WEEK, HubData, moved_hub, served
+from tests.liveserver import live
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
+PASSWORD = "correct horse battery"
+ORGANISER = "olu@hub.test"
 SIZES = ({"width": 1280, "height": 900}, {"width": 390, "height": 844})  # a desktop and a phone
+
+
+@pytest.fixture
+def site(tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedServer) -> Iterator[str]:
+    """The test hub served on 127.0.0.1, refreshed once, with an organiser's account."""
+    ready = settings.replace(fetch_private_addresses=True, tile_url="", secret_key="browser-test-secret")
+    data: HubData = moved_hub(tmp_path)
+    with Session(engine) as session:
+        store.apply_registry(served(data, feed_server), session=session)
+        accounts.add_user(ORGANISER, PASSWORD, role="organiser", group=None, session=session, actor="test")
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps this thread's loop
+        pool.submit(asyncio.run, refresh(engine, ready, due_only=False)).result()
+    with live(create_app(ready)) as base:
+        yield base
+
+
+def signed_in_page(browser: Any, site: str, **options: Any) -> Any:
+    page = browser.new_page(**options)
+    page.goto(site + "/admin/weeks")
+    page.get_by_label("E-mail address").fill(ORGANISER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/admin/weeks$"))
+    return page
 
 
 def _a_group_asks_to_join(engine: Engine) -> None:
@@ -31,7 +66,7 @@ def _a_group_asks_to_join(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=("desktop", "phone"))
-def test_an_organiser_handles_a_join_request_from_the_dashboards_count(browser: Any, site: str,  # noqa: F811
+def test_an_organiser_handles_a_join_request_from_the_dashboards_count(browser: Any, site: str,
                                                                        engine: Engine, size: dict[str, int]) -> None:
     _a_group_asks_to_join(engine)
     page = signed_in_page(browser, site, viewport=size)
@@ -48,7 +83,7 @@ def test_an_organiser_handles_a_join_request_from_the_dashboards_count(browser: 
 
 
 @pytest.mark.parametrize("size", SIZES, ids=("desktop", "phone"))
-def test_a_week_is_archived_only_after_confirming_and_can_be_brought_back(browser: Any, site: str,  # noqa: F811
+def test_a_week_is_archived_only_after_confirming_and_can_be_brought_back(browser: Any, site: str,
                                                                           size: dict[str, int]) -> None:
     page = signed_in_page(browser, site, viewport=size)
     page.goto(f"{site}/admin/weeks/{WEEK}/edit")
