@@ -375,7 +375,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def _demo(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
     from calendar_hub.console import accounts
-    from calendar_hub.demo import prepare_demo
+    from calendar_hub.demo import prepare_demo, waiting_work
 
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "calendar-hub.db"
@@ -392,6 +392,7 @@ def _demo(args: argparse.Namespace, settings: Settings, folder: Path) -> int:
     password = secrets.token_urlsafe(12)
     with _database(settings) as engine, Session(engine) as session:
         accounts.add_user(DEMO_ORGANISER, password, role="organiser", group=None, session=session, actor="demo")
+        waiting_work(settings, session=session)
     print(f"\nCalendar Hub demo: open {base_url}/ (Ctrl-C to stop)")
     print(f"The organisers' console: {base_url}/admin/ as {DEMO_ORGANISER}, password {password}\n")
     return cmd_serve(argparse.Namespace(host="127.0.0.1", port=args.port, base_url_from="the demo's port"),

@@ -6,6 +6,8 @@ the week's start 1 to 7 days after today (so on the first Saturday after today),
 weekdays and RRULE BYDAY parts right, and keeps local wall-clock times: a 10:00Z (10:00 GMT) event
 moved into summer becomes 09:00Z (10:00 BST).  The rewriting is a few regular expressions
 over files we wrote ourselves, not a general calendar transformer.
+
+`waiting_work` then leaves work for the demo's organiser, so that every console view has something in it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from calendar_hub import clock
+from calendar_hub.console import joining, submissions
 from calendar_hub.errors import ConfigError
 from calendar_hub.registry import read_registry
+from calendar_hub.settings import Settings
+from calendar_hub.store import Session
 
 ZONE = ZoneInfo("Europe/London")
 
@@ -138,3 +144,23 @@ def _rewrite(path: Path, change: Callable[[str], str]) -> None:
     # Bytes in and out so CRLF line ends (RFC 5545 3.1) survive untouched.
     text = path.read_bytes().decode("utf-8")
     path.write_bytes(change(text).encode("utf-8"))
+
+
+def waiting_work(settings: Settings, *, session: Session) -> None:
+    """Work waiting for the demo's organiser: a group asking to join and an event sent in for the week, made as
+    the /join and /submit forms make them."""
+    joining.submit({"name": "Leeds Welcome", "home": "Leeds LS7", "contact": "hello@leeds-welcome.example.org",
+                    "address": "https://leeds-welcome.example.org/"},
+                   feed_url="https://leeds-welcome.example.org/events.ics", feed_kind="ics",
+                   found_how="a calendar link on the group's site", session=session)
+    weeks = submissions.open_weeks(session=session, today=clock.today(settings.zone))
+    if not weeks:
+        return
+    week, now = weeks[0], clock.now()
+    checked = submissions.check_form(
+        {"group_name": "Hull Refugee Friends", "contact": "hullfriends@example.org", "title": "Welcome tea dance",
+         "day": (week.start_date + timedelta(days=2)).isoformat(), "start_time": "14:00", "end_time": "16:00",
+         "location": "Guildhall, Alfred Gelder Street, Hull HU1 2AA", "url": "",
+         "description": "Tea, cake and a band: everyone welcome, new neighbours most of all.", "week": week.slug},
+        weeks=weeks, zone=settings.zone, now=now)
+    submissions.submit(checked, address="127.0.0.1", session=session)

@@ -41,6 +41,7 @@ from tests.mailserver import running as mail_running
 from tests.pages import PASSWORD
 
 DEMO = Path(__file__).resolve().parents[1] / "feeds" / "demo"
+BROKEN_DEMO_FEED = "amnesty-croydon-old.txt"  # the demo's feed that fails, for the console to show
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("CALENDAR_HUB_TEST_DATABASE_URL", "")
@@ -211,7 +212,8 @@ def demo(tmp_path: Path, engine: Engine, settings: Settings) -> Path:
     with Session(engine) as session:
         store.apply_registry(read_registry(folder), session=session)
     report = run_refresh(engine, settings)
-    assert all(o.kind == "stored" for _j, o in report.outcomes), [o.error for _j, o in report.outcomes]
+    assert all(o.kind == "stored" for job, o in report.outcomes if not job.url.endswith(BROKEN_DEMO_FEED)), [
+        o.error for _j, o in report.outcomes]
     return folder
 
 

@@ -35,3 +35,13 @@ def post(client: TestClient, path: str, **data: str) -> str:
     response = client.post(path, data={**data, "csrf_token": token(client, "/admin/")})
     assert response.status_code == 303, (response.status_code, response.text[:500])
     return response.headers["location"]
+
+
+def confirm(client: TestClient, path: str, **data: str) -> str:
+    """POST a console form that asks first, then say yes; returns the page after the change (with its undo)."""
+    csrf = token(client, "/admin/")
+    asked = client.post(path, data={**data, "csrf_token": csrf})
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.text, asked.text[:500]
+    done = client.post(path, data={**data, "confirm": "yes", "csrf_token": csrf})
+    assert done.status_code == 200, (done.status_code, done.text[:500])
+    return done.text

@@ -29,7 +29,7 @@ from calendar_hub.web.app import create_app
 from calendar_hub.web.present import when
 from tests.feedserver import FeedServer
 from tests.hubdata import WEEK, HubData
-from tests.pages import PASSWORD, calendar_events, post, sign_in, token
+from tests.pages import PASSWORD, calendar_events, confirm, post, sign_in, token
 
 STAFF_PAGES = ["/admin/", "/admin/groups", "/admin/groups/sanctuary-manchester", "/admin/audit", "/admin/events",
                "/admin/hidden"]
@@ -140,7 +140,7 @@ def test_pausing_a_group_takes_its_events_out_and_is_audited(people: dict[str, s
     before = set(calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content))
     assert "Solidarity vigil #CT4R" in before
     assert sign_in(console_client, people["organiser"]) == 303
-    post(console_client, "/admin/groups/liverpool-welcome/pause")
+    confirm(console_client, "/admin/groups/liverpool-welcome/pause")
     during = set(calendar_events(console_client.get(f"/weeks/{WEEK}.ics").content))
     assert "Solidarity vigil #CT4R" not in during and during < before
     post(console_client, "/admin/groups/liverpool-welcome/resume")

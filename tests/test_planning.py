@@ -18,7 +18,7 @@ from calendar_hub.settings import Settings
 from calendar_hub.store.models import AuditEntry, Group, Week
 from tests.feedserver import FeedServer
 from tests.hubdata import WEEK, HubData, moved_hub, served
-from tests.pages import calendar_events, post, sign_in, token
+from tests.pages import calendar_events, confirm, post, sign_in, token
 
 TAKEN_IN_CT4R = {"Welcome Walk", "Refugee Week Social", "Film night: Flee", "Solidarity vigil #CT4R",
                  "Supper club & stories #CT4R"}
@@ -172,7 +172,7 @@ def test_editing_a_registry_week_makes_it_the_consoles_and_load_keeps_it(
 def test_archiving_a_week_takes_its_page_away_until_it_comes_back(hub: HubData, people: dict[str, str],
                                                                   console_client: TestClient) -> None:
     sign_in(console_client, people["organiser"])
-    post(console_client, f"/admin/weeks/{WEEK}/archive")
+    confirm(console_client, f"/admin/weeks/{WEEK}/archive")
     assert console_client.get(f"/weeks/{WEEK}").status_code == 404
     assert "(archived)" in console_client.get("/admin/weeks").text
     post(console_client, f"/admin/weeks/{WEEK}/restore")
@@ -249,7 +249,7 @@ def test_a_paused_group_stays_named_by_its_week_when_the_week_is_saved(
         hub: HubData, people: dict[str, str], console_client: TestClient, engine: Engine) -> None:
     sign_in(console_client, people["organiser"])
     post(console_client, "/admin/weeks/new", **week_form(hub), groups=["liverpool-welcome", "cardiff-migrant-welcome"])
-    post(console_client, "/admin/groups/liverpool-welcome/pause")
+    confirm(console_client, "/admin/groups/liverpool-welcome/pause")
     page = console_client.get("/admin/weeks/winter-welcome/edit").text
     assert re.search(r'value="liverpool-welcome" checked> liverpool-welcome <span class="muted">\(paused\)', page)
     post(console_client, "/admin/weeks/winter-welcome/edit", **week_form(hub, name="Winter of Welcome II"),

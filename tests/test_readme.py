@@ -72,12 +72,14 @@ def test_no_table_is_split_by_a_blank_line(path: str) -> None:
 def test_the_readme_counts_the_demo_as_loading_it_says(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     registry = read_registry(DEMO)
     intro = " ".join(section(README, "Two commands").split())
-    said = re.search(r"a fresh SQLite file in a temporary folder, (\w+) groups across the four nations, each with "
-                     r"one feed, and one (\w+)-day week of action", intro)
+    said = re.search(r"a fresh SQLite file in a temporary folder, (\w+) groups across the four nations, with "
+                     r"(\w+) feeds \(one of them broken on purpose, for the console to show\), and one (\w+)-day "
+                     r"week of action", intro)
     assert said, intro
-    assert NUMBERS[said.group(1)] == len(registry.groups) == sum(len(g.feeds) for g in registry.groups)
+    assert NUMBERS[said.group(1)] == len(registry.groups)
+    assert NUMBERS[said.group(2)] == sum(len(g.feeds) for g in registry.groups)
     [week] = registry.weeks
-    assert {"nine": 9}[said.group(2)] == (week.end - week.start).days + 1
+    assert {"nine": 9}[said.group(3)] == (week.end - week.start).days + 1
     quoted = re.search(r"It prints `(loaded [^`]+)`", intro)
     assert quoted, intro
     env = {"CALENDAR_HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}"}
@@ -85,7 +87,7 @@ def test_the_readme_counts_the_demo_as_loading_it_says(tmp_path: Path, capsys: p
     [printed] = capsys.readouterr().out.splitlines()
     before, after = quoted.group(1).split("…")
     assert printed.startswith(before) and printed.endswith(after), printed
-    assert re.search(rf"a table of the {len(registry.groups)} feeds refreshed", intro)
+    assert re.search(rf"a table of the {sum(len(g.feeds) for g in registry.groups)} feeds refreshed", intro)
 
 
 def test_the_demo_week_starts_when_the_readme_says() -> None:

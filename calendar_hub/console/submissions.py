@@ -15,9 +15,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from calendar_hub import clock, store
-from calendar_hub.catalogue.weeks import normalise_tag
+from calendar_hub.catalogue.weeks import local_midnight, normalise_tag
 from calendar_hub.console import accounts
 from calendar_hub.console import groups as console
 from calendar_hub.console.joining import free_slug
@@ -44,13 +45,14 @@ from calendar_hub.store.models import Feed, Group, SubmittedEvent, Week
 __all__ = [
     "AHEAD", "FEED_ORIGIN", "FIELDS", "LIMITS", "LONGEST", "PENDING_PER_CONTACT", "PER_ADDRESS_PER_HOUR",
     "Checked", "FormProblems", "TooMany", "When",
-    "approve", "as_event", "check_form", "field_text", "matching_group", "open_weeks", "pending",
-    "recent_decisions", "reject", "submit",
+    "HUB_ZONE", "approve", "as_event", "check_form", "chosen_weeks", "field_text", "matching_group", "open_weeks",
+    "pending", "recent_decisions", "reject", "submit",
 ]
 
 FEED_ORIGIN = Origin.SUBMITTED          # store.claim_feeds never leases these: there is nothing to fetch
 PER_ADDRESS_PER_HOUR = 5
 PENDING_PER_CONTACT = 20
+HUB_ZONE = ZoneInfo("Europe/London")   # the days a week runs on, unless the caller names the hub's zone
 
 
 # ---------------------------------------------------------------- the public form
@@ -107,7 +109,8 @@ def matching_group(name: str, groups: Sequence[Group]) -> Group | None:
     return next((group for group in groups if _same(group.name) == wanted), None)
 
 
-def approve(submission_id: int, *, group_id: int | None, session: Session, actor: str) -> SubmittedEvent:
+def approve(submission_id: int, *, group_id: int | None, session: Session, actor: str,
+            zone: ZoneInfo = HUB_ZONE) -> SubmittedEvent:
     """Publish a pending event as an event of the group `group_id` (None: a new group from the name given).
 
     The event joins the group's "submitted" feed (made on first approval) with a stable source UID,
@@ -124,7 +127,7 @@ def approve(submission_id: int, *, group_id: int | None, session: Session, actor
     uid = published_uid(event.source_uid, event.recurrence_id)
     store.add_event(event, feed_id=feed.id, uid=uid, digest=digest, now=now, session=session)
     submission.group_id, submission.event_uid = group.id, uid  # the row `_decide` read: saved with the commit
-    _take_into_chosen_weeks(submission, group, uid, session=session)
+    _take_into_chosen_weeks(submission, group, uid, session=session, zone=zone)
     accounts.record(session=session, actor=actor, action="submission.approve", target=group.slug,
                     detail={"title": submission.title, "uid": uid, "contact": submission.contact})
     store.bump_version(session=session)
@@ -172,12 +175,28 @@ def _decide(submission_id: int, status: str, *, actor: str, session: Session) ->
     return submission
 
 
-def _take_into_chosen_weeks(submission: SubmittedEvent, group: Group, uid: str, *, session: Session) -> None:
+def _take_into_chosen_weeks(submission: SubmittedEvent, group: Group, uid: str, *, session: Session,
+                            zone: ZoneInfo) -> None:
     """A week that names its groups takes only theirs: the sender chose it, so the event is taken in by hand."""
-    chosen = {normalise_tag(c) for c in submission.categories}
-    for week in store.active_weeks(session=session):
-        if week.groups and group.slug not in week.groups and week.tags and normalise_tag(week.tags[0]) in chosen:
+    for week in chosen_weeks(submission, store.active_weeks(session=session), zone=zone):
+        if week.groups and group.slug not in week.groups:
             store.change_week(week, {"included": [*week.included, uid], "origin": Origin.CONSOLE}, session=session)
+
+
+def chosen_weeks(submission: SubmittedEvent, weeks: Sequence[Week], *, zone: ZoneInfo) -> list[Week]:
+    """The weeks the sender chose: each carries one of the event's categories as its first tag AND runs on the
+    event's days (two weeks, a year's and the next's, often share their tag; only the dates tell them apart)."""
+    chosen = {normalise_tag(c) for c in submission.categories}
+    return [week for week in weeks
+            if week.tags and normalise_tag(week.tags[0]) in chosen and _on_days_of(submission, week, zone)]
+
+
+def _on_days_of(submission: SubmittedEvent, week: Week, zone: ZoneInfo) -> bool:
+    if submission.all_day and submission.start_date is not None:
+        last = submission.end_date - timedelta(days=1) if submission.end_date else submission.start_date
+        return submission.start_date <= week.end_date and last >= week.start_date
+    return (submission.start_at < local_midnight(week.end_date + timedelta(days=1), zone)
+            and submission.end_at > local_midnight(week.start_date, zone))
 
 
 def _credited(submission: SubmittedEvent, group_id: int | None, *, session: Session, actor: str) -> Group:

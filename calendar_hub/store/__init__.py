@@ -131,6 +131,7 @@ from calendar_hub.store.registry import RegistryChanges, apply_registry, current
 from calendar_hub.store.site import save_site, stored_site
 from calendar_hub.store.version import bump_version, current_version
 from calendar_hub.store.weeks import add_week, all_weeks, change_week, week_by_slug
+from calendar_hub.store.work import WaitingWork, followers_of, waiting_work
 
 __all__ = [
     "Engine", "Session", "commit_unless_taken", "ping", "unavailable",
@@ -179,6 +180,8 @@ __all__ = [
     # outbox
     "NewMessage", "OutboxMessage", "claim_message", "due_messages", "forget_messages_of", "mark_failed", "mark_retry",
     "mark_sent", "outbox_counts", "prune_sent", "queue_message", "queue_messages", "queued_keys", "sent_since",
+    # work
+    "WaitingWork", "followers_of", "waiting_work",
     # engine
     "make_engine", "normalise_url", "upgrade",
 ]

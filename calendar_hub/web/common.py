@@ -21,7 +21,7 @@ from calendar_hub.console import groups as console
 from calendar_hub.language import gettext
 from calendar_hub.store import Session
 from calendar_hub.store.models import Group
-from calendar_hub.web.console.auth import Signed
+from calendar_hub.web.console.auth import Signed, waiting_of
 
 __all__ = ["back", "cached_output", "current_catalogue", "group_for", "open_session", "render"]
 
@@ -30,7 +30,8 @@ def render(request: Request, template: str, user: Signed | None, *, status_code:
            **context: Any) -> Response:
     """A console or form page from `template`, for `user` (None when no one is signed in), never cached."""
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, template, {"user": user, "settings": request.app.state.hub.settings, **context},
+        request, template, {"user": user, "settings": request.app.state.hub.settings,
+                   "waiting": waiting_of(request) if user is not None else None, **context},
         status_code=status_code, headers={"Cache-Control": "no-store"})
 
 

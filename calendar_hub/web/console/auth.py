@@ -32,6 +32,7 @@ from calendar_hub.console import accounts
 from calendar_hub.settings import Settings
 from calendar_hub.store import Engine, Session
 from calendar_hub.store.models import User
+from calendar_hub.web.console.work import Waiting, waiting
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "hub_session"
@@ -102,10 +103,19 @@ def _read_signed(app: ASGIApp) -> ASGIApp:
             found = None
             if isinstance(user_id, int) and isinstance(generation, int):
                 found = await run_in_threadpool(account_of, scope["app"].state.hub.engine, user_id, generation)
-            scope.setdefault("state", {})["signed"] = found
+            state = scope.setdefault("state", {})
+            state["signed"] = found
+            if found is not None and scope.get("method") in ("GET", "HEAD") and _in_console(scope):
+                # The navigation's counts of waiting work, in the same worker-thread step as the account.
+                state["waiting"] = await run_in_threadpool(
+                    lambda: waiting(scope["app"].state.hub, staff=found.staff, group_id=found.group_id))
         await app(scope, receive, send)
 
     return reading
+
+
+def _in_console(scope: Scope) -> bool:
+    return str(scope.get("root_path", "")).endswith("/admin") or str(scope.get("path", "")).startswith("/admin")
 
 
 def account_of(engine: Engine, user_id: int, generation: int) -> Signed | None:
@@ -123,6 +133,12 @@ def account_of(engine: Engine, user_id: int, generation: int) -> Signed | None:
 def signed_in(request: Request) -> Signed | None:
     """The account signed in on this request, if it still exists and is active (read by `SignedSessions`)."""
     found: Signed | None = request.state._state.get("signed")
+    return found
+
+
+def waiting_of(request: Request) -> Waiting | None:
+    """The counts of waiting work read with the account (console pages got by GET only)."""
+    found: Waiting | None = request.state._state.get("waiting")
     return found
 
 

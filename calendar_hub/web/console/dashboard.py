@@ -21,8 +21,10 @@ from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Limits, make_client
 from calendar_hub.services import SERVICES
 from calendar_hub.store.models import Feed, Group
-from calendar_hub.web.common import back, group_for, open_session, render
+from calendar_hub.web.common import back, current_catalogue, group_for, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require, sign_in, sign_out
+from calendar_hub.web.console.confirm import confirmation, confirmed, finished
+from calendar_hub.web.console.work import Waiting, suspects_of
 
 
 async def login(request: Request) -> Response:
@@ -68,22 +70,27 @@ def _minutes(wait: timedelta) -> str:
 
 
 async def dashboard(request: Request) -> Response:
-    """GET /admin: feed health, broken feeds first (an editor sees their own group's feeds)."""
+    """GET /admin: the work waiting (join requests, sent events, suspected duplicates, failing feeds), then feed
+    health, broken feeds first (an editor sees their own group's feeds and nothing else waiting)."""
     user = require(request)
+    catalogue = await current_catalogue(request) if user.staff else None
 
-    def read() -> tuple[list[store.FeedHealth], Any]:
+    def read() -> tuple[list[store.FeedHealth], Any, Waiting]:
         with open_session(request) as session:
             rows = store.feed_health(session=session)
             if not user.staff:
                 rows = [row for row in rows if user.may_edit_group(row.feed.group_id)]
             # Followers by e-mail, as counts per week and place only: the console never shows an address.
             followers = store.follower_counts(session=session) if user.staff else None
-            return sorted(rows, key=_broken_first), followers
+            work = store.waiting_work(session=session, staff=user.staff, group_id=user.group_id)
+            suspects = len(suspects_of(catalogue, session)) if catalogue is not None else None
+            return (sorted(rows, key=_broken_first), followers,
+                    Waiting(work.join_requests, work.submissions, work.failing_feeds, suspects))
 
-    rows, followers = await run_in_threadpool(read)
+    rows, followers, waiting = await run_in_threadpool(read)
     return render(request, "admin/dashboard.html", user, feeds=rows, done=request.query_params.get("done", ""),
                   held={row.feed.id: held.note(row.held) for row in rows if row.held is not None},
-                  followers=followers)
+                  followers=followers, waiting=waiting)
 
 
 def _broken_first(row: store.FeedHealth) -> tuple[Any, ...]:
@@ -158,21 +165,45 @@ async def group_page(request: Request) -> Response:
 
 
 async def group_action(request: Request) -> Response:
-    """POST /admin/groups/{slug}/pause and /resume (organisers and admins)."""
+    """POST /admin/groups/{slug}/pause (first a page saying what will happen; then, with confirm=yes, paused, with
+    a button to resume) and /resume (at once) (organisers and admins)."""
     user = require(request, *STAFF)
-    await checked_form(request)
-    active = request.path_params["action"] == "resume"
+    form = await checked_form(request)
+    action = request.path_params["action"]
+    if action not in ("pause", "resume"):
+        raise HTTPException(404, "There is no such action.")
+    active = action == "resume"
 
-    def run() -> str:
+    def read() -> tuple[Group, int]:
         with open_session(request) as session:
             group = group_for(user, request.path_params["slug"], session)
-            slug = group.slug
-            console.set_group_active(group, active, session=session, actor=user.email)
-            return slug
+            return group, store.followers_of(session=session, group_slug=group.slug)
 
-    slug = await run_in_threadpool(run)
-    return back(f"/admin/groups/{slug}", "Resumed." if active else
-                "Paused: its events have left every calendar, list and map.")
+    group, following = await run_in_threadpool(read)
+    slug = group.slug
+    if not active and group.active and not confirmed(form):
+        catalogue = await current_catalogue(request)
+        events = len(catalogue.find(group=slug))
+        return confirmation(request, user, heading=f"Pause {group.name}?", consequences=[
+            f"Its {events:,} {'event leaves' if events == 1 else 'events leave'} every calendar, list and map: "
+            "calendar apps subscribed to the hub, its weeks or this group stop showing them at their next update, "
+            "and the group's public page answers “not found”.",
+            f"{following:,} {'person follows' if following == 1 else 'people follow'} the group by e-mail and will "
+            "get nothing about it while it is paused.",
+            "Its calendars are no longer read. Nothing is deleted: resuming brings every event back.",
+        ], action=f"/admin/groups/{slug}/pause", button="Yes, pause the group", back_to=f"/admin/groups/{slug}")
+
+    def run() -> None:
+        with open_session(request) as session:
+            console.set_group_active(group_for(user, slug, session), active, session=session, actor=user.email)
+
+    await run_in_threadpool(run)
+    if active:
+        return back(f"/admin/groups/{slug}", "Resumed.")
+    return finished(request, user, heading=f"{group.name} is paused",
+                    message="Paused: its events have left every calendar, list and map.",
+                    undo_action=f"/admin/groups/{slug}/resume", undo_button="Undo: resume the group",
+                    back_to=f"/admin/groups/{slug}", back_label="Back to the group")
 
 
 async def add_feed(request: Request) -> Response:

@@ -12,6 +12,7 @@ from calendar_hub.console import duplicates
 from calendar_hub.errors import Conflict, InputError
 from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
+from calendar_hub.web.console.work import remember_suspects
 
 SHOWN = 100
 DONE = {
@@ -36,6 +37,8 @@ async def duplicates_page(request: Request) -> Response:
             return duplicates.review(shown, session=session, zone=catalogue.zone)
 
     found = await run_in_threadpool(read)
+    if week is None:
+        remember_suspects(catalogue, len(found.suspects))  # the upcoming ones: the navigation's count
     return render(request, "admin/duplicates.html", user, suspects=found.suspects[:SHOWN],
                   more_suspects=max(len(found.suspects) - SHOWN, 0), merged=found.merged[:SHOWN],
                   more_merged=max(len(found.merged) - SHOWN, 0), decisions=found.decisions,

@@ -6,6 +6,7 @@ The events come from the public form at /submit (`web.public.submit`); organiser
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -13,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from calendar_hub import store
+from calendar_hub.catalogue.weeks import normalise_tag
 from calendar_hub.console import submissions
 from calendar_hub.errors import Conflict, InputError
-from calendar_hub.store.models import Group, SubmittedEvent
+from calendar_hub.store.models import Group, SubmittedEvent, Week
 from calendar_hub.web.common import back, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
 from calendar_hub.web.present import when
@@ -39,9 +41,8 @@ async def submissions_page(request: Request) -> Response:
     def read() -> tuple[list[Waiting], list[SubmittedEvent], list[Group]]:
         with open_session(request) as session:
             groups = store.active_groups(session=session)
-            names = {week.tags[0].casefold(): week.name for week in store.active_weeks(session=session) if week.tags}
-            waiting = [Waiting(item, when(item, zone), _suggested(item, groups),
-                               ", ".join(names.get(tag.casefold(), f"tagged {tag}") for tag in item.categories))
+            weeks = store.active_weeks(session=session)
+            waiting = [Waiting(item, when(item, zone), _suggested(item, groups), _weeks_named(item, weeks, zone))
                        for item in submissions.pending(session=session)]
             return waiting, submissions.recent_decisions(session=session), groups
 
@@ -58,6 +59,7 @@ async def decide(request: Request) -> Response:
     if action not in ("approve", "reject"):
         raise HTTPException(404, "There is no such action.")
     chosen = str(form.get("group", "new"))
+    zone = request.app.state.hub.settings.zone
 
     def run() -> str:
         with open_session(request) as session:
@@ -68,7 +70,7 @@ async def decide(request: Request) -> Response:
                 if chosen != "new" and not (chosen.isascii() and chosen.isdigit()):
                     return "Choose a group to credit, or make a new one."
                 made = submissions.approve(submission_id, group_id=None if chosen == "new" else int(chosen),
-                                           session=session, actor=user.email)
+                                           session=session, actor=user.email, zone=zone)
                 return f"Approved: “{made.title}” is published now."
             except (InputError, Conflict) as e:
                 return str(e)
@@ -79,3 +81,11 @@ async def decide(request: Request) -> Response:
 def _suggested(item: SubmittedEvent, groups: list[Group]) -> int | None:
     found = submissions.matching_group(item.group_name, groups)
     return found.id if found is not None else None
+
+
+def _weeks_named(item: SubmittedEvent, weeks: list[Week], zone: ZoneInfo) -> str:
+    """The weeks the sender chose, by name (by tag and days: weeks may share a tag); a tag no week takes, as such."""
+    found = submissions.chosen_weeks(item, weeks, zone=zone)
+    taken = {normalise_tag(week.tags[0]) for week in found}
+    return ", ".join([week.name for week in found]
+                     + [f"tagged {tag}" for tag in item.categories if normalise_tag(tag) not in taken])

@@ -21,6 +21,7 @@ from calendar_hub.console import pickers, planning
 from calendar_hub.store.models import Week
 from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, Signed, checked_form, require
+from calendar_hub.web.console.confirm import confirmation, confirmed, finished
 
 
 async def new_week(request: Request) -> Response:
@@ -76,23 +77,47 @@ async def choose(request: Request) -> Response:
 
 
 async def archive(request: Request) -> Response:
-    """POST /admin/weeks/{slug}/archive or /restore."""
+    """POST /admin/weeks/{slug}/archive (first a page saying what will happen; then, with confirm=yes, archived,
+    with a button to bring it back) or /restore (at once: nothing is taken from anyone)."""
     user = require(request, *STAFF)
-    await checked_form(request)
+    form = await checked_form(request)
     slug, action = request.path_params["slug"], request.path_params["action"]
     if action not in ("archive", "restore"):
         raise HTTPException(404, "No such action.")
+    week = await run_in_threadpool(_week, request)
+    edit = f"/admin/weeks/{slug}/edit"
+    if action == "archive" and week.active and not confirmed(form):
+        catalogue = await current_catalogue(request)
+        events = len(catalogue.find(week=slug))
+
+        def count() -> int:
+            with open_session(request) as session:
+                return store.followers_of(session=session, week_slug=slug)
+
+        following = await run_in_threadpool(count)
+        return confirmation(request, user, heading=f"Archive “{week.name}”?", consequences=[
+            f"Its public page and its calendar will answer “not found”: the {events:,} "
+            f"{'event' if events == 1 else 'events'} in it leave the week's page, and calendar apps subscribed "
+            "to the week get nothing more from it.",
+            f"{following:,} {'person follows' if following == 1 else 'people follow'} it by e-mail and will get "
+            "no alert or digest for it while it is archived.",
+            "Nothing is deleted: the week and its choices are kept, and it can be brought back at any time.",
+        ], action=f"/admin/weeks/{slug}/archive", button="Yes, archive the week", back_to=edit)
 
     def run() -> None:
         with open_session(request) as session:
-            week = planning.week_by_slug(slug, session=session)
-            if week is None:
+            saved = planning.week_by_slug(slug, session=session)
+            if saved is None:
                 raise HTTPException(404, "No such week.")
-            planning.set_week_active(week, action == "restore", session=session, actor=user.email)
+            planning.set_week_active(saved, action == "restore", session=session, actor=user.email)
 
     await run_in_threadpool(run)
-    return back(f"/admin/weeks/{slug}/edit", "Archived: the week's page and calendar are gone until it is "
-                "brought back." if action == "archive" else "Brought back.")
+    if action == "restore":
+        return back(edit, "Brought back: its page and calendar show it again.")
+    return finished(request, user, heading=f"“{week.name}” is archived",
+                    message="Archived: the week's page and calendar are gone until it is brought back.",
+                    undo_action=f"/admin/weeks/{slug}/restore", undo_button="Undo: bring the week back",
+                    back_to=edit, back_label="Back to the week")
 
 
 _CHOSEN = {"include": "Taken into the week by hand.", "exclude": "Left out of the week by hand.",
