@@ -7,6 +7,8 @@ database test against PostgreSQL as well; each test gets its own schema there.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import ipaddress
 import os
 import shutil
@@ -28,6 +30,7 @@ from starlette.testclient import TestClient
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.demo import prepare_demo
+from calendar_hub.ingest.refresh import refresh
 from calendar_hub.registry import read_registry
 from calendar_hub.settings import Settings
 from calendar_hub.store.engine import make_engine, normalise_url, upgrade
@@ -36,6 +39,7 @@ from tests.browsers import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import ORDERS, Ordered
 from tests.feedserver import FeedServer, running
 from tests.hubdata import HubData, moved_hub, run_refresh, served
+from tests.liveserver import live
 from tests.mailserver import MailServer
 from tests.mailserver import running as mail_running
 from tests.pages import PASSWORD
@@ -215,6 +219,20 @@ def demo(tmp_path: Path, engine: Engine, settings: Settings) -> Path:
     assert all(o.kind == "stored" for job, o in report.outcomes if not job.url.endswith(BROKEN_DEMO_FEED)), [
         o.error for _j, o in report.outcomes]
     return folder
+
+
+@pytest.fixture
+def demo_site(tmp_path: Path, engine: Engine, settings: Settings) -> Iterator[str]:
+    """The demo hub, stored, refreshed and served on 127.0.0.1 for browser tests; its base URL (no map tiles:
+    nothing outside loopback is fetched)."""
+    folder = tmp_path / "demo"
+    prepare_demo(DEMO, folder, today=clock.today(ZoneInfo("Europe/London")))
+    with Session(engine) as session:
+        store.apply_registry(read_registry(folder), session=session)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop in this thread
+        pool.submit(asyncio.run, refresh(engine, settings, due_only=False)).result()
+    with live(create_app(settings.replace(tile_url=""))) as base:
+        yield base
 
 
 @pytest.fixture

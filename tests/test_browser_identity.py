@@ -4,26 +4,13 @@ desktop and phone sizes, in the light and the dark colour schemes, in both langu
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from calendar_hub import clock, store
-from calendar_hub.demo import prepare_demo
-from calendar_hub.ingest.refresh import refresh
-from calendar_hub.registry import read_registry
-from calendar_hub.settings import Settings
-from calendar_hub.web.app import create_app
 from tests.browsers import AXE, CHROMIUM, serious_violations
-from tests.liveserver import live
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,16 +25,9 @@ NAMES = {"": "Welcome Together", "/cy": "Croeso Gyda'n Gilydd"}
 
 
 @pytest.fixture
-def site(tmp_path: Path, engine: Engine, settings: Settings) -> Iterator[str]:
-    """The demo hub, with its identity, on 127.0.0.1 (no map tiles: nothing outside loopback is fetched)."""
-    folder = tmp_path / "demo"
-    prepare_demo(DEMO, folder, today=clock.today(ZoneInfo("Europe/London")))
-    with Session(engine) as session:
-        store.apply_registry(read_registry(folder), session=session)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop in this thread
-        pool.submit(asyncio.run, refresh(engine, settings, due_only=False)).result()
-    with live(create_app(settings.replace(tile_url=""))) as base:
-        yield base
+def site(demo_site: str) -> str:
+    """The demo hub on 127.0.0.1."""
+    return demo_site
 
 
 @pytest.mark.parametrize("prefix", list(NAMES))
