@@ -2,7 +2,7 @@
 end-to-end hub and its people, test clients of the app, a headless browser, and rows in both orders.
 
 Set CALENDAR_HUB_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run every
-database test against PostgreSQL as well; each test gets its own schema there.
+database test against PostgreSQL as well; each test gets its own schema there (browser tests stay on SQLite).
 """
 
 from __future__ import annotations
@@ -129,6 +129,19 @@ def _hub_clock(request: pytest.FixtureRequest) -> Iterator[None]:
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
     not PG_URL, reason="CALENDAR_HUB_TEST_DATABASE_URL is not set"))]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run on SQLite only: what they check is the pages, and every database test of the same
+    behaviour runs on PostgreSQL as well, so a second browser run would double their time and find nothing new."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        (dropped if on_postgresql and item.get_closest_marker("browser") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
