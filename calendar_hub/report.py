@@ -98,9 +98,13 @@ class Progress:
             self.bar.stop()
 
     def start(self, jobs: Sequence[FeedJob]) -> None:
-        """The feeds this refresh fetches are known: the bar's total."""
-        if self.bar is not None:
+        """A batch of the feeds this refresh fetches is claimed: added to the bar's total."""
+        if self.bar is None:
+            return
+        if self.task is None:
             self.task = self.bar.add_task("", total=len(jobs))
+        else:
+            self.bar.update(self.task, total=(self.bar.tasks[0].total or 0) + len(jobs))
 
     def step(self, job: FeedJob, outcome: FeedOutcome) -> None:
         """One feed is done: advance the bar and name the feed and what it came to."""

@@ -47,6 +47,7 @@ REPARSE_AFTER = timedelta(hours=20)
 FETCH_LOG_KEPT = timedelta(days=90)
 BATCH_OUTCOMES = 50
 BATCH_SECONDS = 0.25
+CLAIM_BATCH = 100       # feeds claimed at a time (twice the fetch concurrency when that is more)
 GEOCODE_PER_RUN = 50    # lines looked up online per refresh at most (a minute at Nominatim's one a second)
 
 
@@ -84,43 +85,67 @@ class Refresher:
         self.report = RefreshReport()
 
     async def run(self, *, due_only: bool = True, feed_ids: list[int] | None = None) -> RefreshReport:
-        """Refresh the due feeds (or all, or the given ones) and return what happened."""
+        """Refresh the due feeds (or all, or the given ones) and return what happened.
+
+        Feeds are claimed a batch at a time (`CLAIM_BATCH`, in id order), the next batch once no more than one
+        batch's fetches are left, so that several refresh processes sharing a database share the feeds
+        between them instead of the first taking them all.
+        """
         started = time.perf_counter()
-        now = clock.now()
-        jobs = await asyncio.to_thread(self._claim, now, due_only, feed_ids)
-        if self.on_claimed is not None:
-            self.on_claimed(jobs)
-        if not jobs:
-            return self.report
-        own_client = self.client is None
-        client = self.client or make_client(self.settings)
-        writer = asyncio.create_task(self._write())
+        batch = max(CLAIM_BATCH, self.settings.fetch_concurrency * 2)
+        client: Client | None = None
+        writer: asyncio.Task[None] | None = None
         gate = asyncio.Semaphore(max(self.settings.fetch_concurrency, 1))
+        running: set[asyncio.Task[None]] = set()
+        after = 0
         try:
-            await asyncio.gather(*(self._one(client, gate, job) for job in jobs))
+            while True:
+                jobs = await asyncio.to_thread(self._claim, clock.now(), due_only, feed_ids, after, batch)
+                if not jobs:
+                    break
+                after = jobs[-1].id
+                if self.on_claimed is not None:
+                    self.on_claimed(jobs)
+                if client is None:
+                    client = self.client or make_client(self.settings)
+                    writer = asyncio.create_task(self._write())
+                fetching = client
+                running.update(asyncio.create_task(self._one(fetching, gate, job)) for job in jobs)
+                while len(running) > batch:
+                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()
+            if running:
+                await asyncio.gather(*running)
         finally:
-            await self.queue.put(None)
-            await writer
-            if own_client:
-                await client.aclose()
-            if self.guarded is not None:
-                await self.guarded.aclose()
-            if self.pool is not None:
-                self.pool.close()
-            await asyncio.to_thread(self._release)
+            for task in running:
+                task.cancel()
+            if writer is not None:
+                await self.queue.put(None)
+                await writer
+                if self.client is None and client is not None:
+                    await client.aclose()
+                if self.guarded is not None:
+                    await self.guarded.aclose()
+                if self.pool is not None:
+                    self.pool.close()
+                await asyncio.to_thread(self._release)
+        if writer is None:
+            return self.report
         if self.settings.geocoder:
             await self._geocode()
         self.report.seconds = time.perf_counter() - started
         return self.report
 
-    def _claim(self, now: datetime, due_only: bool, feed_ids: list[int] | None) -> list[FeedJob]:
+    def _claim(self, now: datetime, due_only: bool, feed_ids: list[int] | None, after: int,
+               limit: int) -> list[FeedJob]:
         with Session(self.engine) as session:
             for holder in store.lease_holders(session=session, now=now):
                 if owner_gone(holder):
                     log.warning("taking over the feeds of refresh %s, which is no longer running", holder)
                     store.release_leases(session=session, owner=holder)
             return store.claim_feeds(session=session, owner=self.owner, now=now, lease_for=self.lease_for,
-                                     due_only=due_only, feed_ids=feed_ids)
+                                     due_only=due_only, feed_ids=feed_ids, after=after, limit=limit)
 
     async def _geocode(self) -> None:
         """Look up online the location lines of feeds stored in this run; a failure is logged, never raised."""
@@ -306,7 +331,7 @@ async def refresh(engine: Engine, settings: Settings, *, due_only: bool = True, 
                   client: Client | None = None,
                   on_done: Callable[[FeedJob, FeedOutcome], None] | None = None,
                   on_claimed: Callable[[Sequence[FeedJob]], None] | None = None) -> RefreshReport:
-    """Refresh due feeds (all with `due_only=False`); see `Refresher`. `on_claimed` is told the feeds this run
-    fetches before the first is fetched, `on_done` each feed's outcome as it comes."""
+    """Refresh due feeds (all with `due_only=False`); see `Refresher`. `on_claimed` is told each batch of feeds
+    this run claims before any of them is fetched, `on_done` each feed's outcome as it comes."""
     return await Refresher(engine, settings, client=client, on_done=on_done, on_claimed=on_claimed).run(
         due_only=due_only, feed_ids=feed_ids)

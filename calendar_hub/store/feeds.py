@@ -48,8 +48,10 @@ def next_attempt(*, session: Session) -> datetime | None:
 
 
 def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timedelta,
-                due_only: bool = True, feed_ids: Sequence[int] | None = None) -> list[FeedJob]:
-    """Lease active feeds to `owner` so that no other process refreshes them at the same time.
+                due_only: bool = True, feed_ids: Sequence[int] | None = None, after: int = 0,
+                limit: int | None = None) -> list[FeedJob]:
+    """Lease active feeds to `owner` so that no other process refreshes them at the same time: those with an id
+    above `after`, the `limit` lowest (all when None), so a run can go through the feeds a batch at a time.
 
     A lease that was not released (its process died) expires after `lease_for`.  Commits.
     """
@@ -65,17 +67,22 @@ def claim_feeds(*, session: Session, owner: str, now: datetime, lease_for: timed
             query = query.where(col(Feed.id).in_(list(feed_ids)))
         return query
 
-    candidates = claimable(sa.select(col(Feed.id)).join(Group, col(Group.id) == Feed.group_id)
-                           .where(col(Group.active)))
-    if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(of=Feed, skip_locked=True)
-    ids = list(session.scalars(candidates))
-    if not ids:
-        session.commit()
-        return []
-    # The conditions are repeated on the UPDATE so a concurrent claimer that won the race is seen.
-    session.execute(claimable(sa.update(Feed).where(col(Feed.id).in_(ids)))
-                    .values(lease_owner=owner, lease_until=now + lease_for))
+    while True:
+        candidates = claimable(sa.select(col(Feed.id)).join(Group, col(Group.id) == Feed.group_id)
+                               .where(col(Group.active), col(Feed.id) > after)).order_by(col(Feed.id)).limit(limit)
+        if session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(of=Feed, skip_locked=True)
+        ids = list(session.scalars(candidates))
+        if not ids:
+            session.commit()
+            return []
+        # The conditions are repeated on the UPDATE so a concurrent claimer that won the race is seen; when it took
+        # every one of these, the next ones are tried rather than saying that nothing is left.
+        taken = session.execute(claimable(sa.update(Feed).where(col(Feed.id).in_(ids)))
+                                .values(lease_owner=owner, lease_until=now + lease_for))
+        if taken.rowcount:  # type: ignore[attr-defined]
+            break
+        after = ids[-1]
     upcoming = sa.func.sum(sa.case((col(Event.end_at) >= now, 1), else_=0))
     counts: dict[int, tuple[int, int]] = {feed_id: (stored, ahead or 0) for feed_id, stored, ahead in session.execute(
         sa.select(col(Event.feed_id), sa.func.count(), upcoming)
