@@ -1,6 +1,7 @@
 """The hub at scale: 1,000 member feeds of 100 events over real HTTP on 127.0.0.1.
 
     python -m benchmarks.scale [--feeds 1000] [--events 100] [--seconds 10]
+    python -m benchmarks.scale --feeds 10000 --processes 2      (benchmarks.national: PostgreSQL, several processes)
 
 Reports: first refresh, unchanged refresh (every feed answers 304), peak memory of the refresh
 (the process and its parse workers together), catalogue build, GeoJSON of 10,000 events, and a
@@ -130,6 +131,10 @@ def load_week_ics(url: str, seconds: float) -> str:
 
 
 def main() -> int:
+    if any(arg == "--processes" or arg.startswith("--processes=") for arg in sys.argv[1:]):
+        from benchmarks import national  # several refresh and web processes on PostgreSQL
+
+        return national.main()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--events", type=int, default=100)
