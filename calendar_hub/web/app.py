@@ -26,7 +26,17 @@ from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.console import accounts as console_accounts
-from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
+from calendar_hub.web.console import (
+    coverage,
+    dashboard,
+    duplicates,
+    moderation,
+    preview,
+    requests,
+    series,
+    submissions,
+    weeks,
+)
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
@@ -163,6 +173,8 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         Route("/events", moderation.events, name="events"),
         Route("/events/hide", moderation.hide, methods=["POST"], name="hide"),
         Route("/events/unhide", moderation.unhide, methods=["POST"], name="unhide"),
+        Route("/events/hide-series", series.hide_series, methods=["POST"], name="hide_series"),
+        Route("/events/show-series", series.show_series, methods=["POST"], name="show_series"),
         Route("/hidden", moderation.hidden, name="hidden"),
         Route("/duplicates", duplicates.duplicates_page, name="duplicates"),
         Route("/duplicates/{action:str}", duplicates.decide, methods=["POST"], name="duplicates_decide"),
