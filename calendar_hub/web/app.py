@@ -37,6 +37,7 @@ from calendar_hub.web.console import (
     submissions,
     weeks,
 )
+from calendar_hub.web.console import groups as console_groups
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
@@ -158,7 +159,7 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         Route("/", dashboard.dashboard, name="dashboard"),
         Route("/login", dashboard.login, methods=["GET", "POST"], name="login"),
         Route("/logout", dashboard.logout, methods=["POST"], name="logout"),
-        Route("/groups", dashboard.groups, methods=["GET", "POST"], name="groups"),
+        Route("/groups", console_groups.groups, methods=["GET", "POST"], name="groups"),
         Route("/groups/{slug}", dashboard.group_page, methods=["GET", "POST"], name="group"),
         Route("/groups/{slug}/feeds/preview", preview.group_feed, methods=["POST"], name="preview_feed"),
         Route("/groups/{slug}/feeds", dashboard.add_feed, methods=["POST"], name="add_feed"),
