@@ -130,7 +130,7 @@ class Catalogue:
         self._groups = {g.slug: g for g in self.groups}
         self._weeks = {w.slug: w for w in self.weeks}
         self.outputs = Outputs()
-        self.hidden = hidden   # the published UIDs organisers hid
+        self.hidden = hidden   # the published UIDs and the series keys organisers hid
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
 
@@ -243,14 +243,15 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
     rules = [week_rule(w, zone) for w in weeks]
     rows = store.occurrence_rows(session=session, since=now - timedelta(days=keep_days))
     looked_up = geocoded(session)
-    hidden = store.hidden_uids(session=session)
+    # Series keys hold a \x1f, which no published UID does: one set serves both (and `succeed` compares both).
+    hidden = store.hidden_uids(session=session) | store.hidden_series_keys(session=session)
     decided = store.merge_decisions(session=session)  # organisers' word on suspected duplicates comes first
     names = {group_id: (info.name,) for group_id, info in by_id.items()}
     candidates = [candidate(i, row, names.get(row.group_id, ())) for i, row in enumerate(rows)]
     listings = [make_listing([rows[i] for i in members], by_id, rules, looked_up)
                 for members in clusters(candidates, decided)]
     if hidden:  # hidden by an organiser: out of every output (a merged event by the UID it is published under)
-        listings = [item for item in listings if item.uid not in hidden]
+        listings = [item for item in listings if item.uid not in hidden and item.series not in hidden]
     return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks,
                      hidden=hidden, site=store.stored_site(session=session))
 

@@ -45,9 +45,9 @@ def feeds_of(group_id: int, *, session: Session) -> list[Feed]:
 FormValues = Mapping[str, str | Sequence[str]]  # the form's text fields, and "services": the boxes ticked
 
 
-def add_group(values: FormValues, *, session: Session, actor: str, commit: bool = True) -> Group:
-    """A new active group from the form's slug, name, website, home, contact, description, areas and services
-    (flushed, not committed, with `commit=False`)."""
+def check_new_group(values: FormValues, *, session: Session) -> tuple[str, dict[str, Any]]:
+    """The short name and the fields of a group `add_group` would make from `values` (region included), storing
+    nothing; raises ConsoleError saying what is wrong."""
     slug = str(values.get("slug", "")).strip().lower()
     if not SLUG_RE.match(slug) or len(slug) > 100:
         raise ConsoleError("The short name may use only lower-case letters, digits and hyphens, "
@@ -55,12 +55,39 @@ def add_group(values: FormValues, *, session: Session, actor: str, commit: bool 
     if group_by_slug(slug, session=session) is not None:
         raise ConsoleError(f"There is already a group called {slug}.")
     fields = _group_fields(values)
+    region = " ".join(str(values.get("region", "")).split())
+    if len(region) > 100:
+        raise ConsoleError("The region is too long (at most 100 characters).")
+    return slug, {**fields, "region": region}
+
+
+def add_group(values: FormValues, *, session: Session, actor: str, commit: bool = True) -> Group:
+    """A new active group from the form's slug, name, website, home, region, contact, description, areas and
+    services (flushed, not committed, with `commit=False`)."""
+    slug, fields = check_new_group(values, session=session)
     now = clock.now()
     group = Group(slug=slug, created_at=now, updated_at=now, origin=Origin.CONSOLE, **fields)
     store.add_group(group, session=session)
     accounts.record(session=session, actor=actor, action="group.add", target=slug, detail=fields)
     store.bump_version(session=session)
     _done(group, session=session, commit=commit)
+    return group
+
+
+def add_group_with_calendar(values: FormValues, feed_url: str, kind: str, *, session: Session, actor: str) -> Group:
+    """A new group from `values` and its calendar at `feed_url` (checked by the caller), in one transaction.
+
+    Either both are stored, with their audit entries, or, when either step raises, neither: the organiser
+    asked for the two together, so a group without the calendar it came with is never left behind.
+    """
+    try:
+        group = add_group(values, session=session, actor=actor, commit=False)
+        add_feed(group, feed_url, kind, session=session, actor=actor, commit=False)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.refresh(group)
     return group
 
 

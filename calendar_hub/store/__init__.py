@@ -4,7 +4,7 @@
     feeds     leases, health, active rows outcomes  what a refresh found, written back
     events    occurrences for the catalogue  pages  cached linked event pages
     decisions merge decisions             queue     join requests and sent events awaiting a decision
-    groups    console groups and feeds    weeks     console weeks    hidden  hidden events
+    groups    console groups and feeds    weeks     console weeks    hidden  hidden events and series
     held      changes held for a second fetch   succession  new source UIDs that continue vanished occurrences
     site      the hub's identity and its images
     accounts  accounts, sign-in failures, the audit log     lookups  the geocoder's cache and rate limit
@@ -93,7 +93,19 @@ from calendar_hub.store.groups import (
     make_due,
 )
 from calendar_hub.store.held import Hold, held_change, held_changes
-from calendar_hub.store.hidden import add_hidden, delete_hidden, hidden_event, hidden_events, hidden_uids
+from calendar_hub.store.hidden import (
+    HiddenSeries,
+    add_hidden,
+    add_hidden_series,
+    delete_hidden,
+    delete_hidden_series,
+    hidden_event,
+    hidden_events,
+    hidden_series,
+    hidden_series_keys,
+    hidden_series_of,
+    hidden_uids,
+)
 from calendar_hub.store.links import PasswordLink, drop_password_links, password_link_by_hash, save_password_link
 from calendar_hub.store.outbox import (
     NewMessage,
@@ -167,6 +179,8 @@ __all__ = [
     "add_week", "all_weeks", "change_week", "week_by_slug",
     # hidden
     "add_hidden", "delete_hidden", "hidden_event", "hidden_events", "hidden_uids",
+    "HiddenSeries", "add_hidden_series", "delete_hidden_series", "hidden_series", "hidden_series_keys",
+    "hidden_series_of",
     # accounts
     "add_audit_entry", "audit_entries", "end_sessions", "forget_login_failures", "lock_login_failures",
     "login_failure_counts", "prune_login_failures", "save_user", "user_by_email", "user_by_id",

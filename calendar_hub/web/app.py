@@ -26,7 +26,18 @@ from calendar_hub.catalogue.hub import Hub
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.console import accounts as console_accounts
-from calendar_hub.web.console import coverage, dashboard, duplicates, moderation, preview, requests, submissions, weeks
+from calendar_hub.web.console import (
+    coverage,
+    dashboard,
+    duplicates,
+    moderation,
+    preview,
+    requests,
+    series,
+    submissions,
+    weeks,
+)
+from calendar_hub.web.console import groups as console_groups
 from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_middleware, to_sign_in, with_secret
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
@@ -148,7 +159,7 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         Route("/", dashboard.dashboard, name="dashboard"),
         Route("/login", dashboard.login, methods=["GET", "POST"], name="login"),
         Route("/logout", dashboard.logout, methods=["POST"], name="logout"),
-        Route("/groups", dashboard.groups, methods=["GET", "POST"], name="groups"),
+        Route("/groups", console_groups.groups, methods=["GET", "POST"], name="groups"),
         Route("/groups/{slug}", dashboard.group_page, methods=["GET", "POST"], name="group"),
         Route("/groups/{slug}/feeds/preview", preview.group_feed, methods=["POST"], name="preview_feed"),
         Route("/groups/{slug}/feeds", dashboard.add_feed, methods=["POST"], name="add_feed"),
@@ -163,6 +174,8 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
         Route("/events", moderation.events, name="events"),
         Route("/events/hide", moderation.hide, methods=["POST"], name="hide"),
         Route("/events/unhide", moderation.unhide, methods=["POST"], name="unhide"),
+        Route("/events/hide-series", series.hide_series, methods=["POST"], name="hide_series"),
+        Route("/events/show-series", series.show_series, methods=["POST"], name="show_series"),
         Route("/hidden", moderation.hidden, name="hidden"),
         Route("/duplicates", duplicates.duplicates_page, name="duplicates"),
         Route("/duplicates/{action:str}", duplicates.decide, methods=["POST"], name="duplicates_decide"),

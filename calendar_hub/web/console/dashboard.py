@@ -1,4 +1,4 @@
-"""The organisers' console at /admin: sign in, feed health, groups and their feeds, the audit log.
+"""The organisers' console at /admin: sign in, feed health, a group and its feeds, the audit log.
 
 Every page needs a signed-in account (`auth.require`) and every form a CSRF token
 (`auth.checked_form`).  Editors see and change only their own group; organisers and admins everything.
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from calendar_hub import store
-from calendar_hub.console import accounts, held, pickers, preview
+from calendar_hub.console import accounts, held, preview
 from calendar_hub.console import groups as console
 from calendar_hub.errors import FeedError
 from calendar_hub.ingest.fetch import Limits, make_client
@@ -98,36 +98,6 @@ def _broken_first(row: store.FeedHealth) -> tuple[Any, ...]:
     broken = bool(feed.error) or feed.consecutive_failures > 0
     return (not feed.active, not broken, row.held is None, -feed.consecutive_failures, not feed.notice,
             row.group_slug, feed.url)
-
-
-async def groups(request: Request) -> Response:
-    """GET /admin/groups (every group, and a form to add one); POST adds a group."""
-    user = require(request, *STAFF)
-    problem, values = "", dict[str, Any]()
-    if request.method == "POST":
-        form = await checked_form(request)
-        values = {name: str(form.get(name, "")) for name in ("slug", *console.GROUP_FIELDS)}
-        values["services"] = [str(v) for v in form.getlist("services")]
-        values["slug"] = pickers.suggested_slug(values["slug"], values["name"])  # left empty: made from the name
-
-        def add() -> Group:
-            with open_session(request) as session:
-                return console.add_group(values, session=session, actor=user.email)
-
-        try:
-            group = await run_in_threadpool(add)
-        except console.ConsoleError as e:
-            problem = str(e)
-        else:
-            return back(f"/admin/groups/{group.slug}", f"{group.name} was added.")
-
-    def read() -> list[Group]:
-        with open_session(request) as session:
-            return console.all_groups(session=session)
-
-    return render(request, "admin/groups.html", user, groups=await run_in_threadpool(read), problem=problem,
-                  services=SERVICES,
-                  values=values, status_code=400 if problem else 200)
 
 
 async def group_page(request: Request) -> Response:

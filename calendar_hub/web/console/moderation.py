@@ -13,6 +13,7 @@ from calendar_hub import clock
 from calendar_hub.catalogue.listing import Listing
 from calendar_hub.console import moderation
 from calendar_hub.errors import Conflict, InputError
+from calendar_hub.store import HiddenSeries
 from calendar_hub.store.models import HiddenEvent
 from calendar_hub.web.common import back, current_catalogue, open_session, render
 from calendar_hub.web.console.auth import STAFF, checked_form, require
@@ -80,14 +81,15 @@ def hidden_words(listing: Listing | None, title: str, series: list[Listing], zon
 
 
 async def hidden(request: Request) -> Response:
-    """GET /admin/hidden: every hidden event with who hid it and why, to bring back."""
+    """GET /admin/hidden: every hidden series and event with who hid it and why, to bring back."""
     user = require(request, *STAFF)
 
-    def read() -> list[HiddenEvent]:
+    def read() -> tuple[list[HiddenEvent], list[HiddenSeries]]:
         with open_session(request) as session:
-            return moderation.hidden_events(session=session)
+            return moderation.hidden_events(session=session), moderation.hidden_series(session=session)
 
-    return render(request, "admin/hidden.html", user, hidden=await run_in_threadpool(read),
+    one_by_one, whole = await run_in_threadpool(read)
+    return render(request, "admin/hidden.html", user, hidden=one_by_one, series=whole,
                   done=request.query_params.get("done", ""))
 
 
