@@ -1,7 +1,10 @@
-/* The event map: the page's GeoJSON as clustered markers, tied one for one to the list of the same events.
+/* The event map: the page's placed events as clustered markers, tied one for one to the list of the same events.
  *
- * The page renders the list (#map-list, one item per placed event, `data-uid` = the feature's id);
- * this script adds the markers, a "Show on map" button per item and, when a popup opens, marks its item.
+ * The markers come from the map's compact data (`data-points`, /api/map.json: the GeoJSON's features in its
+ * order, as rows of MAP_FIELDS, see calendar_hub/publish/api.py).  The page renders the list a page at a time
+ * (#map-list, one item per placed event, `data-uid` = the event's uid); this script adds the markers, shows each
+ * item's "Show on map" button and, when a popup opens, marks its item.  Once the markers of the first view are
+ * drawn and the list's buttons work, it stamps `performance.now()` on <html data-map-ready> (benchmarks/map.py).
  * Feed text is untrusted: popups are built from DOM nodes and textContent, never from markup.
  */
 (function () {
@@ -105,7 +108,7 @@
   }
 
   function popup(marker) {
-    var p = marker.feature.properties;
+    var p = properties(marker.row);
     var box = document.createElement("div");
     box.className = "popup" + (p.place_precision === "approximate" ? " approximate" : "");
     var title = document.createElement("h3");
@@ -125,10 +128,10 @@
       });
       box.appendChild(who);
     }
-    if (items[marker.feature.id]) {
+    if (items[marker.uid]) {
       var back = text("button", words.showInList, "show-in-list");
       back.type = "button";
-      back.addEventListener("click", function () { showInList(marker.feature.id); });
+      back.addEventListener("click", function () { showInList(marker.uid); });
       box.appendChild(back);
     }
     return box;
@@ -173,9 +176,9 @@
     });
   }
 
-  cluster.on("popupopen", function (event) { select(event.sourceTarget.feature.id); });
+  cluster.on("popupopen", function (event) { select(event.sourceTarget.uid); });
   cluster.on("popupclose", function (event) {
-    if (selected === items[event.sourceTarget.feature.id]) {
+    if (selected === items[event.sourceTarget.uid]) {
       selected.classList.remove("selected");
       selected.removeAttribute("aria-current");
       selected = null;
@@ -202,6 +205,7 @@
       });
     }
     element.dispatchEvent(new CustomEvent("hub:loaded", { detail: total }));
+    document.documentElement.dataset.mapReady = String(Math.round(performance.now()));
   }
 
   // A near-me search: the searched place as a dot of its own (not an event marker, never clustered; the summary
@@ -217,39 +221,57 @@
                               dashArray: "6 6", weight: 2, className: "near-circle" }).addTo(map);
   }
 
-  fetch(options.geojson)  // as the page's <link rel=preload> asked for it, so that download is used
+  /* A row of the compact data as the popups read it (the GeoJSON's property names). */
+  var field = {};
+  var groupRows = [];
+  function properties(row) {
+    return { title: row[field.title], start: row[field.start], end: row[field.end], all_day: !!row[field.all_day],
+             status: row[field.cancelled] ? "CANCELLED" : "", location: row[field.location],
+             place_note: row[field.place_note], place_precision: row[field.approximate] ? "approximate" : "",
+             event_url: new URL((options.eventPath || "/events/") + encodeURIComponent(row[field.id]),
+                                location.href).href,
+             groups: row[field.groups].map(function (g) {
+               var group = groupRows[g];
+               return { name: group[1], url: new URL((options.groupPath || "/groups/") +
+                                                     encodeURIComponent(group[0]), location.href).href };
+             }) };
+  }
+
+  fetch(options.points)  // as the page's <link rel=preload> asked for it, so that download is used
     .then(function (response) {
       if (!response.ok) { throw new Error(response.status); }
       return response.json();
     })
     .then(function (data) {
+      data.fields.forEach(function (name, i) { field[name] = i; });
+      groupRows = data.groups;
       var made = [];
       // On a phone the popup must fit beside the zoom buttons: narrower than the map, panned clear of them.
       var popupOptions = { maxWidth: Math.max(160, Math.min(300, element.clientWidth - 100)),
                            autoPanPaddingTopLeft: L.point(50, 10), autoPanPaddingBottomRight: L.point(10, 10) };
-      var bounds = L.latLngBounds([]);
-      data.features.forEach(function (feature) {
-        var c = feature.geometry.coordinates, p = feature.properties;
-        var approximate = p.place_precision === "approximate";
-        var label = p.title + (approximate ? " " + words.approximate : "");
-        var marker = L.marker([c[1], c[0]], { title: label, alt: label,
-                                              icon: approximate ? approximateIcon : plainIcon });
-        marker.feature = feature;
+      var south = 90, west = 180, north = -90, east = -180;
+      data.events.forEach(function (row) {
+        var lat = row[field.lat], lon = row[field.lon], approximate = row[field.approximate];
+        var label = row[field.title] + (approximate ? " " + words.approximate : "");
+        var marker = L.marker([lat, lon], { title: label, alt: label, icon: approximate ? approximateIcon : plainIcon });
+        marker.row = row;
+        marker.uid = row[field.id];
         marker.bindPopup(popup, popupOptions);
-        markers[feature.id] = marker;
-        bounds.extend(marker.getLatLng());
+        markers[marker.uid] = marker;
+        south = Math.min(south, lat); north = Math.max(north, lat);
+        west = Math.min(west, lon); east = Math.max(east, lon);
         made.push(marker);
       });
       total = made.length;
       var circle = origin();
       // Fit first, then cluster: clusters are worked out once, for the zoom the events need.
       if (made.length) {
-        map.fitBounds(bounds, { padding: [30, 30], maxZoom: 13, animate: false });
+        map.fitBounds([[south, west], [north, east]], { padding: [30, 30], maxZoom: 13, animate: false });
       } else if (circle) {
         map.fitBounds(circle.getBounds(), { animate: false });
       }
       map.addLayer(cluster);
-      cluster.addLayers(made);
+      cluster.addLayers(made, true);  // no "layeradd" per marker: nothing listens
     })
     .catch(function () {
       element.dataset.markers = "error";

@@ -25,6 +25,7 @@ from calendar_hub import store
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
+from calendar_hub.web.public.render import MAP_PAGE
 from tests.browsers import AXE, CHROMIUM, serious_violations
 from tests.factories import HOSTILE, FixedHub, fixed_catalogue, hostile_listings, many_listings
 from tests.hubdata import moved_hub
@@ -196,8 +197,17 @@ def test_the_map_stays_usable_with_ten_thousand_events(browser: Any, settings: S
         page.goto(f"{base}/map", timeout=60_000)
         page.wait_for_selector(f"#map[data-markers='{placed}']", timeout=60_000)
         assert _markers_shown(page, placed) == placed
-        assert page.locator("#map-list > li").count() == placed
-        item = page.locator("#map-list > li").nth(placed // 2)
+        # every event is a marker; the list beside them shows a page of them, and the next page is a link away
+        features = json.loads(page.request.get(f"{base}/api/events.geojson").body())["features"]
+        assert [li.get_attribute("data-uid") for li in page.locator("#map-list > li").all()] == \
+            [feature["id"] for feature in features[:MAP_PAGE]]
+        with page.expect_navigation():
+            page.locator(".map-list nav.pages").get_by_role("link", name="Later events").click()
+        page.wait_for_selector(f"#map[data-markers='{placed}']", timeout=60_000)
+        assert [li.get_attribute("data-uid") for li in page.locator("#map-list > li").all()] == \
+            [feature["id"] for feature in features[MAP_PAGE:2 * MAP_PAGE]]
+        assert f"Events {MAP_PAGE + 1} to {2 * MAP_PAGE} of {placed}" in page.inner_text(".map-list")
+        item = page.locator("#map-list > li").nth(MAP_PAGE // 2)
         title = item.locator(".event-title").text_content().strip()
         item.get_by_role("button", name="Show on map").click()
         page.wait_for_function(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from calendar_hub import store
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.app import create_app
-from tests.factories import FixedHub, fixed_catalogue, hostile_listings
+from calendar_hub.web.public.render import MAP_PAGE
+from tests.factories import FixedHub, fixed_catalogue, hostile_listings, many_listings
 from tests.hubdata import moved_hub
 
 WEEK = "communities-together"
@@ -42,6 +44,16 @@ def _geojson_ids(client: TestClient, page: str) -> list[str]:
     response = client.get(url.group(1).replace("&amp;", "&"))
     assert response.status_code == 200
     return [feature["id"] for feature in response.json()["features"]]
+
+
+def _point_ids(client: TestClient, page: str) -> list[str]:
+    """The events of the map's own compact data (`data-points`), in order."""
+    url = re.search(r'data-points="([^"]+)"', page)
+    assert url is not None
+    response = client.get(url.group(1).replace("&amp;", "&"))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    doc = response.json()
+    return [row[doc["fields"].index("id")] for row in doc["events"]]
 
 
 # ---------------------------------------------------------------- framing
@@ -111,7 +123,7 @@ def test_the_list_beside_the_map_is_the_geojsons_events_in_order(client: TestCli
     page = client.get(path, params=params)
     assert page.status_code == 200
     uids = _list_uids(page.text)
-    assert uids and uids == _geojson_ids(client, page.text)
+    assert uids and uids == _geojson_ids(client, page.text) == _point_ids(client, page.text)
     assert f"<strong>{len(uids)}</strong> of " in page.text
 
 
@@ -137,6 +149,40 @@ def test_the_summary_counts_events_off_the_map(settings: Settings) -> None:
         page = client.get("/map").text
     assert "<strong>1</strong> of 2 events on the map; 1 is online or has no place." in page
     assert 'id="unplaced-heading"' in page
+
+
+@pytest.mark.now("2026-01-01T12:00:00+00:00")  # before the first of the year's events: the map shows them all
+@pytest.mark.parametrize("path", ["/map", "/cy/map", "/embed/weeks/great-green-week-2026/map"])
+def test_the_list_beside_the_map_shows_a_page_of_its_events_and_links_the_next(settings: Settings,
+                                                                               path: str) -> None:
+    listings = many_listings(2 * MAP_PAGE + 60)  # one in five has no place
+    week = "great-green-week-2026"
+    if "embed" in path:  # the week's map: every event in the week
+        listings = [dataclasses.replace(item, weeks=(week,)) for item in listings]
+    with TestClient(create_app(settings, hub=FixedHub(settings, fixed_catalogue(listings)))) as client:
+        first = client.get(path).text
+        ids = _geojson_ids(client, first)
+        placed = len(ids)
+        assert placed == 208 and _point_ids(client, first) == ids  # every event is a marker, on every page
+        assert _list_uids(first) == ids[:MAP_PAGE]
+        assert 'id="event-1"' in first and f'id="event-{MAP_PAGE + 1}"' not in first
+        later = re.search(r'<a href="([^"]+)" rel="next"[^>]*>([^<]+)</a>', first)
+        assert later is not None and later.group(1).endswith("page=2")
+        second = client.get(later.group(1).replace("&amp;", "&")).text
+        assert _list_uids(second) == ids[MAP_PAGE:2 * MAP_PAGE]
+        assert f'id="event-{MAP_PAGE + 1}"' in second  # numbered as in the whole list
+        assert 'rel="prev"' in second and 'rel="next"' in second
+        last = client.get(path, params={"page": "3"}).text
+        assert _list_uids(last) == ids[2 * MAP_PAGE:] and 'rel="next"' not in last
+        assert client.get(path, params={"page": "0"}).status_code == 400
+    if path == "/cy/map":
+        assert later.group(2) == "Digwyddiadau diweddarach"
+        assert f"Digwyddiadau 1 i {MAP_PAGE} o {placed} yn y rhestr hon." in first
+    elif "embed" in path:
+        assert 'target="_self"' in later.group(0)  # the next page in the partner's iframe, not a new tab
+    else:
+        assert f"Events {MAP_PAGE + 1} to {2 * MAP_PAGE} of {placed} in this list." in second
+        assert f"<strong>{placed}</strong> of {len(listings)} events on the map" in second  # all, on every page
 
 
 # ---------------------------------------------------------------- near me

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from calendar_hub.publish import api
-from calendar_hub.publish.api import events_page, geojson, listing_to_dict
+from calendar_hub.publish.api import MAP_FIELDS, events_page, geojson, listing_to_dict, map_points
 from tests.factories import london, make_group, make_listing, many_listings
 
 BASE = "https://hub.example.org/"
@@ -128,6 +128,33 @@ def test_geojson_same_bytes_in_any_order() -> None:
     assert geojson(listings[::-1], base_url=BASE) == first
     uids = [f["id"] for f in json.loads(first)["features"]]
     assert uids.index("a") < uids.index("b")
+
+
+def test_map_points_are_the_geojsons_features_with_what_popups_show() -> None:
+    hostile_group = make_group("hostile", HOSTILE)
+    listings = many_listings(60) + [
+        make_listing(uid="hostile", title=HOSTILE, location=HOSTILE, place_note=HOSTILE, status="CANCELLED",
+                     place_precision="approximate", groups=(hostile_group, make_group())),
+        make_listing(uid="day", all_day=True, start_date=date(2026, 6, 13), end_date=date(2026, 6, 15))]
+    doc = json.loads(map_points(listings[::-1]))
+    features = json.loads(geojson(listings, base_url=BASE))["features"]
+    assert doc["fields"] == list(MAP_FIELDS)
+    rows = [dict(zip(MAP_FIELDS, row, strict=True)) for row in doc["events"]]
+    # the same events as the GeoJSON (the list beside the map follows its order), in any input order
+    assert [(r["id"], [r["lon"], r["lat"]]) for r in rows] == \
+        [(f["id"], f["geometry"]["coordinates"]) for f in features]
+    for row, feature in zip(rows, features, strict=True):
+        p = feature["properties"]
+        assert (row["title"], row["start"], row["end"], row["location"], row["place_note"]) == \
+            (p["title"], p["start"], p["end"], p["location"], p["place_note"])
+        assert (row["all_day"], row["cancelled"], row["approximate"]) == \
+            (int(p["all_day"]), int(p["status"] == "CANCELLED"), int(p["place_precision"] == "approximate"))
+        assert [doc["groups"][g] for g in row["groups"]] == [[g["slug"], g["name"]] for g in p["groups"]]
+    hostile = next(r for r in rows if r["id"] == "hostile")
+    assert hostile["title"] == hostile["location"] == hostile["place_note"] == HOSTILE  # data, exactly as fed
+    assert doc["groups"][hostile["groups"][0]] == ["hostile", HOSTILE]
+    day = next(r for r in rows if r["id"] == "day")
+    assert (day["start"], day["end"], day["all_day"]) == ("2026-06-13", "2026-06-15", 1)  # dates, end exclusive
 
 
 def test_orjson_and_json_give_the_same_bytes() -> None:

@@ -79,6 +79,41 @@ def geojson(listings: Sequence[Listing], *, base_url: str) -> bytes:
     return dumps({"type": "FeatureCollection", "features": features})
 
 
+# The positions of a map point's fields (`map_points`); map.js reads them by these names.
+MAP_FIELDS = ("id", "lon", "lat", "title", "start", "end", "all_day", "cancelled", "location", "place_note",
+              "approximate", "groups")
+
+
+def map_points(listings: Sequence[Listing]) -> bytes:
+    """The map page's own data: the GeoJSON's features, in its order, with only what markers and popups show.
+
+    {"fields": MAP_FIELDS, "groups": [[slug, name], ...], "events": [[uid, lon, lat, title, start, end, all_day,
+    cancelled, location, place_note, approximate, [group positions]], ...]}; times as `listing_to_dict` gives them,
+    flags as 0 or 1.  A tenth of the GeoJSON's size: at 10,000 events the browser reads it in a few milliseconds.
+    """
+    groups: dict[str, int] = {}
+    names: list[list[str]] = []
+    events = []
+    for item in in_order(listings):
+        if item.lat is None or item.lon is None:
+            continue
+        if item.all_day:
+            first, after = days(item)
+            start, end = first.isoformat(), after.isoformat()
+        else:
+            start, end = _utc_iso(item.start), _utc_iso(item.end)
+        positions = []
+        for group in item.groups:
+            if group.slug not in groups:
+                groups[group.slug] = len(names)
+                names.append([group.slug, group.name])
+            positions.append(groups[group.slug])
+        events.append([item.uid, round(item.lon, 6), round(item.lat, 6), item.title, start, end, int(item.all_day),
+                       int(item.cancelled), item.location, item.place_note,
+                       int(item.place_precision == "approximate"), positions])
+    return dumps({"fields": MAP_FIELDS, "groups": names, "events": events})
+
+
 def _json_dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON (non-ASCII written as itself, RFC 8259 8.1) with the standard library."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")

@@ -104,6 +104,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Route("/feed.atom", outputs.atom_feed, name="atom"),
         Route("/api/events.json", outputs.events_json, name="events_json"),
         Route("/api/events.geojson", outputs.events_geojson, name="events_geojson"),
+        Route("/api/map.json", outputs.map_points, name="map_points"),
         Route("/map", pages.map_page, name="map"),
         Route("/weeks/{week}.ics", outputs.calendar, name="week_ics"),
         Route("/weeks/{week}/map", pages.map_page, name="week_map"),

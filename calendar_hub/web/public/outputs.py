@@ -142,3 +142,15 @@ async def events_geojson(request: Request) -> Response:
 
     output = await cached_output(catalogue, ("geojson", *filters.key()), build)
     return send(request, output, max_age=60)
+
+
+async def map_points(request: Request) -> Response:
+    """GET /api/map.json: the map page's compact data (`api.map_points`); for other uses, /api/events.geojson."""
+    catalogue = await current_catalogue(request)
+    filters = read_filters(request.query_params, catalogue)
+
+    def build() -> tuple[bytes, str]:
+        return api.map_points(filters.apply(catalogue)), "application/json"
+
+    output = await cached_output(catalogue, ("map-points", *filters.key()), build)
+    return send(request, output, max_age=60)

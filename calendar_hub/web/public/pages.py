@@ -101,12 +101,13 @@ async def map_page(request: Request) -> Response:
                                             for item in catalogue.listings[:1]), default=None)
     earlier_url = with_query(language.link(request.url.path), dataclasses.replace(filters, start=earliest),
                               keep_week=not slug) if earliest else ""
+    page = page_number(request)
     return await render(request, "map.html", catalogue, status_code=400 if problem else 200, week=week,
                         weeks=catalogue.weeks, from_today=from_today, earlier_url=earlier_url,
                         subscription=subscription_for(request, catalogue, filters),
                         context=lambda: {"regions": catalogue.regions(),
-                                          **map_listings(request, catalogue, shown)},
-                        **search_box(request, filters, problem))
+                                          **map_listings(request, catalogue, shown, page=page)},
+                        **paged_search_box(request, filters, problem, page))
 
 
 async def embed_map(request: Request) -> Response:
@@ -120,10 +121,20 @@ async def embed_map(request: Request) -> Response:
     filters, problem = read(request, catalogue, week=request.path_params["week"])
     week = catalogue.week(request.path_params["week"])
     assert week is not None
+    page = page_number(request)
     return await render(request, "embed_map.html", catalogue, status_code=400 if problem else 200, week=week,
                         full_url=with_query(language.link(f"/weeks/{week.slug}"), filters),
-                        context=lambda: map_listings(request, catalogue, filters, new_tab=True),
-                        **search_box(request, filters, problem))
+                        context=lambda: map_listings(request, catalogue, filters, page=page, new_tab=True),
+                        **paged_search_box(request, filters, problem, page))
+
+
+def paged_search_box(request: Request, filters: Filters, problem: str, page: int) -> dict[str, Any]:
+    """A map page's search box, and the address of its list's pages (`paged`, the canonical one without `page`)."""
+    search = search_box(request, filters, problem)
+    paged = search["canonical_path"]
+    if page > 1:
+        search["canonical_path"] = f"{paged}{'&' if '?' in paged else '?'}page={page}"
+    return {**search, "paged": paged}
 
 
 

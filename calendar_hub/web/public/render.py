@@ -25,10 +25,11 @@ from calendar_hub.web.public.subscribe import Subscription, subscription
 from calendar_hub.web.query import DEFAULT_KM, Filters, UnknownPlace, read_filters, unknown_names
 from calendar_hub.web.responses import send
 
-__all__ = ["KM_CHOICES", "PAGE_PARAMETERS", "cached", "map_listings", "page_key", "page_number", "read", "render",
-           "search_box", "subscription_for", "with_query"]
+__all__ = ["KM_CHOICES", "MAP_PAGE", "PAGE_PARAMETERS", "cached", "map_listings", "page_key", "page_number", "read",
+           "render", "search_box", "subscription_for", "with_query"]
 
 KM_CHOICES = (5.0, 10.0, 25.0, 50.0)  # the radii a near-me search box offers
+MAP_PAGE = 100  # list items a map page shows at once (every event is a marker)
 
 
 PAGE_PARAMETERS = ("week", "group", "region", "service", "tag", "q", "start", "end", "near", "km", "month",
@@ -114,26 +115,33 @@ def search_box(request: Request, filters: Filters, problem: str) -> dict[str, An
             "canonical_path": with_query(request.url.path, filters, keep_week="week" not in request.path_params)}
 
 
-def map_listings(request: Request, catalogue: Catalogue, filters: Filters, *,
+def map_listings(request: Request, catalogue: Catalogue, filters: Filters, *, page: int = 1,
                   new_tab: bool = False) -> dict[str, Any]:
-    """The filtered listings split as a map page shows them, their list items as HTML, and the GeoJSON URL.
+    """The filtered listings split as a map page shows them, one page of their list items as HTML, and the data URLs.
 
     `placed` are exactly the GeoJSON's features (those with coordinates), in the same order, so the list
-    beside the map matches its markers one for one.  The items are rendered here, in one string, because
-    a map can list 10,000 events (the page itself is then kept, see `_render`).
+    beside the map matches its markers one for one; the list shows `MAP_PAGE` of them at a time (page `page`),
+    numbered as in the whole list (`event-{n}`), and the events off the map the same page of theirs.  A map can
+    hold 10,000 events: a browser takes seconds to lay out that many list items, and the markers need none.
     """
     listings = filters.apply(catalogue)
     placed = [item for item in listings if item.lat is not None and item.lon is not None]
     unplaced = [item for item in listings if item.lat is None or item.lon is None]
     macro = request.app.state.templates.get_template("_event.html").module.map_item
+    first = (page - 1) * MAP_PAGE
 
-    def rendered(items: list[Listing], first: int) -> Markup:
+    def rendered(items: list[Listing], number: int) -> Markup:
         return Markup("".join(str(macro(item, catalogue.zone, index, new_tab=new_tab, origin=filters.origin))
-                              for index, item in enumerate(items, start=first)))
+                              for index, item in enumerate(items[first:first + MAP_PAGE], start=number + first)))
 
     return {"listings": listings, "placed": placed, "unplaced": unplaced, "tally": tally(listings),
             "placed_html": rendered(placed, 1), "unplaced_html": rendered(unplaced, len(placed) + 1),
-            "data_url": with_query("/api/events.geojson", filters, keep_week=True)}
+            "list_page": page, "list_first": first + 1,
+            "list_more": first + MAP_PAGE < max(len(placed), len(unplaced)),
+            "placed_shown": len(placed[first:first + MAP_PAGE]),
+            "unplaced_shown": len(unplaced[first:first + MAP_PAGE]),
+            "data_url": with_query("/api/events.geojson", filters, keep_week=True),
+            "points_url": with_query("/api/map.json", filters, keep_week=True)}
 
 
 def with_query(path: str, filters: Filters, *, keep_week: bool = False) -> str:
