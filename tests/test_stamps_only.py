@@ -193,3 +193,29 @@ def test_a_changed_time_zone_is_parsed_again_and_moves_the_series(engine: Engine
         starts = session.execute(sa.select(Event.start_at).where(Event.source_uid.startswith("series"))).scalars()
         hours = {start.hour for start in starts}
     assert hours == {17}   # 18:00 at UTC+01:00 all year round
+
+
+def test_a_cut_off_body_with_new_stamps_still_keeps_the_last_good_copy(engine: Engine, settings: Settings,
+                                                                      feed_server: FeedServer) -> None:
+    body = google_shaped(20, stamp=clock.now())
+    url = feed_server.serve("/calendar", body)
+    load(engine, url)
+    assert refresh_now(engine, settings) == Outcome.STORED
+    before = rows(engine)
+    cut = restamped(body, clock.now() + timedelta(minutes=5))
+    feed_server.serve("/calendar", cut[:cut.index(b"BEGIN:VEVENT", len(cut) // 2) + 40])
+    assert refresh_now(engine, settings) == Outcome.KEPT
+    assert rows(engine) == before and "cut off" in the_feed(engine).error
+
+
+def test_a_held_drop_is_stored_when_the_next_fetch_agrees_whatever_its_stamps(engine: Engine, settings: Settings,
+                                                                             feed_server: FeedServer) -> None:
+    url = feed_server.serve("/calendar", google_shaped(100, stamp=clock.now()))
+    load(engine, url)
+    assert refresh_now(engine, settings) == Outcome.STORED
+    feed_server.serve("/calendar", google_shaped(3, stamp=clock.now() + timedelta(minutes=5)))
+    assert refresh_now(engine, settings) == Outcome.HELD
+    assert len(rows(engine)) == 99 + 8
+    feed_server.serve("/calendar", google_shaped(3, stamp=clock.now() + timedelta(minutes=10)))
+    assert refresh_now(engine, settings) == Outcome.STORED
+    assert len(rows(engine)) == 2 + 8
