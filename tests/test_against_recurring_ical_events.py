@@ -44,6 +44,8 @@ REAL_EXPORT_WINDOWS = {
     "icaljs__google_birthday.ics": (datetime(2012, 1, 1, tzinfo=UTC), datetime(2015, 1, 1, tzinfo=UTC)),
     "node-ical__lanyrd_multi_event.ics": (datetime(2011, 1, 1, tzinfo=UTC), datetime(2012, 1, 1, tzinfo=UTC)),
     "node-ical__synology_duration_pt1w.ics": (datetime(2024, 2, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC)),
+    "allenporter-ical__office365_custom_timezone.ics": (datetime(2025, 1, 1, tzinfo=UTC),
+                                                        datetime(2026, 1, 1, tzinfo=UTC)),
 }
 
 # Where the two may disagree about one event, and why: (file name, UID) -> reason.

@@ -1,6 +1,7 @@
 """Ingest: registry -> fetch -> parse -> store (refresh, the parsers, discovery, following links, geocoding).
 
     refresh     the Refresher: lease due feeds, fetch, parse in workers, store in batches
+    fingerprint a body's hash with the stamps the hub never publishes left out: "nothing changed" (pure)
     judge       whether a fetched body may replace a feed's events, and the words for it (pure)
     fetch       conditional GET with limits, through the SSRF guard at every hop (unless the operator allows)
     follow      reading the event pages that dateless feed items link to
@@ -16,4 +17,5 @@ The submodules are imported where they are used, not here: a parse worker loads 
 
 from __future__ import annotations
 
-__all__ = ["discover", "fetch", "follow", "geocode", "judge", "refresh", "robots", "sanitize", "sources", "worker"]
+__all__ = ["discover", "fetch", "fingerprint", "follow", "geocode", "judge", "refresh", "robots", "sanitize", "sources",
+           "worker"]

@@ -1,12 +1,12 @@
-"""Judging a fetched body before it may replace a feed's events: its hash, whether it is cut off or empty, whether
-it must wait for a second fetch, and the words organisers read about it.
+"""Judging a fetched body before it may replace a feed's events: whether it is cut off or empty, whether it must
+wait for a second fetch, and the words organisers read about it.  (Whether it changed at all is
+`ingest.fingerprint`'s.)
 
-Pure: a body and its parse result in, a hash, a yes or no, or a sentence out; nothing is raised.
+Pure: a body and its parse result in, a yes or no, or a sentence out; nothing is raised.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,7 +14,7 @@ from calendar_hub.identity import content_hash, events_digest
 from calendar_hub.occurrence import EventIn, ParseResult
 from calendar_hub.store import FeedJob, Hold
 
-__all__ = ["DROP_AT_LEAST", "PARSER_VERSION", "body_hash", "cut_off_notice", "has_items", "held_words", "hold",
+__all__ = ["DROP_AT_LEAST", "PARSER_VERSION", "cut_off_notice", "has_items", "held_words", "hold",
            "judge", "looks_truncated", "size_words"]
 
 # A fetch that would take away more than half of a feed's upcoming events, and at least this many, waits.
@@ -22,11 +22,6 @@ DROP_AT_LEAST = 5
 
 # Bump when parsing changes, so that unchanged bodies are parsed again with the new code.
 PARSER_VERSION = "2"
-
-
-def body_hash(body: bytes) -> str:
-    """The content hash that lets an unchanged body skip parsing."""
-    return hashlib.sha256(PARSER_VERSION.encode() + b"\0" + body).hexdigest()
 
 
 def looks_truncated(body: bytes, kind: str) -> bool:

@@ -1,7 +1,7 @@
 """Refreshing feeds: lease due feeds, fetch them concurrently, parse on every core, store in batches.
 
-    claim (store) -> fetch (async, bounded) -> unchanged? (304 / same hash) -> parse (ingest.worker: processes
-                  with a time and a memory limit)
+    claim (store) -> fetch (async, bounded) -> unchanged? (304 / the same body but for its stamps: ingest.fingerprint)
+                  -> parse (ingest.worker: processes with a time and a memory limit)
                   -> judge (ingest.judge: broken or empty bodies keep the last good copy, sudden drops wait for a
                      second fetch) -> record (store, batched)
 
@@ -28,9 +28,10 @@ from calendar_hub import clock, store
 from calendar_hub.errors import FeedError, FetchError, ParseError
 from calendar_hub.identity import content_hash
 from calendar_hub.ingest.fetch import Client, Limits, fetch, make_client
+from calendar_hub.ingest.fingerprint import body_fingerprint
 from calendar_hub.ingest.follow import PAGE_KEPT, PageFollower
 from calendar_hub.ingest.geocode import geocode_pending
-from calendar_hub.ingest.judge import body_hash, cut_off_notice, held_words, hold, judge, looks_truncated
+from calendar_hub.ingest.judge import cut_off_notice, held_words, hold, judge, looks_truncated
 from calendar_hub.ingest.robots import Robots
 from calendar_hub.ingest.sources import sniff, summary
 from calendar_hub.ingest.worker import WorkerPool, parse_in_worker, read_page_in_worker
@@ -192,7 +193,8 @@ class Refresher:
         if fetched.body is None:
             return outcome(kind=Outcome.NOT_MODIFIED)
         body = fetched.body
-        digest = body_hash(body)
+        # Stamps left out: Google and Office 365 stamp every event with the time of the request.
+        digest = body_fingerprint(body, job.kind)
         fresh = job.parsed_at is not None and at - job.parsed_at < REPARSE_AFTER
         if digest == job.content_hash and fresh:
             return outcome(kind=Outcome.UNCHANGED, bytes=len(body))

@@ -99,7 +99,9 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
             feed.last_success_at = outcome.at
             feed.next_attempt_at = outcome.at + refresh_interval
             feed.wait_until = None
-            if outcome.kind == Outcome.NOT_MODIFIED:
+            if outcome.kind in (Outcome.NOT_MODIFIED, Outcome.UNCHANGED):
+                # Both found nothing new to read: a 304, or a body the same but for its stamps (Google's,
+                # Office 365's); the console shows the share of such checks.
                 feed.not_modified_count += 1
             # A held body's validators are not kept: the next fetch must read the body again to agree with it.
             if (outcome.etag or outcome.last_modified or outcome.kind == Outcome.STORED) \
