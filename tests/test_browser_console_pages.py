@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.routing import Mount, Route
 
-from calendar_hub import clock
+from calendar_hub import clock, store
 from calendar_hub.console import account_admin, accounts
 from calendar_hub.demo import prepare_demo
 from calendar_hub.settings import Settings
@@ -53,11 +54,14 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def site(demo_site: str, engine: Engine) -> str:
-    """The demo (a failing feed, suspected duplicates, a join request and a sent event waiting) with an admin and
-    an organiser."""
+    """The demo (a failing feed, suspected duplicates, a join request and a sent event waiting) with an admin, an
+    organiser and a confirmed follower of its week near Leeds (so that the dashboard's follower tables show)."""
     with Session(engine) as session:
         accounts.add_user(ADMIN, PASSWORD, role="admin", group=None, session=session, actor="test")
         accounts.add_user(ORGANISER, PASSWORD, role="organiser", group=None, session=session, actor="test")
+        store.save_follower(store.Follower(email="reader@example.org", token="a-test-follower", near="Leeds",
+                                           week_slug=WEEK, created_at=clock.now(), confirmed_at=clock.now()),
+                            session=session)
     return demo_site
 
 
@@ -135,6 +139,18 @@ def reached_by_forms(calendar: str) -> Iterator[tuple[str, Callable[[Any, str], 
         page.goto(f"{site}/admin/weeks/{WEEK}/edit")
         press(page, page.get_by_role("button", name="Archive this week"))
 
+    def groups_to_nudge(page: Any, site: str) -> None:
+        # A week months ahead, when no group has an event yet: its coverage lists every group to nudge.
+        first = clock.today(ZoneInfo("Europe/London")) + timedelta(days=200)
+        page.goto(site + "/admin/weeks/new")
+        page.get_by_label("Name", exact=True).fill("Summer of welcome")
+        page.get_by_label("Short name").fill("summer-welcome")
+        page.get_by_label("First day").fill(first.isoformat())
+        page.get_by_label("Last day").fill((first + timedelta(days=6)).isoformat())
+        press(page, page.get_by_role("button", name="Make the week"))
+        page.goto(site + "/admin/weeks/summer-welcome/coverage")
+        assert page.locator("table.nudge tbody tr").count() > 1
+
     def one_time_link(page: Any, site: str) -> None:
         page.goto(site + "/admin/accounts")
         press(page, page.locator("tr", has_text=ORGANISER).get_by_role("button", name=re.compile("New password link")))
@@ -152,6 +168,7 @@ def reached_by_forms(calendar: str) -> Iterator[tuple[str, Callable[[Any, str], 
     yield "a join request's preview", join_request_preview
     yield "asked before pausing a group", pause_asked
     yield "asked before archiving a week", archive_asked
+    yield "groups to nudge in a week without events", groups_to_nudge
     yield "a one-time link made", one_time_link
     yield "the events found by a search, page 2", lambda page, site: page.goto(site + "/admin/events?q=a&page=2")
     yield "a hidden event's row", an_event_hidden
