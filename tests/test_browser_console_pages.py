@@ -192,6 +192,9 @@ def problems(page: Any, what: str) -> list[str]:
     wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     if wider > 0:
         found.append(f"{what}: scrolls sideways by {wider} px at {page.viewport_size['width']} px")
+    if page.viewport_size["width"] >= VIEWPORTS["desktop"]["width"]:  # on a desktop, no table in a scrolling box
+        boxed = page.evaluate("[...document.querySelectorAll('.table-wrap')].map(w => w.scrollWidth - w.clientWidth)")
+        found += [f"{what}: a table scrolls sideways by {n} px in its box" for n in boxed if n > 0]
     return found
 
 
