@@ -29,7 +29,7 @@ from starlette.testclient import TestClient
 
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
-from calendar_hub.demo import prepare_demo
+from calendar_hub.demo import prepare_demo, waiting_work
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.registry import read_registry
 from calendar_hub.settings import Settings
@@ -236,14 +236,17 @@ def demo(tmp_path: Path, engine: Engine, settings: Settings) -> Path:
 
 @pytest.fixture
 def demo_site(tmp_path: Path, engine: Engine, settings: Settings) -> Iterator[str]:
-    """The demo hub, stored, refreshed and served on 127.0.0.1 for browser tests; its base URL (no map tiles:
-    nothing outside loopback is fetched)."""
+    """The demo hub, stored, refreshed, with the work `calendar-hub demo` leaves waiting (a join request, a sent
+    event), and served on 127.0.0.1 for browser tests; its base URL (no map tiles: nothing outside loopback is
+    fetched)."""
     folder = tmp_path / "demo"
     prepare_demo(DEMO, folder, today=clock.today(ZoneInfo("Europe/London")))
     with Session(engine) as session:
         store.apply_registry(read_registry(folder), session=session)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop in this thread
         pool.submit(asyncio.run, refresh(engine, settings, due_only=False)).result()
+    with Session(engine) as session:
+        waiting_work(settings, session=session)
     with live(create_app(settings.replace(tile_url=""))) as base:
         yield base
 

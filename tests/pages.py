@@ -1,8 +1,10 @@
-"""Reading what the hub serves and filling in its forms: calendars by title, CSRF tokens, signing in, console posts."""
+"""Reading what the hub serves and filling in its forms: calendars by title, CSRF tokens, signing in (with a test
+client or in a browser), console posts."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import icalendar
 from starlette.testclient import TestClient
@@ -45,3 +47,17 @@ def confirm(client: TestClient, path: str, **data: str) -> str:
     done = client.post(path, data={**data, "confirm": "yes", "csrf_token": csrf})
     assert done.status_code == 200, (done.status_code, done.text[:500])
     return done.text
+
+
+def signed_in_page(browser: Any, site: str, email: str, *, start: str = "/admin/", password: str = PASSWORD,
+                   **options: Any) -> Any:
+    """A new Playwright page (`options` as for `browser.new_page`) that opens `start` on `site`, is sent to the
+    sign-in form, signs in as `email` and is brought back to `start`; returns the page."""
+    page = browser.new_page(**options)
+    page.goto(site + start)
+    assert "/admin/login" in page.url, page.url  # sent to sign in first
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(re.escape(site + start.rstrip("/")) + r"/?$"))
+    return page

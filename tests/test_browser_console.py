@@ -27,9 +27,8 @@ from tests.browsers import AXE, CHROMIUM, serious_violations
 from tests.feedserver import FeedServer
 from tests.hubdata import WEEK, HubData, moved_hub, served
 from tests.liveserver import live
-from tests.pages import calendar_events
+from tests.pages import PASSWORD, calendar_events, signed_in_page
 
-PASSWORD = "correct horse battery"
 ORGANISER = "olu@hub.test"
 pytestmark = [
     pytest.mark.browser,
@@ -65,24 +64,13 @@ def site(hub_data: HubData, console_settings: Settings) -> Iterator[str]:
         yield base
 
 
-def signed_in_page(browser: Any, site: str, **options: Any) -> Any:
-    page = browser.new_page(**options)
-    page.goto(site + "/admin/weeks")
-    assert "/admin/login" in page.url  # sent to sign in, and back afterwards
-    page.get_by_label("E-mail address").fill(ORGANISER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/admin/weeks$"))
-    return page
-
-
 def ics_titles(site: str, path: str) -> set[str]:
     return set(calendar_events(httpx.get(site + path).content))
 
 
 def test_an_organiser_plans_a_week_and_it_is_published(browser: Any, site: str,
                                                       hub_data: HubData) -> None:
-    page = signed_in_page(browser, site)
+    page = signed_in_page(browser, site, ORGANISER, start="/admin/weeks")
     page.get_by_role("link", name="Plan a new week").click()
     page.get_by_label("Name", exact=True).fill("Winter of Welcome")
     page.get_by_label("Short name").fill("winter-welcome")
@@ -132,7 +120,7 @@ def test_a_group_joins_is_approved_and_its_events_appear(browser: Any, site: str
     assert "Thank you" in group_page.locator("main").inner_text()
     group_page.close()
 
-    page = signed_in_page(browser, site)
+    page = signed_in_page(browser, site, ORGANISER, start="/admin/weeks")
     page.get_by_role("link", name="Join requests").click()
     request = page.locator("section.request", has_text="Leeds Welcome")
     assert "/leeds/feed" in request.inner_text()
@@ -155,7 +143,7 @@ def test_an_organiser_hides_an_event_and_it_leaves_every_output(browser: Any, si
                 "listing": title in httpx.get(site + f"/weeks/{WEEK}").text}
 
     assert public() == {"ics": True, "map": True, "listing": True}
-    page = signed_in_page(browser, site)
+    page = signed_in_page(browser, site, ORGANISER, start="/admin/weeks")
     page.get_by_role("link", name="Events", exact=True).click()
     page.get_by_label("Title, place or group").fill("Film night")
     page.get_by_role("button", name="Find").click()
@@ -184,7 +172,7 @@ def test_axe_finds_no_serious_accessibility_problem_in_the_console(browser: Any,
         page.goto(site + "/join/")
         assert serious_violations(page) == [], ("join", viewport)
         page.close()
-        page = signed_in_page(browser, site, viewport=viewport)
+        page = signed_in_page(browser, site, ORGANISER, start="/admin/weeks", viewport=viewport)
         for path in ("/admin/", "/admin/groups", "/admin/weeks", f"/admin/weeks/{WEEK}/edit", "/admin/weeks/new",
                      f"/admin/weeks/{WEEK}/coverage", "/admin/events", "/admin/requests", "/admin/audit"):
             page.goto(site + path)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,8 @@ from tests.browsers import AXE, CHROMIUM, serious_violations
 from tests.feedserver import FeedServer
 from tests.hubdata import moved_hub, served
 from tests.liveserver import live
+from tests.pages import PASSWORD, signed_in_page
 
-PASSWORD = "correct horse battery"
 ORGANISER = "olu@hub.test"
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 LONG_PATH = "/calendars/" + "riverside-community-greens-and-friends-" * 4 + "events.ics"   # an address that must wrap
@@ -53,16 +52,6 @@ def site(tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedSe
         yield base
 
 
-def signed_in(browser: Any, site: str, viewport: dict[str, int]) -> Any:
-    page = browser.new_page(viewport=viewport)
-    page.goto(site + "/admin/login")
-    page.get_by_label("E-mail address").fill(ORGANISER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
-    return page
-
-
 def overflow(page: Any) -> int:
     """How many pixels the page is wider than its window (0 when it never scrolls sideways)."""
     return int(page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth"))
@@ -70,7 +59,7 @@ def overflow(page: Any) -> int:
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_feed_health_and_the_events_list_fit_the_window(browser: Any, site: str, viewport: dict[str, int]) -> None:
-    page = signed_in(browser, site, viewport)
+    page = signed_in_page(browser, site, ORGANISER, viewport=viewport)
     for path in ("/admin/", "/admin/events", "/admin/audit", "/admin/groups/riverside-greens"):
         page.goto(site + path)
         assert overflow(page) <= 0, (path, viewport)
@@ -83,7 +72,7 @@ def test_feed_health_and_the_events_list_fit_the_window(browser: Any, site: str,
 
 
 def test_on_a_phone_each_feed_is_a_card_whose_cells_name_their_column(browser: Any, site: str) -> None:
-    page = signed_in(browser, site, PHONE)
+    page = signed_in_page(browser, site, ORGANISER, viewport=PHONE)
     page.goto(site + "/admin/")
     row = page.locator("tr.broken").first
     assert row.evaluate("r => getComputedStyle(r).display") == "block"
@@ -101,7 +90,7 @@ def test_on_a_phone_each_feed_is_a_card_whose_cells_name_their_column(browser: A
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_axe_finds_nothing_serious_on_feed_health_events_and_a_group(browser: Any, site: str,
                                                                      viewport: dict[str, int]) -> None:
-    page = signed_in(browser, site, viewport)
+    page = signed_in_page(browser, site, ORGANISER, viewport=viewport)
     for path in ("/admin/", "/admin/events", "/admin/events?page=1&q=a", "/admin/groups/riverside-greens",
                  "/admin/groups/sanctuary-manchester", "/admin/hidden"):
         page.goto(site + path)

@@ -20,8 +20,8 @@ from calendar_hub.store.models import Group, Week
 from calendar_hub.web.app import create_app
 from tests.browsers import AXE, CHROMIUM, serious_violations
 from tests.liveserver import live
+from tests.pages import PASSWORD, signed_in_page
 
-PASSWORD = "correct horse battery"
 ADMIN, ORGANISER = "ada@hub.test", "olu@hub.test"
 REGIONS = ["East of England", "London", "North East", "North West", "Scotland", "South East", "South West", "Wales",
            "Yorkshire"]
@@ -46,20 +46,10 @@ def site(engine: Engine, settings: Settings) -> Iterator[str]:
         yield base
 
 
-def signed_in(browser: Any, site: str, email: str, **options: Any) -> Any:
-    page = browser.new_page(**options)
-    page.goto(site + "/admin/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/admin/?$"))
-    return page
-
-
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=["desktop", "phone"])
 def test_an_organiser_plans_a_week_with_two_whole_regions(browser: Any, site: str, engine: Engine,
                                                           viewport: dict[str, int]) -> None:
-    page = signed_in(browser, site, ORGANISER, viewport=viewport)
+    page = signed_in_page(browser, site, ORGANISER, viewport=viewport)
     page.goto(site + "/admin/weeks/new")
     page.get_by_label("Name", exact=True).fill("Winter of Welcome")
     page.get_by_label("Short name").fill("winter-welcome")
@@ -83,7 +73,7 @@ def test_an_organiser_plans_a_week_with_two_whole_regions(browser: Any, site: st
 
 
 def test_an_admin_adds_an_organiser_who_signs_in_through_the_one_time_link(browser: Any, site: str) -> None:
-    page = signed_in(browser, site, ADMIN)
+    page = signed_in_page(browser, site, ADMIN)
     page.get_by_role("link", name="Accounts").click()
     page.get_by_label("E-mail address").fill("nia@hub.test")
     page.get_by_label("Role", exact=True).select_option("organiser")
@@ -104,7 +94,7 @@ def test_an_admin_adds_an_organiser_who_signs_in_through_the_one_time_link(brows
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: run `npm ci` in tests/js")
 def test_axe_finds_no_serious_problem_on_the_scaled_console(browser: Any, site: str) -> None:
     for viewport in VIEWPORTS:
-        page = signed_in(browser, site, ADMIN, viewport=viewport)
+        page = signed_in_page(browser, site, ADMIN, viewport=viewport)
         for path in ("/admin/weeks/new", "/admin/accounts", "/admin/groups"):
             page.goto(site + path)
             assert serious_violations(page) == [], (path, viewport)

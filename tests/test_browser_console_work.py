@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,12 @@ from tests.browsers import CHROMIUM, serious_violations
 from tests.feedserver import FeedServer
 from tests.hubdata import WEEK, HubData, moved_hub, served
 from tests.liveserver import live
+from tests.pages import PASSWORD, signed_in_page
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
-PASSWORD = "correct horse battery"
 ORGANISER = "olu@hub.test"
 SIZES = ({"width": 1280, "height": 900}, {"width": 390, "height": 844})  # a desktop and a phone
 
@@ -48,16 +47,6 @@ def site(tmp_path: Path, engine: Engine, settings: Settings, feed_server: FeedSe
         yield base
 
 
-def signed_in_page(browser: Any, site: str, **options: Any) -> Any:
-    page = browser.new_page(**options)
-    page.goto(site + "/admin/weeks")
-    page.get_by_label("E-mail address").fill(ORGANISER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/admin/weeks$"))
-    return page
-
-
 def _a_group_asks_to_join(engine: Engine) -> None:
     with Session(engine) as session:
         joining.submit({"name": "Leeds Welcome", "home": "Leeds", "contact": "hi@leeds.example.org",
@@ -69,7 +58,7 @@ def _a_group_asks_to_join(engine: Engine) -> None:
 def test_an_organiser_handles_a_join_request_from_the_dashboards_count(browser: Any, site: str,
                                                                        engine: Engine, size: dict[str, int]) -> None:
     _a_group_asks_to_join(engine)
-    page = signed_in_page(browser, site, viewport=size)
+    page = signed_in_page(browser, site, ORGANISER, start="/admin/weeks", viewport=size)
     page.goto(site + "/admin/")
     nav = page.get_by_role("navigation", name="Console")
     assert nav.get_by_role("link", name="Join requests (1 waiting)").is_visible()
@@ -85,7 +74,7 @@ def test_an_organiser_handles_a_join_request_from_the_dashboards_count(browser: 
 @pytest.mark.parametrize("size", SIZES, ids=("desktop", "phone"))
 def test_a_week_is_archived_only_after_confirming_and_can_be_brought_back(browser: Any, site: str,
                                                                           size: dict[str, int]) -> None:
-    page = signed_in_page(browser, site, viewport=size)
+    page = signed_in_page(browser, site, ORGANISER, start="/admin/weeks", viewport=size)
     page.goto(f"{site}/admin/weeks/{WEEK}/edit")
     page.get_by_role("button", name="Archive this week").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Archive ")

@@ -239,15 +239,16 @@ def test_the_preview_shows_the_events_with_times_and_places_and_stores_nothing(
     walk = SimpleNamespace(all_day=False, start_date=None, end_date=None,
                            start=datetime(2026, 12, 5, 10, tzinfo=UTC) + hub.shift,
                            end=datetime(2026, 12, 5, 12, tzinfo=UTC) + hub.shift)
-    row = re.search(r'<tr>\s*<td><time[^>]*>([^<]+)</time></td>\s*<th scope="row">Welcome Walk</th>'
-                    r"\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", page)
+    row = re.search(r'<tr>\s*<td data-label="When"><time[^>]*>([^<]+)</time></td>\s*<th scope="row">Welcome Walk</th>'
+                    r'\s*<td data-label="Place given">([^<]+)</td>\s*<td data-label="On the map">([^<]+)</td>', page)
     assert row, page[:3000]
     postcode = resolver().resolve("Central Library, St Peter's Square, Manchester M2 5PD")
     assert postcode is not None
     assert row.groups() == (when(walk, zone), "Central Library, St Peter's Square, Manchester M2 5PD",
                             postcode.note())
     assert "Placed by its postcode (M2 5)" in row.group(3)
-    social = re.search(r'<th scope="row">Refugee Week Social</th>.*?<td>[^<]*</td>\s*<td>([^<]+)</td>', page, re.S)
+    social = re.search(r'<th scope="row">Refugee Week Social</th>.*?<td data-label="On the map">([^<]+)</td>', page,
+                       re.S)
     assert social and social.group(1) == "Exact place given by the group's calendar"
     assert "English conversation class" in page and "Summer picnic" in page
     # in summer time: 13:00 in London is 12:00 UTC, so a time shown in UTC would fail here
