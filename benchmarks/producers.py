@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape
 
 from benchmarks.corpus import KINDS, TOWNS
 
-__all__ = ["PRODUCERS", "Feed", "Producer", "restamp", "write_producer_corpus"]
+__all__ = ["PRODUCERS", "Feed", "Producer", "restamp", "write_feed", "write_producer_corpus"]
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT / "benchmarks" / "data" / "realworld"
@@ -48,10 +48,11 @@ _DAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
 _XML_ITEM = re.compile(r"<(item|entry)[\s>].*?</\1>", re.DOTALL)
 _XML_TITLE = re.compile(r"<title([^>]*)>.*?</title>", re.DOTALL)
 _XML_LINKS = re.compile(r"(<link>|<guid[^>]*>|<id>|rdf:about=\"|<link [^>]*href=[\"'])([^<\"']+)")
-_UNTIL = re.compile(r"UNTIL=(\d{8})")
+_UNTIL = re.compile(r"UNTIL=(\d{8})(T\d{6}Z)?")
 _PAGE_START = re.compile(r'"startDate":"(\d{4})-(\d{2})-(\d{2})')
 _PAGE_NAME = re.compile(r'("@type":"Event","name":")[^"]*(")')
-_ANCHOR = re.compile(r"(?:startdate>|dtstart>|startTime=['\"]|<pubDate>)([^<'\"]+)")
+_ANCHOR = re.compile(r"(?:startdate>|dtstart>|dtstart [^>]*>|startTime=['\"])([^<'\"]+)")
+_PUBLISHED = re.compile(r"<pubDate>([^<]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,7 @@ def write_producer_corpus(folder: Path, *, feeds: int = 200, records: int = 20_0
     written = []
     for number, (producer, size) in enumerate(zip(chosen, sizes, strict=True)):
         template = producer.templates[number // len(PRODUCERS) % len(producer.templates)]
-        written.append(_write_feed(folder, number, producer, template, size, today, site, rng))
+        written.append(write_feed(folder, number, producer, template, records=size, today=today, site=site, rng=rng))
     return written
 
 
@@ -168,8 +169,12 @@ def _sizes(chosen: list[Producer], records: int, rng: random.Random) -> list[int
             else max(1, round(rest * w / free)) for w, p in zip(spread, chosen, strict=True)]
 
 
-def _write_feed(folder: Path, number: int, producer: Producer, template: Path, size: int, today: date,
-                site: str, rng: random.Random) -> Feed:
+def write_feed(folder: Path, number: int, producer: Producer, template: Path, *, records: int, today: date,
+               site: str, rng: random.Random) -> Feed:
+    """Feed `number` of `producer`, from `template`, holding about `records` records (whole events with their
+    overrides), its dates around `today`; its text-only items' pages too (`producer.pages`)."""
+    size = records
+    folder.mkdir(parents=True, exist_ok=True)
     raw = template.read_bytes()
     codec = _codec(raw)
     text = raw.decode(codec)
@@ -301,6 +306,15 @@ def _moved_ics(value: str, delta: int) -> str:
     return _ICS_DATE.sub(move, value)
 
 
+def _moved_until(match: re.Match[str], delta: int) -> str:
+    """UNTIL moved with its series; a UTC one two hours later, so that its last instance, moved across a change
+    of UTC offset, is not lost (no daily or weekly rule has an instance in those two hours)."""
+    if not match[2]:
+        return "UNTIL=" + _moved_ics(match[1], delta)
+    until = datetime.strptime(match[1] + match[2], "%Y%m%dT%H%M%SZ") + timedelta(days=delta, hours=2)
+    return f"UNTIL={until:%Y%m%dT%H%M%SZ}"
+
+
 def _ics_copy(unit: list[list[str]], number: int, n: int, delta: int, title: str, ref: str) -> list[str]:
     out = []
     for block in unit:
@@ -311,7 +325,7 @@ def _ics_copy(unit: list[list[str]], number: int, n: int, delta: int, title: str
             if name in _DATE_PROPS:
                 line = f"{head}{colon}{_moved_ics(value, delta)}"
             elif name == "RRULE":
-                line = head + colon + _UNTIL.sub(lambda m: "UNTIL=" + _moved_ics(m[1], delta), value)
+                line = head + colon + _UNTIL.sub(lambda m: _moved_until(m, delta), value)
             elif name == "UID":
                 line = f"{head}{colon}b{number:04d}-{n:05d}-{value}"
             elif name == "SUMMARY":
@@ -369,7 +383,7 @@ def _moved_xml(item: str, delta: int) -> str:
 
 
 def _xml_anchor(item: str) -> date | None:
-    found = _ANCHOR.search(item)
+    found = _ANCHOR.search(item) or _PUBLISHED.search(item)   # the event's own date, else the item's
     text = found.group(1) if found else item
     for pattern in (_ISO_DATE, _ICS_DATE):
         match = pattern.search(text)
