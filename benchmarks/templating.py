@@ -238,9 +238,12 @@ def xml_feed(text: str, number: int, size: int, today: date, town: str, site: st
     into `folder` when `page`, an event page, is given); the feed, its items and the pages written."""
     items = list(_XML_ITEM.finditer(text))
     head, tail = text[:items[0].start()], text[items[-1].end():]
+    # A feed says when it was built (RSS 2.0 lastBuildDate, RSS 1.0 the channel's dc:date), as most do.
     if "<channel" in head and "<lastBuildDate>" not in head and "<rss" in head:
         head = re.sub(r"(<channel[^>]*>)", r"\1<lastBuildDate>Sun, 01 Nov 2026 09:00:00 +0000</lastBuildDate>",
                       head, count=1)
+    elif "<channel" in head and "<dc:date>" not in head and "<rdf:RDF" in head:
+        head = re.sub(r"(<channel[^>]*>)", r"\1<dc:date>2026-11-01T09:00:00Z</dc:date>", head, count=1)
     out, pages = [], []
     for n in range(size):
         item = items[n % len(items)].group(0)

@@ -84,11 +84,14 @@ def test_text_only_items_link_to_pages_the_hub_reads(tmp_path: Path) -> None:
 
 
 def test_a_stamps_only_copy_changes_stamps_and_nothing_the_hub_publishes(tmp_path: Path) -> None:
-    feeds = write_producer_corpus(tmp_path, feeds=40, records=800, today=TODAY, site=SITE)
+    feeds = write_producer_corpus(tmp_path, feeds=200, records=600, today=TODAY, site=SITE)
     later = NOW + timedelta(hours=1)
     for feed in feeds:
         body = feed.path.read_bytes()
         again = restamp(body, later)
+        if feed.producer.name == "lanyrd":   # its export carries no DTSTAMP: served again the same
+            assert again == body
+            continue
         assert again != body, feed.path.name
         changed = [(a, b) for a, b in zip(body.splitlines(), again.splitlines(), strict=True) if a != b]
         assert changed
