@@ -26,9 +26,10 @@ Then, each once:
    DTSTAMPs (RSS: lastBuildDate; Atom: updated; RSS 1.0: dc:date) set to the current time.
 
 Ratios to the bare parse are printed (targets: whole ingest at most 1.0, stamps-only refresh at most
-0.1), with the load average of the machine when each figure was taken.  `--profile` adds where the first
-ingest's time went: CPU per process, the refresh's steps timed where it calls them, and cProfile's top
-functions of the event loop and of the database writer.
+0.1), with the load average of the machine when each figure was taken, and where the first ingest's time
+went: CPU of the refreshing process and of the parse workers, and the refresh's steps timed where it calls
+them (`benchmarks.sections`).  `--profile` adds cProfile's top functions of the event loop and of the
+database writer (which the profiler itself slows).
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=100, help="VEVENTs per feed (google-outlook)")
     parser.add_argument("--database", default="", help="database URL (default: a new SQLite file)")
     parser.add_argument("--http", action="store_true", help="fetch over HTTP on 127.0.0.1 instead of from files")
-    parser.add_argument("--profile", action="store_true", help="say where the first ingest's time goes")
+    parser.add_argument("--profile", action="store_true", help="profile the first ingest with cProfile too")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hub-ingest-"))
@@ -249,8 +250,8 @@ def main() -> int:
         print(f"  ratio to the bare parse: {first.seconds / bare:.2f} (target: at most 1.0); CPU of every "
               f"process to the bare parse's CPU: {cpu.total / bare_cpu:.2f}")
         print(f"  {cpu}")
+        print(sections)
         if args.profile:
-            print(sections)
             print(sections.profiles())
 
         with PeakMemory() as memory:

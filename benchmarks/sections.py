@@ -123,6 +123,7 @@ class Sections:
 
     def __init__(self, *, profile: bool = False) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)      # CPU of the calling thread, for sync steps
         self.calls: dict[str, int] = defaultdict(int)
         self.profile = profile
         self.loop_profile = cProfile.Profile() if profile else None
@@ -138,11 +139,12 @@ class Sections:
         def wrap(original: Any) -> Any:
             @functools.wraps(original)
             def timed(*args: Any, **kwargs: Any) -> Any:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 try:
                     return original(*args, **kwargs)
                 finally:
                     self.seconds[label] += time.perf_counter() - started
+                    self.cpu[label] += time.thread_time() - cpu
                     self.calls[label] += 1
             return timed
         return wrap
@@ -198,9 +200,11 @@ class Sections:
             setattr(owner, name, original)
 
     def __str__(self) -> str:
-        lines = ["sections (wall seconds summed over calls; awaited ones overlap, up to fetch_concurrency at once):"]
+        lines = ["sections (wall seconds summed over calls, awaited ones overlapping up to fetch_concurrency at once;"
+                 " CPU seconds of the thread for the others):"]
         for label, seconds in sorted(self.seconds.items(), key=lambda pair: -pair[1]):
-            lines.append(f"  {label:<34} {seconds:8.2f} s  {self.calls[label]:6d} calls")
+            cpu = f"{self.cpu[label]:8.2f} s CPU" if label in self.cpu else " " * 14
+            lines.append(f"  {label:<34} {seconds:8.2f} s  {cpu}  {self.calls[label]:6d} calls")
         return "\n".join(lines)
 
     def profiles(self, top: int = 25) -> str:
