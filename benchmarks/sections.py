@@ -117,7 +117,8 @@ class TreeCpu:
 class Sections:
     """Adds up the wall time of the refresh's steps; see the module."""
 
-    _SYNC = ("body_hash", "judge", "hold", "summary", "sniff", "looks_truncated", "content_hash")
+    # Names as the refresh module has them; one it does not have (any more) is left out.
+    _SYNC = ("body_hash", "body_fingerprint", "judge", "hold", "summary", "sniff", "looks_truncated", "content_hash")
     _ASYNC_METHODS = ("_parse", "_follow", "_geocode")
     _THREAD_METHODS = ("_claim", "_record", "_release")
 
@@ -131,7 +132,9 @@ class Sections:
         self._undo: list[tuple[Any, str, Any]] = []
 
     def _patch(self, owner: Any, name: str, wrapper: Callable[[Any], Any]) -> None:
-        original = getattr(owner, name)
+        original = getattr(owner, name, None)
+        if original is None:
+            return
         self._undo.append((owner, name, original))
         setattr(owner, name, wrapper(original))
 
