@@ -25,6 +25,7 @@ from tests.browsers import CHROMIUM, serious_violations
 from tests.feedserver import FeedServer
 from tests.hubdata import HubData, moved_hub, served
 from tests.liveserver import live
+from tests.pages import signed_in_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,16 +55,6 @@ def site(data: HubData, engine: Engine, settings: Settings, feed_server: FeedSer
         yield base
 
 
-def signed_in_page(browser: Any, site: str, path: str, **options: Any) -> Any:
-    page = browser.new_page(**options)
-    page.goto(site + path)
-    page.get_by_label("E-mail address").fill(ORGANISER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
-    return page
-
-
 @pytest.mark.parametrize("size", SIZES, ids=("desktop", "phone"))
 def test_an_organiser_previews_a_new_groups_calendar_and_adds_both(browser: Any, site: str, data: HubData,
                                                                     feed_server: FeedServer,
@@ -73,7 +64,7 @@ def test_an_organiser_previews_a_new_groups_calendar_and_adds_both(browser: Any,
     address = feed_server.serve("/leeds/events", b'<html><head><title>Events</title><link rel="alternate" '
                                 b'type="application/rss+xml" href="/leeds/feed"></head><body>Events</body></html>',
                                 content_type="text/html")
-    page = signed_in_page(browser, site, "/admin/groups", viewport=size)
+    page = signed_in_page(browser, site, ORGANISER, start="/admin/groups", password=PASSWORD, viewport=size)
     form = page.locator("form.add-group")
     form.get_by_label("Name", exact=True).fill("Leeds Welcome")
     assert form.get_by_label("Short name for addresses").input_value() == "leeds-welcome"   # suggested as typed
@@ -101,7 +92,7 @@ def test_a_whole_series_is_hidden_only_after_confirming_and_comes_back(browser: 
         return httpx.get(f"{site}/calendar.ics").text
 
     assert CLASS in published()
-    page = signed_in_page(browser, site, "/admin/events", viewport=size)
+    page = signed_in_page(browser, site, ORGANISER, start="/admin/events", password=PASSWORD, viewport=size)
     page.get_by_label("Title, place or group").fill(CLASS)
     page.get_by_role("button", name="Find").click()
     first = page.locator("ul.moderation > li").first
