@@ -2,8 +2,8 @@
 fetch, events stored, the work waiting. Counts only: never a feed's address, a group's name or anything a visitor
 sent.
 
-Every figure is a handful of aggregate queries over the feed table, indexes and counts, so a scrape stays cheap at
-10,000 feeds; the web layer keeps the answer for a few seconds on top of that.
+Every figure is an aggregate query over the feed table (one joins the fetch log), so a scrape costs a handful of
+queries; the web layer keeps the answer for a few seconds on top of that.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ class HubFigures:
 def hub_figures(*, session: Session, now: datetime) -> HubFigures:
     """The figures as of `now`; read-only."""
     fetched = (col(Group.active), col(Feed.active), col(Feed.origin) != Origin.SUBMITTED)
+    # Each feed's last fetch is its fetch-log row at its last attempt. PostgreSQL reads the whole fetch log for it
+    # (a hash join): about half a second at 10,000 feeds and 2,000,000 rows, which the web layer's cache amortises.
     last = (sa.select(col(FetchLog.outcome), col(FetchLog.duration_ms))
             .select_from(Feed).join(Group, col(Group.id) == Feed.group_id)
             .join(FetchLog, sa.and_(col(FetchLog.feed_id) == Feed.id, col(FetchLog.at) == Feed.last_attempt_at))
@@ -73,11 +75,9 @@ def hub_figures(*, session: Session, now: datetime) -> HubFigures:
         fetch_timed += int(answered or 0)
         fetch_counts = [a + int(b or 0) for a, b in zip(fetch_counts, in_buckets, strict=True)]
     of_groups = sa.select(sa.func.count()).select_from(Feed).join(Group, col(Group.id) == Feed.group_id)
-    total_fetched = _count(session, of_groups.where(*fetched))
-    counted = sum(by_outcome.values())
     return HubFigures(
         feeds=by_outcome,
-        never_fetched=max(total_fetched - counted, 0),
+        never_fetched=_count(session, of_groups.where(*fetched, col(Feed.last_attempt_at).is_(None))),
         feeds_gone=_count(session, of_groups.where(*fetched, col(Feed.gone_at).is_not(None))),
         feeds_paused=_count(session, of_groups.where(
             col(Feed.origin) != Origin.SUBMITTED, sa.or_(sa.not_(col(Feed.active)), sa.not_(col(Group.active))))),

@@ -175,7 +175,7 @@ class FetchLog(SQLModel, table=True):
     """One fetch of one feed: what happened, how long it took, how much came back."""
 
     __tablename__ = "fetch_log"
-    __table_args__ = (sa.Index("ix_fetch_log_feed_at", "feed_id", "at"),)  # each feed's last fetch in one probe
+
     id: int | None = Field(default=None, primary_key=True)
     feed_id: int = Field(foreign_key="feed.id", index=True)
     at: datetime = _when(default_factory=clock.now)
