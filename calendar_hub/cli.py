@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import contextlib
 import errno
-import logging
 import os
 import secrets
 import signal
@@ -19,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from calendar_hub import __version__, clock, report, store
+from calendar_hub import __version__, clock, logs, report, store
 from calendar_hub.errors import ConfigError, HubError
 from calendar_hub.registry import read_registry
 from calendar_hub.registry_export import REGISTRY_FILE, export_registry
@@ -35,13 +34,12 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     """Run one command; returns the exit status (1 when the hub reports an error)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     environ = os.environ if environ is None else environ
     # Without CALENDAR_HUB_BASE_URL, `serve` publishes links to the address it listens on (never one from a request).
     args.base_url_from = "CALENDAR_HUB_BASE_URL" if environ.get("CALENDAR_HUB_BASE_URL") else None
     try:
         settings = Settings.from_env(environ)
+        logs.configure(verbose=args.verbose, form=settings.log_format, interactive=sys.stderr.isatty())
         return int(args.run(args, settings))
     except KeyboardInterrupt:  # Ctrl-C: what was running has stopped; no traceback
         return 130

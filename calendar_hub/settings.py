@@ -20,6 +20,7 @@ from calendar_hub.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SMTP_SECURITY = ("starttls", "tls", "none")
+LOG_FORMATS = ("text", "json")
 
 
 def _bundled(name: str, fallback: str) -> Path:
@@ -144,6 +145,15 @@ class Settings:
                    "every web process, at least 32 bytes: `python -c \"import secrets; "
                    "print(secrets.token_urlsafe(48))\"` makes one. `serve` refuses to start without one, with a "
                    "shorter one or with the example's; `demo` makes its own."})
+    log_format: str = _setting(
+        "text", "LOG_FORMAT",
+        "How log lines are written: `text` (one line, `name=value` words) or `json` (one JSON object a line, for a "
+        "log collector). Every feed refresh logs one line on the `calendar_hub.refresh` logger.")
+    metrics_token: str = dataclasses.field(default="", repr=False, metadata={
+        "env": "METRICS_TOKEN", "shown": "(empty: public)",
+        "meaning": "Token Prometheus must send to read /metrics, as `Authorization: Bearer TOKEN`; empty, /metrics "
+                   "is public (it holds counts and timings only, never a feed's address nor anything from a "
+                   "request)."})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -176,6 +186,8 @@ class Settings:
         settings.trusted_proxy_list  # noqa: B018  (and on a proxy that is no address)
         if settings.smtp_security not in SMTP_SECURITY:
             raise ConfigError(f"CALENDAR_HUB_SMTP_SECURITY={settings.smtp_security!r}: give starttls, tls or none")
+        if settings.log_format not in LOG_FORMATS:
+            raise ConfigError(f"CALENDAR_HUB_LOG_FORMAT={settings.log_format!r}: give text or json")
         if settings.digest_weekday > 6 or settings.digest_hour > 23:
             raise ConfigError("CALENDAR_HUB_DIGEST_WEEKDAY is 0 (Monday) to 6 (Sunday) and CALENDAR_HUB_DIGEST_HOUR "
                               "0 to 23")

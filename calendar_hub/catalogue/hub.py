@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from calendar_hub import clock, store
 from calendar_hub.catalogue import Catalogue, build_catalogue
@@ -31,6 +32,7 @@ class Hub:
         self._catalogue: Catalogue | None = None
         self._next_check = 0.0     # time.monotonic() from which the change counter is read again
         self._lock = threading.Lock()
+        self.on_built: Callable[[float], None] | None = None   # told how long each build took (/metrics)
 
     def fresh(self) -> Catalogue | None:
         """The catalogue if it was checked recently enough to need no database query, else None."""
@@ -58,6 +60,8 @@ class Hub:
                     if self._catalogue is not None:
                         built.succeed(self._catalogue, stale_seconds=self.settings.stale_seconds)
                     self._catalogue = built
+                    if self.on_built is not None:
+                        self.on_built(time.monotonic() - started)
                 took = time.monotonic() - started
                 every = self.settings.change_check_seconds
                 self._next_check = started + took + (max(every, REBUILD_PAUSE * took) if every > 0 else 0.0)

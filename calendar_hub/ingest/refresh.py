@@ -27,6 +27,7 @@ from typing import TypeVar
 from calendar_hub import clock, store
 from calendar_hub.errors import FeedError, FetchError, ParseError
 from calendar_hub.identity import content_hash
+from calendar_hub.ingest import observe
 from calendar_hub.ingest.fetch import Client, Limits, fetch, make_client
 from calendar_hub.ingest.fingerprint import body_fingerprint
 from calendar_hub.ingest.follow import PAGE_KEPT, PageFollower
@@ -173,7 +174,9 @@ class Refresher:
         if job.origin != Origin.REGISTRY or not job.private:  # SSRF-guarded on every hop, redirects included,
             client = self._guarded_client()                    # but for a registry feed the operator made private
         async with gate:
-            outcome = await self._outcome(client, job)
+            with observe.parse_clock() as parse_ms:
+                outcome = await self._outcome(client, job)
+            outcome.parse_ms = parse_ms()
         await self.queue.put((job, outcome))
 
     async def _outcome(self, client: Client, job: FeedJob) -> FeedOutcome:
@@ -304,6 +307,7 @@ class Refresher:
                 # Stored: let them go, a refresh of 100,000 events must stay small.
                 outcome.events, outcome.hashes = [], []
                 self.report.outcomes.append((job, outcome))
+                observe.finished(job, outcome)
                 if self.on_done is not None:
                     self.on_done(job, outcome)
 

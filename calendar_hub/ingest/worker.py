@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 from calendar_hub.errors import FeedError, ParseError
 from calendar_hub.identity import content_hash
+from calendar_hub.ingest import observe
 from calendar_hub.ingest.sources import parse_body
 from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from calendar_hub.settings import Settings
@@ -189,6 +190,7 @@ class WorkerPool:
         async with self._gate:
             worker = self._idle.pop() if self._idle else await self._start(what)
             self._busy.add(worker)
+            started = time.perf_counter()
             future = asyncio.wrap_future(worker.executor.submit(_limited, self.memory, function, *args))
             try:
                 done, _pending = await asyncio.wait({future}, timeout=self.seconds if self.seconds > 0 else None)
@@ -205,6 +207,7 @@ class WorkerPool:
                 raise ParseError(too_big(what))
             self._busy.discard(worker)
             self._idle.append(worker)
+            observe.parsed(time.perf_counter() - started)
             return future.result()
 
     async def _start(self, what: str) -> _Worker:

@@ -10,6 +10,7 @@
     accounts  accounts, sign-in failures, the audit log     lookups  the geocoder's cache and rate limit
     links     one-time password links
     followers who follows the hub by e-mail     outbox  every e-mail, recorded once before it is sent
+    figures   counts for monitoring (/metrics)
     engine    engines and migrations      models    the tables
 
 Functions take a keyword-only `session` (a SQLModel Session) and plain objects; callers own the
@@ -64,6 +65,7 @@ from calendar_hub.store.feeds import (
     next_attempt,
     release_leases,
 )
+from calendar_hub.store.figures import HubFigures, hub_figures
 from calendar_hub.store.followers import (
     FollowAttempt,
     Follower,
@@ -157,6 +159,8 @@ __all__ = [
     "FeedHealth", "FeedJob", "active_groups", "active_weeks", "claim_feeds", "feed_health", "feed_names",
     "lease_holders", "next_attempt",
     "release_leases",
+    # figures
+    "HubFigures", "hub_figures",
     # outcomes
     "FeedOutcome", "accept_held", "prune_fetch_log", "record_outcomes",
     # held

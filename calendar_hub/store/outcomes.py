@@ -54,6 +54,11 @@ class FeedOutcome:
     retry_after: timedelta | None = None   # how long the server asked the hub to wait (429, 503 Retry-After)
     moved_to: str = ""                     # where the permanent redirects (301, 308) the fetch began with led
     hold: Hold | None = None
+    parse_ms: int = 0                      # time spent parsing in workers, for the refresh's log line
+    # what storing it did to the feed's events (STORED only), set by `record_outcomes`
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
 
 
 GONE = 410                                  # RFC 9110 15.5.11: gone for good; no more fetches until resumed
@@ -109,7 +114,7 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
                 feed.etag = outcome.etag[:500]
                 feed.last_modified = outcome.last_modified[:100]
             if outcome.kind == Outcome.STORED:
-                changed += _store(feed, outcome.events, outcome.hashes, digest=outcome.content_hash,
+                changed += _store(feed, outcome, outcome.events, outcome.hashes, digest=outcome.content_hash,
                                   skipped=outcome.skipped, problems=outcome.problems, notice=outcome.notice,
                                   at=outcome.at, session=session)
                 events_after = len(outcome.events)
@@ -180,7 +185,7 @@ def accept_held(feed_id: int, *, session: Session, at: datetime) -> int | None:
     if held is None or feed is None:
         return None
     events = [event_from_dict(values) for values in held.events]
-    changed = _store(feed, events, [], digest=held.body_hash, skipped=held.skipped, problems=held.problems,
+    changed = _store(feed, None, events, [], digest=held.body_hash, skipped=held.skipped, problems=held.problems,
                      notice=held.notice, at=at, session=session)
     feed.etag, feed.last_modified = "", ""  # the next fetch reads the body whatever the server says of the old one
     session.delete(held)
@@ -188,11 +193,15 @@ def accept_held(feed_id: int, *, session: Session, at: datetime) -> int | None:
     return changed
 
 
-def _store(feed: Feed, events: Sequence[EventIn], hashes: Sequence[str], *, digest: str, skipped: int,
-           problems: Sequence[str], notice: str, at: datetime, session: Session) -> int:
-    """Make `events` the feed's stored occurrences and say so on the feed; returns rows changed."""
-    changed = _replace_events(feed.id, feed.group_id, events, hashes,  # type: ignore[arg-type]
-                              session=session, now=at)
+def _store(feed: Feed, outcome: FeedOutcome | None, events: Sequence[EventIn], hashes: Sequence[str], *,
+           digest: str, skipped: int, problems: Sequence[str], notice: str, at: datetime, session: Session) -> int:
+    """Make `events` the feed's stored occurrences and say so on the feed (and on `outcome`, how many were added,
+    changed and removed); returns rows changed."""
+    added, updated, removed = _replace_events(feed.id, feed.group_id, events, hashes,  # type: ignore[arg-type]
+                                              session=session, now=at)
+    changed = added + updated + removed
+    if outcome is not None:
+        outcome.added, outcome.changed, outcome.removed = added, updated, removed
     feed.content_hash = digest
     feed.parsed_at = at
     feed.events_found = len(events)
@@ -215,8 +224,9 @@ def _event_values(event: EventIn, *, digest: str) -> dict[str, Any]:
 
 
 def _replace_events(feed_id: int, group_id: int, events: Sequence[EventIn], hashes: Sequence[str], *,
-                    session: Session, now: datetime) -> int:
-    """Make the feed's stored occurrences equal to `events`; returns how many rows changed.
+                    session: Session, now: datetime) -> tuple[int, int, int]:
+    """Make the feed's stored occurrences equal to `events`; returns how many rows were added, changed and removed
+    (an occurrence carried over to a new source UID counts as changed).
 
     `hashes` are the events' content hashes when the parse worker computed them, else empty.  An occurrence
     that appears under a new source UID as one with its trace vanishes keeps that one's row, and so its
@@ -258,7 +268,7 @@ def _replace_events(feed_id: int, group_id: int, events: Sequence[EventIn], hash
         session.execute(sa.update(Event), chunk)
     for ids in chunks(gone):
         session.execute(sa.delete(Event).where(col(Event.id).in_(ids)))
-    return len(inserts) + len(updates) + len(gone) + len(moves)
+    return len(inserts), len(updates) + len(moves), len(gone)
 
 
 def _insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 from calendar_hub import language
 from calendar_hub.catalogue.counts import in_words
 from calendar_hub.catalogue.hub import Hub
+from calendar_hub.ingest import observe
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.settings import Settings
 from calendar_hub.web.console import accounts as console_accounts
@@ -42,6 +43,7 @@ from calendar_hub.web.console.auth import SignInRequired, csrf_field, session_mi
 from calendar_hub.web.cors import Cors
 from calendar_hub.web.headers import SecurityHeaders
 from calendar_hub.web.languages import DATA_SUFFIXES, LanguageMiddleware, choose, switch_url
+from calendar_hub.web.metrics import HubMetrics, RequestMetrics, metrics
 from calendar_hub.web.present import (
     day_range,
     distance,
@@ -66,6 +68,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     """The web app for `settings`; with `settings.serve_refresh` it also refreshes due feeds in the background."""
     hub = hub or Hub(settings)
     settings = with_secret(settings)
+    watch = HubMetrics(hub.engine)
+    hub.on_built = watch.catalogue_built
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     # Text in templates is written {% trans %}…{% endtrans %} or {{ _("…") }}, in the current language (see
     # calendar_hub/language.py); links to pages go through link("/path"), which gives the current language's.
@@ -82,7 +86,8 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(_refresh_forever(hub)) if settings.serve_refresh else None
+        with observe.watching(watch):   # the task keeps the watcher: its refreshes' fetches and parses are counted
+            task = asyncio.create_task(_refresh_forever(hub)) if settings.serve_refresh else None
         try:
             yield
         finally:
@@ -120,6 +125,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
         Mount("/events", routes=events.ROUTES, name="events"),
         Route("/subscribe", pages.subscribe_page, name="subscribe"),
         Route("/healthz", pages.healthz, name="healthz"),
+        Route("/metrics", metrics, name="metrics"),
         Route("/language/{code}", choose, name="language"),
         Route("/favicon.ico", site.favicon, name="favicon"),
         Route("/robots.txt", site.robots, name="robots"),
@@ -151,6 +157,7 @@ def create_app(settings: Settings, *, hub: Hub | None = None) -> Starlette:
     app.state.settings = settings
     app.state.hub = hub
     app.state.templates = templates
+    app.state.metrics = watch
     return app
 
 
@@ -208,10 +215,12 @@ def _console(settings: Settings, hub: Hub, templates: Jinja2Templates) -> Starle
 
 class _HubApp(Starlette):
     """The hub's app: its security headers go on every response, the 500 that Starlette's outermost layer
-    sends after an unexpected error included; the published outputs may be read from any origin."""
+    sends after an unexpected error included; the published outputs may be read from any origin. Requests are
+    counted by route once the language prefix is off their path."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(Cors(LanguageMiddleware(super().build_middleware_stack())), settings=self.state.settings)
+        counted = RequestMetrics(super().build_middleware_stack(), metrics=self.state.metrics, routes=self.routes)
+        return SecurityHeaders(Cors(LanguageMiddleware(counted)), settings=self.state.settings)
 
 
 def _with_sessions(settings: Settings, hub: Hub, templates: Jinja2Templates, routes: list[Route],

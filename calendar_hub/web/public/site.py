@@ -19,7 +19,7 @@ __all__ = ["favicon", "hreflang", "robots", "sitemap", "sitemap_urls"]
 SITEMAP_LIMIT = 50_000  # URLs in one sitemap file (sitemaps.org protocol)
 SITEMAP_TYPE = "application/xml; charset=utf-8"
 # Form targets and the console: nothing there for a search engine, and /join/ and /submit/ set cookies.
-CLOSED = ("/admin/", "/join/", "/submit/")
+CLOSED = ("/admin/", "/join/", "/submit/", "/metrics")
 
 
 async def favicon(request: Request) -> Response:
