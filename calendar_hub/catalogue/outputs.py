@@ -78,6 +78,11 @@ class Outputs:
     def __len__(self) -> int:
         return len(self._built)
 
+    def keys(self) -> list[Key]:
+        """The keys of the outputs built, oldest used first."""
+        with self._lock:
+            return list(self._built)
+
     def cached(self, key: Key) -> Output | None:
         """The output built for `key`, if any (cheap: no lock, no build)."""
         return self._built.get(key)
