@@ -95,7 +95,9 @@ class Settings:
         lambda: _bundled("templates", "templates"), "TEMPLATES_DIR",
         "Folder of Jinja2 templates, for a deployment's own look.", shown="(bundled)")
     change_check_seconds: float = _setting(
-        1.0, "CHANGE_CHECK_SECONDS", "How often a web process checks the database for newly stored events.")
+        1.0, "CHANGE_CHECK_SECONDS",
+        "How often a web process checks the database for newly stored events; 0 checks on every request, and a "
+        "request that finds a change waits for the catalogue made for it.")
     stale_seconds: float = _setting(
         120.0, "STALE_SECONDS",
         "After a change, while a page or output is rebuilt, requests get the one built before if it is at most this "

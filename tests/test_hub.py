@@ -63,8 +63,12 @@ def test_while_feeds_keep_changing_a_rebuild_is_followed_by_twice_its_length_wit
     assert hub.fresh() is first and hub.catalogue() is first and built == [1]
     clock.now = 1009.0
     assert hub.fresh() is None
-    second = hub.catalogue()
-    assert second is not first and built == [1, 2]
+    assert hub.catalogue() is first         # built whole in the background, the one held served meanwhile
+    hub.settle()
+    second = hub.fresh()                    # ended at 1012: nothing more until 1012 + 2 x 3
+    assert second is not None and second is not first and built == [1, 2]
+    clock.now = 1017.9
+    assert hub.fresh() is second
 
 
 def test_with_no_check_interval_every_request_sees_the_newest_data(

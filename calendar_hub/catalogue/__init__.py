@@ -9,63 +9,36 @@ until the next change; a new version of the data gets a new catalogue and an emp
 from __future__ import annotations
 
 import bisect
-import dataclasses
-import functools
+import copy
 import itertools
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from calendar_hub import store
-from calendar_hub.catalogue.listing import GroupRef, Listing
-from calendar_hub.catalogue.merge import candidate, clusters
+from calendar_hub.catalogue.listing import GroupInfo, Listing
+from calendar_hub.catalogue.making import home_place, make_listing, newest, place_of
+from calendar_hub.catalogue.merge import Decisions, candidate, clusters
 from calendar_hub.catalogue.outputs import OUTPUTS_KEPT, Output, Outputs
+from calendar_hub.catalogue.scope import untouched
 from calendar_hub.catalogue.search import SearchIndex, query_words
-from calendar_hub.catalogue.weeks import WeekRule, local_midnight, selectors, weeks_of
-from calendar_hub.ingest.geocode import geocoded, lookup_key
-from calendar_hub.places import Place, km_between, online, resolver
+from calendar_hub.catalogue.update import Basis
+from calendar_hub.catalogue.weeks import WeekRule, local_midnight
+from calendar_hub.ingest.geocode import geocoded
+from calendar_hub.places import Place, km_between
 from calendar_hub.site import SiteSpec
 from calendar_hub.store import Session
 
 __all__ = [
     "Catalogue", "GroupInfo", "Near", "OUTPUTS_KEPT", "Output", "WeekInfo",
-    "build_catalogue", "home_place", "make_listing", "newest", "place_of", "week_info", "week_rule",
-    "counts", "days", "hub", "listing", "merge", "outputs", "search", "weeks",
+    "assemble", "build_catalogue", "home_place", "make_listing", "newest", "place_of", "week_info", "week_rule",
+    "counts", "days", "hub", "listing", "making", "merge", "outputs", "scope", "search", "update", "weeks",
 ]
-
-@dataclass(frozen=True, slots=True)
-class GroupInfo:
-    """A member group as the public pages show it; `place` is its home, when the hub can place it.
-
-    `region` is the registry's own region for the group, which overrides the region of its events' places.
-    """
-
-    slug: str
-    name: str
-    website: str
-    home: str
-    region: str
-    lat: float | None
-    lon: float | None
-    place: Place | None = None
-    contact: str = ""
-    services: tuple[str, ...] = ()     # slugs of calendar_hub.services, in the registry's order
-    description: str = ""
-    areas: tuple[str, ...] = ()
-
-    @property
-    def ref(self) -> GroupRef:
-        return GroupRef(slug=self.slug, name=self.name, website=self.website)
-
-    @property
-    def home_region(self) -> str:
-        """The region the group is listed under: the registry's, else that of its home."""
-        return self.region or (self.place.region if self.place else "")
-
 
 @dataclass(frozen=True, slots=True)
 class Near:
@@ -133,6 +106,8 @@ class Catalogue:
         self.hidden = hidden   # the published UIDs and the series keys organisers hid
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
+        self.basis: Basis | None = None   # what it was built from, for `updated` (handed on, so one catalogue's)
+        self.changed: list[Listing] = []  # after `updated`: the listings taken out and put in
 
     @property
     def index_built(self) -> bool:
@@ -213,6 +188,38 @@ class Catalogue:
         same = self.hidden == previous.hidden and self.site == previous.site
         self.outputs = Outputs(previous.outputs, stale_seconds=stale_seconds if same else 0.0)
 
+    def updated(self, feeds: Collection[int], fresh: Sequence[Any], *, version: int, built_at: datetime,
+                stale_seconds: float) -> Catalogue:
+        """A new catalogue of `version`: this one with the events of `feeds` replaced by `fresh` (their rows as
+        stored now, `update`).  This one is left as it was for those still reading it, but gives its `basis` to the
+        new one (and so can be updated no more).  Outputs that hold none of the listings changed are carried over.
+        """
+        basis, self.basis = self.basis, None   # were the update to fail half-way, nobody uses the basis again
+        if basis is None:
+            raise ValueError("this catalogue was updated already, or built without a basis")
+        removed, added = basis.update(feeds, fresh)
+        new = copy.copy(self)
+        gone = {id(item) for item in removed}
+        added.sort(key=_order)
+        new.version, new.built_at = version, built_at
+        new.listings = _merged(self.listings, gone, added)
+        new._by_week = _reindexed(self._by_week, removed, added, lambda item: item.weeks)
+        new._by_group = _reindexed(self._by_group, removed, added, lambda item: [g.slug for g in item.groups])
+        new._by_series = _reindexed(self._by_series, removed, added, lambda item: [item.series] if item.series else [])
+        by_uid = dict(self._by_uid)
+        for item in removed:
+            for uid in (*item.aliases, item.uid):
+                if by_uid.get(uid) is item:
+                    del by_uid[uid]
+        by_uid.update((uid, item) for item in added for uid in (*item.aliases, item.uid))
+        new._by_uid = by_uid
+        new._index, new._index_lock = None, threading.Lock()   # seam: the search index is built again, lazily
+        changed = [*removed, *added]
+        new.outputs = Outputs(self.outputs, stale_seconds=stale_seconds,
+                              keeps=lambda key: untouched(key, changed, self.zone))
+        new.basis, new.changed = basis, changed
+        return new
+
     def cached(self, key: tuple[Any, ...]) -> Output | None:
         """The output already built for `key`, if any (cheap: no lock, no build)."""
         return self.outputs.cached(key)
@@ -230,6 +237,48 @@ class Catalogue:
         self.outputs.rebuild_later(key, build)
 
 
+def _order(item: Listing) -> tuple[datetime, str]:
+    return item.start, item.uid
+
+
+def _merged(items: list[Listing], gone: set[int], added: Sequence[Listing]) -> list[Listing]:
+    """`items` (in `_order`) without those whose id() is in `gone`, with `added` (in `_order`) put in place, each
+    after the equal ones already there."""
+    kept = [item for item in items if id(item) not in gone] if gone else list(items)
+    if not added:
+        return kept
+    merged: list[Listing] = []
+    at = 0
+    for item in added:
+        cut = bisect.bisect_right(kept, _order(item), lo=at, key=_order)
+        merged.extend(kept[at:cut])
+        merged.append(item)
+        at = cut
+    merged.extend(kept[at:])
+    return merged
+
+
+def _reindexed(index: dict[str, list[Listing]], removed: Sequence[Listing], added: Sequence[Listing],
+               keys: Callable[[Listing], Iterable[str]]) -> dict[str, list[Listing]]:
+    """A copy of `index` (lists in `_order`) with the lists of the keys that changed made again; the others shared."""
+    if not removed and not added:
+        return index
+    gone = {id(item) for item in removed}
+    new: dict[str, list[Listing]] = defaultdict(list, index)
+    touched: dict[str, list[Listing]] = defaultdict(list)
+    for item in added:
+        for key in keys(item):
+            touched[key].append(item)
+    for item in removed:
+        for key in keys(item):
+            touched.setdefault(key, [])
+    for key, fresh in touched.items():
+        new[key] = _merged(index.get(key, []), gone, fresh)
+        if not new[key]:
+            del new[key]
+    return new
+
+
 def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_days: int) -> Catalogue:
     """Read the store and build the catalogue of everything that ends after `now - keep_days`."""
     version = store.current_version(session=session)
@@ -240,20 +289,41 @@ def build_catalogue(*, session: Session, zone: ZoneInfo, now: datetime, keep_day
               for g in group_rows]
     by_id = {g.id: info for g, info in zip(group_rows, groups, strict=True)}
     weeks = [week_info(w) for w in store.active_weeks(session=session)]
+    since = now - timedelta(days=keep_days)
+    rows = store.occurrence_rows(session=session, since=since)
+    return assemble(rows, version=version, built_at=now, since=since, zone=zone, groups=by_id, weeks=weeks,
+                    looked_up=geocoded(session),
+                    # Series keys hold a \x1f, which no published UID does: one set serves both.
+                    hidden=store.hidden_uids(session=session) | store.hidden_series_keys(session=session),
+                    decided=store.merge_decisions(session=session),  # organisers' word on duplicates comes first
+                    site=store.stored_site(session=session))
+
+
+def assemble(rows: Sequence[Any], *, version: int, built_at: datetime, since: datetime, zone: ZoneInfo,
+             groups: Mapping[int | None, GroupInfo], weeks: Sequence[WeekInfo], looked_up: Mapping[str, Place],
+             hidden: frozenset[str], decided: Decisions, site: SiteSpec) -> Catalogue:
+    """The catalogue of the stored occurrences `rows` (`store.occurrence_rows` of the window from `since`) of the
+    active `groups` (by id, in the registry's order): merged, placed, matched to `weeks`.  No SQL: what it needs
+    of the store is read by `build_catalogue`; the catalogue keeps what `Catalogue.updated` needs (`basis`)."""
+    by_id = dict(groups)
     rules = [week_rule(w, zone) for w in weeks]
-    rows = store.occurrence_rows(session=session, since=now - timedelta(days=keep_days))
-    looked_up = geocoded(session)
-    # Series keys hold a \x1f, which no published UID does: one set serves both (and `succeed` compares both).
-    hidden = store.hidden_uids(session=session) | store.hidden_series_keys(session=session)
-    decided = store.merge_decisions(session=session)  # organisers' word on suspected duplicates comes first
     names = {group_id: (info.name,) for group_id, info in by_id.items()}
-    candidates = [candidate(i, row, names.get(row.group_id, ())) for i, row in enumerate(rows)]
-    listings = [make_listing([rows[i] for i in members], by_id, rules, looked_up)
-                for members in clusters(candidates, decided)]
-    if hidden:  # hidden by an organiser: out of every output (a merged event by the UID it is published under)
-        listings = [item for item in listings if item.uid not in hidden and item.series not in hidden]
-    return Catalogue(version=version, built_at=now, zone=zone, listings=listings, groups=groups, weeks=weeks,
-                     hidden=hidden, site=store.stored_site(session=session))
+    candidates = [candidate(row.id, row, names.get(row.group_id, ())) for row in rows]
+
+    def make(members: Sequence[Any]) -> Listing | None:
+        item = make_listing(members, by_id, rules, looked_up)
+        # hidden by an organiser: out of every output (a merged event by the UID it is published under)
+        if hidden and (item.uid in hidden or item.series in hidden):
+            return None
+        return item
+
+    by_row = {row.id: row for row in rows}
+    made = [(tuple(members), make([by_row[i] for i in members])) for members in clusters(candidates, decided)]
+    listings = [item for _members, item in made if item is not None]
+    built = Catalogue(version=version, built_at=built_at, zone=zone, listings=listings, groups=list(by_id.values()),
+                      weeks=weeks, hidden=hidden, site=site)
+    built.basis = Basis(rows, made, make=make, names=names, decided=decided, since=since, built=time.monotonic())
+    return built
 
 
 def week_info(week: Any) -> WeekInfo:
@@ -267,125 +337,3 @@ def week_rule(week: WeekInfo, zone: ZoneInfo) -> WeekRule:
     """What matching needs of a week, the events included and excluded by hand with it."""
     return WeekRule.of(week.slug, week.start, week.end, week.tags, week.groups, zone,
                        included=week.included, excluded=week.excluded)
-
-
-def make_listing(rows: Sequence[Any], groups: dict[int | None, GroupInfo], rules: Sequence[WeekRule],
-                 looked_up: Mapping[str, Place] | None = None) -> Listing:
-    """One listing from the stored occurrences of one event (one row, or several merged).
-
-    The row seen first (then the lowest id) is the primary: its UID is kept, so the published
-    UID does not change when a co-host starts publishing the same event.  Copies of one calendar
-    entry (one published UID) in several feeds count as the newest of them (`newest`); the groups
-    of every copy are credited.  Blank fields are filled from the others; it is cancelled only
-    when every publisher says so.
-    """
-    seen = sorted(rows, key=lambda r: (r.created_at, r.id)) if len(rows) > 1 else rows
-    ordered = newest(seen) if len(rows) > 1 else seen
-    primary = ordered[0]
-    credited: list[GroupInfo] = []
-    for row in seen:
-        info = groups.get(row.group_id)
-        if info is not None and info not in credited:
-            credited.append(info)
-
-    def first(name: str) -> Any:
-        if len(ordered) == 1:
-            return getattr(primary, name)
-        return next((getattr(r, name) for r in ordered if getattr(r, name)), getattr(primary, name))
-
-    place = place_of(ordered, credited, looked_up or {})
-    categories: list[str] = []
-    for row in ordered:
-        categories.extend(c for c in row.categories if c not in categories)
-    status = "CANCELLED" if all(r.status == "CANCELLED" for r in ordered) else \
-        ("TENTATIVE" if primary.status == "TENTATIVE" else "CONFIRMED")
-    lead = credited[0] if credited else None
-    tags = selectors(primary.title, first("description_text"), categories)
-    return Listing(
-        uid=primary.uid, sequence=max(r.sequence for r in seen), title=primary.title,
-        start=primary.start_at, end=primary.end_at, all_day=primary.all_day, start_date=primary.start_date,
-        end_date=primary.end_date, status=status, description_html=first("description_html"),
-        description_text=first("description_text"), location=first("location"), url=first("url"),
-        categories=tuple(categories), lat=place.lat if place else None, lon=place.lon if place else None,
-        place_precision=place.precision if place else "none", placed_by=place.placed_by if place else "",
-        place_note=place.note() if place else "", nation=place.nation if place else "",
-        region=(lead.region if lead and lead.region else "") or (place.region if place else ""),
-        town=place.town if place else "",
-        groups=tuple(g.ref for g in credited),
-        weeks=weeks_of(primary.start_at, primary.end_at, tags, [g.slug for g in credited], rules, uid=primary.uid),
-        created=min(r.created_at for r in seen), updated=max(r.updated_at for r in seen),
-        aliases=tuple(sorted({r.uid for r in seen} - {primary.uid})),
-        series=f"{primary.feed_id}\x1f{primary.source_uid}",
-    )
-
-
-def newest(rows: Sequence[Any]) -> list[Any]:
-    """`rows` (in the order seen) with the copies under one published UID replaced by the newest of them, in the
-    place of the copy seen first: the highest source SEQUENCE, then DTSTAMP, then LAST-MODIFIED (RFC 5546 2.1.5),
-    then the one seen first."""
-    copies: dict[str, list[Any]] = {}
-    for row in rows:
-        copies.setdefault(row.uid, []).append(row)
-    if len(copies) == len(rows):
-        return list(rows)
-    return [max(same, key=_revision) if len(same) > 1 else same[0] for same in copies.values()]
-
-
-def _revision(row: Any) -> tuple[Any, ...]:
-    """How new a copy is: its SEQUENCE, DTSTAMP and LAST-MODIFIED as its feed wrote them (unknown ones oldest)."""
-    stamp, modified = getattr(row, "source_stamp", None), getattr(row, "source_modified", None)
-    return (row.source_sequence, stamp is not None, stamp or 0, modified is not None, modified or 0)
-
-
-def place_of(rows: Sequence[Any], groups: Sequence[GroupInfo], looked_up: Mapping[str, Place] | None = None,
-             ) -> Place | None:
-    """Where a listing goes on the map: the feed's coordinates, else its location line read offline, else
-    what the online geocoder found for that line (`looked_up`, by `lookup_key`), else its group's home.
-
-    An online event stays off the map; one whose line names no known place goes to the home of
-    the first credited group that has one, marked approximate.
-    """
-    placed = next((r for r in rows if r.lat is not None and r.lon is not None), None)
-    if placed is not None:
-        return _located(round(placed.lat, 5), round(placed.lon, 5))
-    home = next((g.place for g in groups if g.place is not None), None)
-    for row in rows:
-        if row.location:
-            found = _resolved(row.location, home)
-            if found is not None:
-                return found
-    for row in rows:
-        if row.location and looked_up:
-            found = looked_up.get(lookup_key(row.location))
-            if found is not None:
-                return found
-    if any(row.location and online(row.location) for row in rows):
-        return None
-    return home
-
-
-@functools.lru_cache(maxsize=65_536)
-def _resolved(location: str, home: Place | None) -> Place | None:
-    """Location lines repeat across a series' occurrences and across rebuilds: each is read once."""
-    return resolver().resolve(location, hint=home)
-
-
-def _located(lat: float, lon: float) -> Place:
-    """Coordinates from a feed, with the nation, region and town of the kilometre square they fall in."""
-    area = _area_of(round(lat, 2), round(lon, 2))
-    return Place(lat, lon, area.placed_by, area.radius_km, area.label, area.nation, area.region, area.town)
-
-
-@functools.lru_cache(maxsize=65_536)
-def _area_of(lat: float, lon: float) -> Place:
-    return resolver().locate(lat, lon)
-
-
-def home_place(home: str, lat: float | None, lon: float | None) -> Place | None:
-    """A group's home as a place for its events of last resort: its registry coordinates, else its home named."""
-    if lat is not None and lon is not None:
-        return dataclasses.replace(resolver().locate(lat, lon, placed_by="group", label=home), radius_km=5.0)
-    found = resolver().resolve(home) if home else None
-    if found is None:
-        return None
-    return dataclasses.replace(found, placed_by="group", label=home, radius_km=max(found.radius_km, 5.0))

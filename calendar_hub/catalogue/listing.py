@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from calendar_hub.places import Place
+
 
 @dataclass(frozen=True, slots=True)
 class GroupRef:
@@ -67,3 +69,33 @@ class Listing:
     def cancelled(self) -> bool:
         """Whether the organisers called it off (RFC 5545 3.8.1.11 STATUS:CANCELLED)."""
         return self.status == "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    """A member group as the public pages show it; `place` is its home, when the hub can place it.
+
+    `region` is the registry's own region for the group, which overrides the region of its events' places.
+    """
+
+    slug: str
+    name: str
+    website: str
+    home: str
+    region: str
+    lat: float | None
+    lon: float | None
+    place: Place | None = None
+    contact: str = ""
+    services: tuple[str, ...] = ()     # slugs of calendar_hub.services, in the registry's order
+    description: str = ""
+    areas: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> GroupRef:
+        return GroupRef(slug=self.slug, name=self.name, website=self.website)
+
+    @property
+    def home_region(self) -> str:
+        """The region the group is listed under: the registry's, else that of its home."""
+        return self.region or (self.place.region if self.place else "")

@@ -52,7 +52,10 @@ def made(body: bytes, media_type: str) -> Output:
 class Outputs:
     """One catalogue's outputs by key (the kind of output, its filters and anything else it depends on)."""
 
-    def __init__(self, previous: Outputs | None = None, *, stale_seconds: float = 0.0) -> None:
+    def __init__(self, previous: Outputs | None = None, *, stale_seconds: float = 0.0,
+                 keeps: Callable[[Key], bool] | None = None) -> None:
+        """`previous` is the version before; its outputs whose key `keeps` holds are this version's own (they hold
+        nothing that changed), the others may be served stale while they are built again."""
         self.stale_seconds = stale_seconds
         self._built: OrderedDict[Key, Output] = OrderedDict()
         self._pending: dict[Key, Future[Output]] = {}
@@ -65,9 +68,20 @@ class Outputs:
             with previous._lock:
                 earlier = {**previous._earlier, **previous._built}
             self._earlier = dict(list(earlier.items())[-OUTPUTS_KEPT:])
+        if previous is not None and keeps is not None:
+            with previous._lock:
+                built = list(previous._built.items())
+            self._built.update((key, output) for key, output in built if keeps(key))
+            for key in self._built:
+                self._earlier.pop(key, None)
 
     def __len__(self) -> int:
         return len(self._built)
+
+    def keys(self) -> list[Key]:
+        """The keys of the outputs built, oldest used first."""
+        with self._lock:
+            return list(self._built)
 
     def cached(self, key: Key) -> Output | None:
         """The output built for `key`, if any (cheap: no lock, no build)."""

@@ -143,14 +143,14 @@ from calendar_hub.store.queue import (
 )
 from calendar_hub.store.registry import RegistryChanges, apply_registry, current_registry
 from calendar_hub.store.site import save_site, stored_site
-from calendar_hub.store.version import bump_version, current_version
+from calendar_hub.store.version import bump_version, changes_since, current_version
 from calendar_hub.store.weeks import add_week, all_weeks, change_week, week_by_slug
 from calendar_hub.store.work import WaitingWork, followers_of, waiting_work
 
 __all__ = [
     "Engine", "Session", "commit_unless_taken", "ping", "unavailable",
     # version
-    "bump_version", "current_version",
+    "bump_version", "changes_since", "current_version",
     # registry
     "RegistryChanges", "apply_registry", "current_registry",
     # site

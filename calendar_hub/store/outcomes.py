@@ -76,6 +76,7 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
     """
     changed = 0
     settled: list[int] = []   # feeds whose held change is moot: stored, or as they were
+    touched: list[int] = []   # feeds whose events changed: the change log names them
     outcomes = list(outcomes)
     feeds = {f.id: f for f in session.exec(
         select(Feed).where(col(Feed.id).in_([o.feed_id for o in outcomes]))).all()}
@@ -114,10 +115,13 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
                 feed.etag = outcome.etag[:500]
                 feed.last_modified = outcome.last_modified[:100]
             if outcome.kind == Outcome.STORED:
+                before = changed
                 changed += _store(feed, outcome, outcome.events, outcome.hashes, digest=outcome.content_hash,
                                   skipped=outcome.skipped, problems=outcome.problems, notice=outcome.notice,
                                   at=outcome.at, session=session)
                 events_after = len(outcome.events)
+                if changed > before:
+                    touched.append(outcome.feed_id)
             if outcome.kind == Outcome.HELD and outcome.hold is not None:
                 save_held(feed.id, outcome.hold, outcome.events, at=outcome.at,  # type: ignore[arg-type]
                           body_hash=outcome.content_hash, skipped=outcome.skipped, problems=outcome.problems,
@@ -131,7 +135,7 @@ def record_outcomes(outcomes: Iterable[FeedOutcome], *, session: Session, owner:
                              bytes=outcome.bytes, events=events_after or 0, message=outcome.error[:2000]))
     forget_held(settled, session=session)
     if changed:
-        bump_version(session=session)
+        bump_version(session=session, feeds=touched)
     session.commit()
     return changed
 
@@ -189,7 +193,7 @@ def accept_held(feed_id: int, *, session: Session, at: datetime) -> int | None:
                      notice=held.notice, at=at, session=session)
     feed.etag, feed.last_modified = "", ""  # the next fetch reads the body whatever the server says of the old one
     session.delete(held)
-    bump_version(session=session)
+    bump_version(session=session, feeds=[feed_id])
     return changed
 
 

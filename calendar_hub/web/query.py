@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from calendar_hub.catalogue import Catalogue, Near
 from calendar_hub.catalogue.listing import Listing
+from calendar_hub.catalogue.scope import Scope
 from calendar_hub.catalogue.search import MAX_QUERY, place_phrase
 from calendar_hub.catalogue.weeks import normalise_tag
 from calendar_hub.language import gettext
@@ -48,6 +49,13 @@ class Filters:
         where = (round(self.origin.lat, 5), round(self.origin.lon, 5), self.km) if self.origin else None
         return (self.week, self.group, self.region and self.region.casefold(),
                 self.start and self.start.isoformat(), self.end and self.end.isoformat(), where, self.tag, self.q)
+
+    def scope(self) -> Scope:
+        """What an output of these filters can hold, for its cache key: a change to listings outside it keeps the
+        output (`catalogue.scope`)."""
+        near = (self.origin.lat, self.origin.lon, self.km or DEFAULT_KM) if self.origin else None
+        return Scope(week=self.week, group=self.group, region=self.region and self.region.casefold(),
+                     start=self.start, end=self.end, near=near, words=(self.tag, self.q))
 
     def query(self) -> str:
         """The filters as a query string ("week=x&start=2026-12-05"), for links to other outputs."""

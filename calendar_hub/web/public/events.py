@@ -20,6 +20,7 @@ from starlette.routing import Route
 from calendar_hub import clock, language
 from calendar_hub.catalogue import Catalogue
 from calendar_hub.catalogue.listing import Listing
+from calendar_hub.catalogue.scope import Scope
 from calendar_hub.identity import UID_DOMAIN
 from calendar_hub.publish import ics
 from calendar_hub.publish.api import event_url
@@ -72,7 +73,7 @@ async def event_ics(request: Request) -> Response:
     def build() -> tuple[bytes, str]:
         return ics.build_event(listing, base_url=base, now=catalogue.built_at), ICS_TYPE
 
-    output = await cached_output(catalogue, ("event-ics", listing.uid), build)
+    output = await cached_output(catalogue, ("event-ics", listing.uid, Scope(uid=listing.uid)), build)
     return send(request, output, filename="event.ics")
 
 

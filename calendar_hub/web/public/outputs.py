@@ -84,7 +84,7 @@ async def calendar(request: Request) -> Response:
 
     # "Upcoming" moves with the clock: such a calendar is rebuilt at least hourly, not only on changes.
     hour = clock.now().strftime("%Y%m%d%H") if upcoming else ""
-    output = await cached_output(catalogue, ("ics", self_url, hour, *filters.key()), build)
+    output = await cached_output(catalogue, ("ics", self_url, hour, *filters.key(), filters.scope()), build)
     slug = filters.week or filters.group or (filters.tag and slug_for(filters.tag)) or "calendar"
     return send(request, output, filename=f"{slug}.ics")
 
@@ -103,7 +103,8 @@ async def atom_feed(request: Request) -> Response:
         return atom.build_atom(items, title=title, self_url=self_url, base_url=base,
                                now=catalogue.built_at), "application/atom+xml; charset=utf-8"
 
-    output = await cached_output(catalogue, ("atom", self_url, clock.now().strftime("%Y%m%d%H"), *filters.key()), build)
+    output = await cached_output(catalogue, ("atom", self_url, clock.now().strftime("%Y%m%d%H"), *filters.key(),
+                                             filters.scope()), build)
     return send(request, output)
 
 
@@ -127,7 +128,8 @@ async def events_json(request: Request) -> Response:
             next_url = f"{base}/api/events.json?{query}"
         return api.events_page(page, base_url=base, next_url=next_url), "application/json"
 
-    output = await cached_output(catalogue, ("json", filters.query(), offset, PAGE_SIZE, *filters.key()), build)
+    output = await cached_output(catalogue, ("json", filters.query(), offset, PAGE_SIZE, *filters.key(),
+                                             filters.scope()), build)
     return send(request, output, max_age=60)
 
 
@@ -140,7 +142,7 @@ async def events_geojson(request: Request) -> Response:
     def build() -> tuple[bytes, str]:
         return api.geojson(filters.apply(catalogue), base_url=base), "application/geo+json"
 
-    output = await cached_output(catalogue, ("geojson", *filters.key()), build)
+    output = await cached_output(catalogue, ("geojson", *filters.key(), filters.scope()), build)
     return send(request, output, max_age=60)
 
 

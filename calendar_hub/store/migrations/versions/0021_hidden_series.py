@@ -1,7 +1,7 @@
 """hidden series: every date of one source event hidden by an organiser, later dates included
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0021'
-down_revision = '0018'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
