@@ -204,19 +204,6 @@ class LinkedPage(SQLModel, table=True):
     error: str = Field(default="", max_length=2000)
 
 
-class Change(SQLModel, table=True):
-    """What one version of the change counter changed: a feed's events (`feed_id`), or anything else (None).
-
-    Web processes read it to update their catalogue for the feeds that changed instead of rebuilding it.
-    """
-
-    __tablename__ = "change_log"
-
-    id: int | None = Field(default=None, primary_key=True)
-    version: int = Field(sa_type=sa.BigInteger, index=True)
-    feed_id: int | None = None   # no foreign key: an entry outlives a feed deleted since, and says "that feed"
-
-
 class HubState(SQLModel, table=True):
     """Counters shared by every process; `version` grows with every change that alters the outputs."""
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from calendar_hub.store.models import Change, Feed, HubState
+from calendar_hub.store.changes import Change
+from calendar_hub.store.models import Feed, HubState
 
 VERSION_KEY = "version"
 # Versions of the log kept: a web process further behind than this rebuilds its catalogue whole.
