@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calendar_hub.errors import ParseError
-from calendar_hub.ingest.fingerprint import body_fingerprint, stamp_free_ics
+from calendar_hub.ingest.fingerprint import _FOLD, _unfold, body_fingerprint, stamp_free_ics
 from calendar_hub.ingest.sources import ics
 from calendar_hub.occurrence import ParseContext
 
@@ -35,6 +35,8 @@ instants = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030,
 # What a producer may do to its calendar between two fetches, stamps aside.
 structural = st.one_of(
     st.tuples(st.just("copy an event, retitled"), st.integers(0, 200), instants),
+    st.tuples(st.just("copy an event, described"), st.integers(0, 200), instants),   # the same name: which is kept?
+    st.tuples(st.just("copy an event as it is"), st.integers(0, 200), instants),
     st.tuples(st.just("drop a UID"), st.integers(0, 200), st.just(b"")),
     st.tuples(st.just("change a line"), st.integers(0, 2000), st.sampled_from([b"", b"x", b"1", b"\\,"])),
     st.tuples(st.just("drop a line"), st.integers(0, 2000), st.just(b"")),
@@ -72,15 +74,19 @@ def edited(body: bytes, edit: tuple[str, int, object]) -> bytes:
             new = name + b";TZID=Nowhere:" + line.group(0).partition(b":")[2]
         return body[:line.start()] + new + body[line.end():]
     events = list(_EVENT.finditer(body))
-    if what in ("copy an event, retitled", "drop a UID"):
+    if what.startswith("copy an event") or what == "drop a UID":
         if not events:
             return body
         event = events[index % len(events)]
         block = event.group(0)
-        if what == "copy an event, retitled":
+        if what.startswith("copy an event"):
             # Which of the two copies the parser keeps may then come down to their DTSTAMPs.
             copy = _STAMP_LINE.sub(lambda m: m.group(1) + b":" + stamp_text(value), block)  # type: ignore[arg-type]
-            copy = _SUMMARY.sub(lambda m: m.group(0) + b" (copy)", copy, count=1)
+            if what == "copy an event, retitled":
+                copy = _SUMMARY.sub(lambda m: m.group(0) + b" (copy)", copy, count=1)
+            elif what == "copy an event, described":
+                head, _, rest = copy.partition(b"\n")
+                copy = head + b"\nDESCRIPTION:the other copy\r\n" + rest
             if b"DTSTAMP" not in copy:
                 copy = copy.replace(b"END:VEVENT", b"DTSTAMP:" + stamp_text(value) + b"\r\nEND:VEVENT")  # type: ignore[arg-type]
             return body[:event.end()] + copy + body[event.end():]
@@ -109,10 +115,9 @@ def test_a_body_restamped_throughout_keeps_its_fingerprint_unless_a_stamp_decide
     body = path.read_bytes()
     later = _STAMP_LINE.sub(lambda m: m.group(1) + b":20991231T235959Z", body)
     same = body_fingerprint(later, "ical") == body_fingerprint(body, "ical")
-    decides = b"duplicate" in path.name.encode() or path.name in (
-        "outlook_office365_gmt_standard_time.ics",   # one UID twice without RECURRENCE-ID: the newer copy is kept
-        "no_uid_events.ics",                         # no UID: which copy is which is not in the text
-        "two_vcalendars_concatenated.ics",           # one UID in both calendars
+    # Copies of one UID (Office 365's export, the duplicate files, one UID in two calendars) keep the fingerprint
+    # too: stamped alike, the same copy is kept as before (the last of the highest SEQUENCE).
+    decides = path.name in (
         "meetup_group_truncated.ics", "truncated_download.ics")   # the last VEVENT has no END
     assert same == (not decides or later == body)
     assert parsed(later) == parsed(body)
@@ -169,3 +174,48 @@ def test_where_a_stamp_picks_the_copy_kept_it_stays_in_the_fingerprint() -> None
     added = body.replace(b"END:VCALENDAR", single + b"END:VEVENT\r\nEND:VCALENDAR")
     moved = added.replace(b"DTSTAMP:20261101T080000Z", b"DTSTAMP:20261202T080000Z")
     assert body_fingerprint(moved, "ical") == body_fingerprint(added, "ical") != body_fingerprint(body, "ical")
+
+
+def test_the_order_of_copies_stands_for_their_stamps() -> None:
+    """Three copies of one UID, as Office 365 writes them: the parser keeps the newest."""
+    def copy(title: bytes, stamp: bytes, start: bytes = b"20261205T100000Z") -> bytes:
+        return (b"BEGIN:VEVENT\r\nUID:walk@x\r\nDTSTAMP:" + stamp + b"\r\nDTSTART:" + start + b"\r\nSUMMARY:"
+                + title + b"\r\nEND:VEVENT\r\n")
+
+    def calendar(second: bytes, third: bytes) -> bytes:
+        return (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + copy(b"Old walk", b"20261101T090000Z")
+                + copy(b"Beach walk", second) + copy(b"Dune walk", third) + b"END:VCALENDAR\r\n")
+
+    one = calendar(b"20261202T080000Z", b"20261201T080000Z")
+    other = calendar(b"20261201T080000Z", b"20261202T080000Z")
+    later = calendar(b"20261203T080000Z", b"20261202T090000Z")   # restamped, the same order
+    assert parsed(one) != parsed(other)
+    assert body_fingerprint(one, "ical") != body_fingerprint(other, "ical")
+    assert parsed(later) == parsed(one)
+    assert body_fingerprint(later, "ical") == body_fingerprint(one, "ical")
+
+
+def test_copies_whose_sequence_is_not_plain_keep_their_stamps() -> None:
+    body = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+            b"BEGIN:VEVENT\r\nUID:a@x\r\nSEQUENCE;X-A=1:2\r\nDTSTAMP:20261201T080000Z\r\nDTSTART:20261205T100000Z\r\n"
+            b"SUMMARY:One\r\nEND:VEVENT\r\n"
+            b"BEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20261202T080000Z\r\nDTSTART:20261205T100000Z\r\n"
+            b"SUMMARY:Two\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    restamped = body.replace(b"20261202T080000Z", b"20261203T080000Z")
+    assert body_fingerprint(restamped, "ical") != body_fingerprint(body, "ical")
+
+
+def test_copies_alike_but_for_their_stamps_may_come_in_any_order() -> None:
+    """Office 365 writes one UID twice with the same lines, its stamps a second apart, or not, by chance."""
+    copy = b"BEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:%s\r\nDTSTART:20261205T100000Z\r\nSUMMARY:Walk\r\nEND:VEVENT\r\n"
+    def calendar(*stamps: bytes) -> bytes:
+        return b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + b"".join(copy % s for s in stamps) + b"END:VCALENDAR\r\n"
+    one, other = calendar(b"20261201T165940Z", b"20261201T165939Z"), calendar(b"20261203T080000Z", b"20261203T080000Z")
+    assert parsed(one) == parsed(other)
+    assert body_fingerprint(one, "ical") == body_fingerprint(other, "ical")
+
+
+@given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b" ", b"\t", b"a", b"DTSTAMP:"]), max_size=40))
+def test_lines_are_unfolded_as_the_folding_expression_does(parts: list[bytes]) -> None:
+    body = b"".join(parts)
+    assert _unfold(body) == _FOLD.sub(b"", body)
