@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+STAMP = re.compile(rb"^DTSTAMP:\d{8}T\d{6}Z", re.MULTILINE)
 
 
 @dataclass
@@ -21,6 +26,16 @@ class Route:
     truncate_to: int | None = None      # send only this many bytes of the body, then close
     delay: float = 0.0                  # seconds to wait before answering (a slow server)
     headers: dict[str, str] = field(default_factory=dict)
+    stamped: bool = False               # every DTSTAMP set to the time of the request, as Google Calendar does
+
+
+class _Listener(ThreadingHTTPServer):
+    request_queue_size = 64   # several refresh processes connect at once; the default 5 drops their SYNs
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client killed on purpose went away before sending its request
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class FeedServer:
@@ -32,7 +47,7 @@ class FeedServer:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         handler = self._handler()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _Listener(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -76,8 +91,11 @@ class FeedServer:
                 if route.status != 200:
                     self._send(route.status, b"error", "text/plain", headers)
                     return
+                body = route.body
+                if route.stamped:
+                    body = STAMP.sub(datetime.now(UTC).strftime("DTSTAMP:%Y%m%dT%H%M%SZ").encode(), body)
                 if route.etag:
-                    tag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
+                    tag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                     headers["ETag"] = tag
                     if self.headers.get("If-None-Match") == tag:
                         self._send(304, b"", "", headers)
@@ -85,13 +103,13 @@ class FeedServer:
                 if route.truncate_to is not None:
                     self.send_response(200)
                     self.send_header("Content-Type", route.content_type)
-                    self.send_header("Content-Length", str(len(route.body)))
+                    self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(route.body[: route.truncate_to])
+                    self.wfile.write(body[: route.truncate_to])
                     self.wfile.flush()
                     self.close_connection = True
                     return
-                self._send(200, route.body, route.content_type, headers)
+                self._send(200, body, route.content_type, headers)
 
             def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
                 self.send_response(status)
