@@ -234,21 +234,25 @@ class SearchIndex:
         slot_of = new._slot = dict(self._slot)
         removed, added = list(removed), list(added)
         new._identity = self._identity and not removed and not added
-        dropped: tuple[Touched, Touched, Touched] = (defaultdict(list), defaultdict(list), defaultdict(list))
-        for item in removed:
-            _touch(dropped, _read(item), slot_of.pop(id(item)))
-        for parts in dropped:
-            for slots in parts.values():
-                slots.sort()
-        put: tuple[Touched, Touched, Touched] = (defaultdict(list), defaultdict(list), defaultdict(list))
-        read: dict[tuple[object, ...], Read] = {}
-        for item in added:
+        read: dict[tuple[object, ...], Read] = {}   # an event moved or made again keeps its text: read it once
+
+        def words_of(item: Listing) -> Read:
             key = _text_of(item)
             found = read.get(key)
             if found is None:
                 found = read[key] = _read(item)
+            return found
+
+        dropped: tuple[Touched, Touched, Touched] = (defaultdict(list), defaultdict(list), defaultdict(list))
+        for item in removed:
+            _touch(dropped, words_of(item), slot_of.pop(id(item)))
+        for parts in dropped:
+            for slots in parts.values():
+                slots.sort()
+        put: tuple[Touched, Touched, Touched] = (defaultdict(list), defaultdict(list), defaultdict(list))
+        for item in added:
             slot_of[id(item)] = new._slots
-            _touch(put, found, new._slots)
+            _touch(put, words_of(item), new._slots)
             new._slots += 1
         new._words = self._words.revised(dropped[0], put[0])
         new._titles = self._titles.revised(dropped[1], put[1])
