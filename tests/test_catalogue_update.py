@@ -1,5 +1,6 @@
 """Updating the catalogue for the feeds that changed gives exactly the catalogue a full build gives (hypothesis, over
-random sequences of feed changes: events added, removed, retitled, moved, copied across feeds, recurring).
+random sequences of feed changes: events added, removed, retitled, moved, copied across feeds, recurring), and its
+search index, carried over the update, finds what the index of a full build finds.
 
     HYPOTHESIS_PROFILE=long python -m pytest tests/test_catalogue_update.py   # many more examples
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 from calendar_hub.catalogue import Catalogue, GroupInfo, WeekInfo, assemble
 from calendar_hub.catalogue.merge import Decisions, pair
 from calendar_hub.catalogue.scope import Scope, untouched
+from calendar_hub.catalogue.search import query_words
 from calendar_hub.identity import published_uid
 from calendar_hub.site import SiteSpec
 
@@ -31,8 +34,10 @@ LONDON = ZoneInfo("Europe/London")
 SIX_PM = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
 BUILT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TITLES = ["Postcard & poster workshop", "Postcard and Poster Workshop #CT4R", "WAST: postcard and poster workshop",
-          "Local action 1 #CT4R", "Local action 2 #CT4R", "Local Action 1", "Refugee week social", "Choir"]
-PLACES = ["", "Friends Meeting House, Manchester", "Friends Meeting House", "Online", "Toxteth Town Hall"]
+          "Local action 1 #CT4R", "Local action 2 #CT4R", "Local Action 1", "Refugee week social", "Choir",
+          "Côr Cymraeg #ŴYL"]
+PLACES = ["", "Friends Meeting House, Manchester", "Friends Meeting House", "Online", "Toxteth Town Hall",
+          "Café Ŵyl, Abertawe"]
 COORDS = [None, (53.478, -2.246), (53.4781, -2.2461)]
 FEEDS = {1: 1, 2: 2, 3: 2, 4: 3}   # feed -> group: feeds 2 and 3 are one group's
 GROUPS = {gid: GroupInfo(slug=slug, name=name, website="", home="", region="", lat=None, lon=None)
@@ -136,6 +141,28 @@ def assert_same(updated: Catalogue, full: Catalogue, uids: set[str]) -> None:
     assert updated.regions() == full.regions()
 
 
+# Words, word beginnings, plurals, one-letter words (whole only), group names, places, Welsh and accents either way.
+QUERIES = ["postcard", "post", "poster workshop", "workshops", "Local action 1", "1", "loc", "choir", "cho",
+           "riverside greens", "wast", "wast postcard", "friends meeting house manchester", "online", "cor", "Côr",
+           "cymraeg", "CAFE", "café wyl", "ŵyl", "abertawe", "nothing"]
+TAGS = ["ct4r", "#CT4R", "wyl", "esol"]
+
+
+def answers(catalogue: Catalogue) -> dict[Any, Any]:
+    """What searches of `catalogue` find: every query, alone, ranked and with each tag; its tags."""
+    index = catalogue.index
+    found: dict[Any, Any] = {"every": index.select(), "tags": {t: list(p) for t, p in index.tags().items()},
+                             "has": [index.has_tag(tag) for tag in TAGS]}
+    for text in QUERIES:
+        found[text] = catalogue.find(text=text)
+        found["ranked", text] = index.ranked(query_words(text), found[text])
+        for tag in TAGS:
+            found[text, tag] = catalogue.find(text=text, tag=tag)
+    for tag in TAGS:
+        found[tag] = catalogue.find(tag=tag)
+    return found
+
+
 @st.composite
 def decisions(draw: st.DrawFn) -> Decisions:
     uids = sorted({published_uid(s, r) for s in "abcde" for r in ("", "2026-12-14")})
@@ -163,10 +190,17 @@ def test_updates_for_the_feeds_that_changed_give_the_catalogue_a_full_build_give
         for feed, specs_of in zip(sorted(feeds), listed, strict=False):
             store.store(feed, specs_of)
         before = catalogue
+        searched = data.draw(st.booleans())   # whether this step searches (building the index, if still lazy)
+        found_before = answers(before) if searched else None
+        carried = before.index_built
         catalogue = catalogue.updated(feeds, store.of(feeds), version=version, built_at=BUILT, stale_seconds=0.0)
         assert before.basis is None and catalogue.basis is not None
         full = built(store, version, decided, hidden)
         assert_same(catalogue, full, uids)
+        assert catalogue.index_built == carried   # carried over, not built again; left lazy when it was
+        if searched:
+            assert answers(catalogue) == answers(full)
+            assert answers(before) == found_before   # the old index answers as it did: the update copied on write
         # Listings that did not change are the very objects the catalogue before held.
         kept = {id(item) for item in before.listings}
         assert all(id(item) in kept or item in catalogue.changed for item in catalogue.listings)

@@ -192,7 +192,8 @@ class Catalogue:
                 stale_seconds: float) -> Catalogue:
         """A new catalogue of `version`: this one with the events of `feeds` replaced by `fresh` (their rows as
         stored now, `update`).  This one is left as it was for those still reading it, but gives its `basis` to the
-        new one (and so can be updated no more).  Outputs that hold none of the listings changed are carried over.
+        new one (and so can be updated no more).  Outputs that hold none of the listings changed are carried over, and
+        so is the search index, when it was built, updated for the listings changed (`SearchIndex.updated`).
         """
         basis, self.basis = self.basis, None   # were the update to fail half-way, nobody uses the basis again
         if basis is None:
@@ -213,7 +214,10 @@ class Catalogue:
                     del by_uid[uid]
         by_uid.update((uid, item) for item in added for uid in (*item.aliases, item.uid))
         new._by_uid = by_uid
-        new._index, new._index_lock = None, threading.Lock()   # seam: the search index is built again, lazily
+        # The search index is carried over (the words of the listings changed only), or left for the first search.
+        index = self._index
+        new._index = index.updated(new.listings, removed, added) if index is not None else None
+        new._index_lock = threading.Lock()
         changed = [*removed, *added]
         new.outputs = Outputs(self.outputs, stale_seconds=stale_seconds,
                               keeps=lambda key: untouched(key, changed, self.zone))
