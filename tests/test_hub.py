@@ -39,6 +39,10 @@ def paced(monkeypatch: pytest.MonkeyPatch) -> tuple[Hub, Clock, list[int]]:
     class Built:
         def __init__(self, version: int) -> None:
             self.version = version
+            self.index_built = False
+
+        def index(self) -> None:
+            self.index_built = True
 
         def succeed(self, previous: Built, *, stale_seconds: float) -> None:
             assert previous is not self
@@ -69,6 +73,23 @@ def test_while_feeds_keep_changing_a_rebuild_is_followed_by_twice_its_length_wit
     assert second is not None and second is not first and built == [1, 2]
     clock.now = 1017.9
     assert hub.fresh() is second
+
+
+def test_a_catalogue_built_in_the_background_comes_with_its_search_index_once_searches_were_made(
+        paced: tuple[Hub, Clock, list[int]]) -> None:
+    hub, clock, _built = paced
+    first = hub.catalogue()
+    clock.now = 1009.0
+    hub.catalogue()
+    hub.settle()
+    second = hub.catalogue()
+    assert second is not first and not second.index_built   # nobody searched: the index stays to be built lazily
+    second.index()
+    clock.now = 1100.0
+    hub.catalogue()
+    hub.settle()
+    third = hub.catalogue()
+    assert third is not second and third.index_built          # built before it was served
 
 
 def test_with_no_check_interval_every_request_sees_the_newest_data(

@@ -122,6 +122,9 @@ class Hub:
             try:
                 with Session(self.engine) as session:
                     built = self._build(session)
+                previous = self._catalogue
+                if previous is not None and previous.index_built:
+                    built.index()   # searches were made: the first after this build does not wait for the index
                 with self._lock:
                     self._install(built)
                     self._pace(started)
