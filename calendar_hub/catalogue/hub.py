@@ -124,7 +124,7 @@ class Hub:
                     built = self._build(session)
                 previous = self._catalogue
                 if previous is not None and previous.index_built:
-                    built.index()   # searches were made: the first after this build does not wait for the index
+                    _ = built.index   # searches were made: the first after this build does not wait for the index
                 with self._lock:
                     self._install(built)
                     self._pace(started)
