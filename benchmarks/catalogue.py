@@ -15,7 +15,9 @@ that feed, and the catalogue is updated for it (`Catalogue.updated`).  The media
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import resource
 import statistics
@@ -67,7 +69,7 @@ def store_feeds(engine: object, outcomes: dict[int, list[EventIn]], at: datetime
                                for job in jobs], session=session, owner="bench", refresh_interval=timedelta(hours=1))
 
 
-def run(events: int, runs: int, *, check: bool) -> tuple[float, float | None, list[float]]:
+def run(events: int, runs: int, *, check: bool, profile: bool = False) -> tuple[float, float | None, list[float]]:
     feeds = events // PER_FEED
     rng = random.Random(20)
     now = clock.now()
@@ -95,9 +97,15 @@ def run(events: int, runs: int, *, check: bool) -> tuple[float, float | None, li
         for n in range(runs):
             index = rng.randrange(1, feeds)
             store_feeds(engine, {ids[index]: events_of(index, rng, start, version=n + 1)}, now + timedelta(minutes=n))
+            profiler = cProfile.Profile() if profile else None
             began = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
             updated = hub.catalogue()
             updates.append(time.perf_counter() - began)
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
             assert updated.version > first.version and updated.changed, "not updated"
             first = updated
         again = None
@@ -127,13 +135,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--million", action="store_true", help="also at 1,000,000 events")
     parser.add_argument("--only-million", action="store_true", help="at 1,000,000 events alone")
+    parser.add_argument("--profile", action="store_true", help="cProfile each update, where its time goes")
     args = parser.parse_args()
     sizes = [] if args.only_million else [args.events]
     sizes += [1_000_000] if args.million or args.only_million else []
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     for events in sizes:
         # The full build again after the updates, compared with their result, costs minutes at a million.
-        full, again, updates = run(events, args.runs, check=events <= 200_000)
+        full, again, updates = run(events, args.runs, check=events <= 200_000, profile=args.profile)
         whole = f"full build after the updates (same listings) {again:.2f} s, " if again is not None else ""
         print(f"{events:>9,} events: first full build {full:.2f} s, {whole}"
               f"update for one feed's 100 events median {statistics.median(updates) * 1000:.0f} ms "
