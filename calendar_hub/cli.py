@@ -186,7 +186,9 @@ def cmd_export_registry(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from calendar_hub.ingest.refresh import refresh
+    from calendar_hub.ingest.worker import lower_priority
 
+    lower_priority(settings.refresh_nice)   # give way to web processes on the same cores (parse workers inherit it)
     with _database(settings) as engine:
         with report.Progress(sys.stdout) as progress:
             done = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step,

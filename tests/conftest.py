@@ -189,9 +189,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings for tests: the test database, no background refresh, changes seen at once (never a page built
-    before them), one parse worker."""
+    before them), one parse worker at the test's own priority (a shared machine's other work must not push a
+    niced parse past its time limit)."""
     return Settings(database_url=database_url, base_url="http://hub.test", serve_refresh=False,
-                    change_check_seconds=0.0, stale_seconds=0.0, parse_workers=1, fetch_total_timeout=10.0,
+                    change_check_seconds=0.0, stale_seconds=0.0, parse_workers=1, refresh_nice=0,
+                    fetch_total_timeout=10.0,
                     fetch_connect_timeout=2.0, fetch_read_timeout=5.0)
 
 

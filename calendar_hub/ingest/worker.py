@@ -1,6 +1,7 @@
 """Parsing untrusted bytes in worker processes, each parse held to a wall-clock and a memory limit.
 
-    WorkerPool.from_settings(s)      up to `parse_workers` processes (0: one per core), started when first needed
+    WorkerPool.from_settings(s)      up to `parse_workers` processes (0: one per core), started when first needed,
+                                     each at `refresh_nice` (parsing gives way to serving)
     await pool.run(fn, *args)        fn(*args) in a worker; a ParseError with a plain reason when over a limit
     parse_in_worker(body, ...)       a body's ParseResult and its events' content hashes (what refresh stores)
     read_page_in_worker(html, ...)   the events on a linked event page
@@ -44,7 +45,8 @@ from calendar_hub.ingest.sources import parse_body
 from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from calendar_hub.settings import Settings
 
-__all__ = ["START_SECONDS", "WorkerPool", "parse_in_worker", "read_page_in_worker", "too_big", "too_slow"]
+__all__ = ["START_SECONDS", "WorkerPool", "lower_priority", "parse_in_worker", "read_page_in_worker", "too_big",
+           "too_slow"]
 
 _T = TypeVar("_T")
 
@@ -88,8 +90,21 @@ def read_page_in_worker(html: bytes, url: str, zone: str, start: datetime, end: 
     return events_from_page(html, url=url, context=context)
 
 
-def _die_with_parent(starter: int) -> None:
-    """Worker initializer: be killed when the forkserver that forked this worker ends, and never outlive `starter`."""
+def lower_priority(niceness: int) -> int:
+    """Run this process (and what it starts from now on) at `niceness` at least, never higher in priority than it
+    is; returns the niceness it runs at.  Where the system has no niceness, nothing changes."""
+    if not hasattr(os, "nice"):
+        return 0
+    current = os.nice(0)
+    if niceness > current:
+        current = os.nice(niceness - current)
+    return current
+
+
+def _die_with_parent(starter: int, niceness: int = 0) -> None:
+    """Worker initializer: be killed when the forkserver that forked this worker ends, and never outlive `starter`;
+    run at `niceness` at least (parsing gives way to serving on the same cores)."""
+    lower_priority(niceness)
     parent = os.getppid()
     if sys.platform == "linux":
         libc = ctypes.CDLL(None, use_errno=True)
@@ -164,13 +179,15 @@ class _Worker:
 
 
 class WorkerPool:
-    """Worker processes for parsing, each parse limited to `seconds` of wall-clock time and `memory_mb` of memory.
+    """Worker processes for parsing, each parse limited to `seconds` of wall-clock time and `memory_mb` of memory,
+    each worker run at `niceness` at least.
 
     Use it from one event loop; `close()` when done. A limit of 0 means none.
     """
 
-    def __init__(self, workers: int, *, seconds: float, memory_mb: int) -> None:
+    def __init__(self, workers: int, *, seconds: float, memory_mb: int, niceness: int = 0) -> None:
         self.workers = max(workers, 1)
+        self.niceness = niceness
         self.seconds = seconds
         self.memory = max(memory_mb, 0) * 2**20
         self._idle: list[_Worker] = []
@@ -181,7 +198,8 @@ class WorkerPool:
     def from_settings(cls, settings: Settings, *, most: int | None = None) -> WorkerPool:
         """A pool sized and limited by the settings, with at most `most` workers."""
         workers = settings.parse_workers or os.cpu_count() or 1
-        return cls(min(workers, most or workers), seconds=settings.parse_seconds, memory_mb=settings.parse_memory_mb)
+        return cls(min(workers, most or workers), seconds=settings.parse_seconds, memory_mb=settings.parse_memory_mb,
+                   niceness=settings.refresh_nice)
 
     async def run(self, function: Callable[..., _T], *args: object, what: str = "the calendar") -> _T:
         """`function(*args)` in a worker; raises ParseError (`too_slow(what)`, `too_big(what)`) over a limit."""
@@ -213,7 +231,8 @@ class WorkerPool:
     async def _start(self, what: str) -> _Worker:
         """A new worker, up and waiting: its start is timed on its own, not against a body's time."""
         executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=1, mp_context=_context(), initializer=_die_with_parent, initargs=(os.getpid(),))
+            max_workers=1, mp_context=_context(), initializer=_die_with_parent,
+            initargs=(os.getpid(), self.niceness))
         try:
             # Off the event loop: submitting starts the process, and the first start waits for the forkserver.
             started = await asyncio.to_thread(executor.submit, os.getpid)
