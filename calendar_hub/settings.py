@@ -81,8 +81,9 @@ class Settings:
     parse_workers: int = _setting(0, "PARSE_WORKERS", "Processes that parse feeds; 0 means one per core.")
     parse_seconds: float = _setting(
         30.0, "PARSE_SECONDS",
-        "Seconds one feed or preview may take to be read in its worker process; a calendar that takes longer fails "
-        "its feed and the last good events stay. 0 for no limit.")
+        "Seconds one feed or preview may take to be read in its worker process (on the CPU, and at most four times "
+        "that on the clock); a calendar that takes longer fails its feed and the last good events stay. 0 for no "
+        "limit.")
     parse_memory_mb: int = _setting(
         1024, "PARSE_MEMORY_MB",
         "Memory in MB one feed or preview may take to be read, on top of what its worker process holds (its address "

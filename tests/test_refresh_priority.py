@@ -7,13 +7,14 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
 from calendar_hub import store
-from calendar_hub.errors import ConfigError
+from calendar_hub.errors import ConfigError, ParseError
 from calendar_hub.ingest.worker import WorkerPool
 from calendar_hub.settings import Settings
 from calendar_hub.store import engine as db
@@ -93,3 +94,25 @@ def test_a_niceness_above_19_is_refused() -> None:
     with pytest.raises(ConfigError, match="CALENDAR_HUB_REFRESH_NICE=20: give 0 to 19"):
         Settings.from_env({"CALENDAR_HUB_REFRESH_NICE": "20"})
     assert Settings.from_env({}).refresh_nice == 19
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="CPU time is read from Linux's /proc")
+def test_a_parse_that_gave_way_to_other_work_is_not_stopped_at_its_time_on_the_clock() -> None:
+    # A worker that waits (as a niced one does while serving keeps the cores) uses no CPU: it gets its time, up to
+    # GRACE times the limit on the clock; one that computes is stopped at the limit.
+    pool = WorkerPool(1, seconds=0.5, memory_mb=0)
+
+    async def run(function: object, *args: object) -> str:
+        try:
+            await pool.run(function, *args)  # type: ignore[arg-type]
+        except ParseError as e:
+            return str(e)
+        return "done"
+
+    async def both() -> list[str]:
+        try:
+            return [await run(time.sleep, 1.0), await run(sum, range(10**10))]
+        finally:
+            pool.close()
+
+    assert asyncio.run(both()) == ["done", "the calendar took too long to read"]

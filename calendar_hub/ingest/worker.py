@@ -50,6 +50,8 @@ __all__ = ["START_SECONDS", "WorkerPool", "lower_priority", "parse_in_worker", "
 
 _T = TypeVar("_T")
 
+# A parse that gave way to other work (its CPU time under the limit) may take this many times its limit on the clock.
+GRACE = 4.0
 # A worker's own start is not the body's time: the forkserver's first start loads every parser.
 START_SECONDS = 60.0
 # Loaded once in the forkserver, so a new worker is a fork with the parsers already imported.
@@ -179,8 +181,8 @@ class _Worker:
 
 
 class WorkerPool:
-    """Worker processes for parsing, each parse limited to `seconds` of wall-clock time and `memory_mb` of memory,
-    each worker run at `niceness` at least.
+    """Worker processes for parsing, each parse limited to `seconds` of time (on the CPU, and `GRACE` times that on the
+    clock) and `memory_mb` of memory, each worker run at `niceness` at least.
 
     Use it from one event loop; `close()` when done. A limit of 0 means none.
     """
@@ -208,10 +210,10 @@ class WorkerPool:
         async with self._gate:
             worker = self._idle.pop() if self._idle else await self._start(what)
             self._busy.add(worker)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu_seconds(worker.pid)
             future = asyncio.wrap_future(worker.executor.submit(_limited, self.memory, function, *args))
             try:
-                done, _pending = await asyncio.wait({future}, timeout=self.seconds if self.seconds > 0 else None)
+                done = await self._wait(future, worker.pid, started, cpu)
             except BaseException:  # cancelled while the worker runs: only ending the worker stops it
                 self._end(worker, future)
                 raise
@@ -227,6 +229,23 @@ class WorkerPool:
             self._idle.append(worker)
             observe.parsed(time.perf_counter() - started)
             return future.result()
+
+    async def _wait(self, future: asyncio.Future[_T], pid: int, started: float, cpu: float | None) -> bool:
+        """Whether `future` finished within the time limit.  A worker that ran `seconds` on the clock but not on the
+        CPU gave way to other work (it runs at a lower priority than serving): it gets the rest of its time, up to
+        `GRACE` times the limit on the clock."""
+        limit = self.seconds if self.seconds > 0 else None
+        while True:
+            done, _pending = await asyncio.wait({future}, timeout=limit)
+            if done:
+                return True
+            used = _cpu_seconds(pid)
+            if used is None or cpu is None:
+                return False
+            left = min(self.seconds - (used - cpu), GRACE * self.seconds - (time.perf_counter() - started))
+            if left <= 0.01:
+                return False
+            limit = left
 
     async def _start(self, what: str) -> _Worker:
         """A new worker, up and waiting: its start is timed on its own, not against a body's time."""
@@ -265,6 +284,16 @@ class WorkerPool:
                 pass
             worker.executor.shutdown(wait=False, cancel_futures=True)
         self._busy.clear()
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """The CPU time process `pid` has used, in seconds (Linux's /proc), or None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _context() -> multiprocessing.context.ForkServerContext:
