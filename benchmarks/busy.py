@@ -174,7 +174,8 @@ def main() -> int:
     web: subprocess.Popen[bytes] | None = None
     try:
         started = time.perf_counter()
-        subprocess.run(pinned(hub_core, [sys.executable, "-m", "calendar_hub", "refresh"]), env=env, check=True,
+        # On every core: it only stores the feeds.
+        subprocess.run([sys.executable, "-m", "calendar_hub", "refresh"], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=3600)
         print(f"{args.feeds} feeds x {args.events} events stored by a first refresh in "
               f"{time.perf_counter() - started:.0f} s; {'PostgreSQL' if admin else 'SQLite'}; cores hub {hub_core}, "

@@ -307,7 +307,7 @@ def cmd_send_digests(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from calendar_hub.web.app import create_app
+    from calendar_hub.web.app import create_app, tune_interpreter
 
     check_secret_key(settings)
     proxies = list(settings.trusted_proxy_list)
@@ -326,6 +326,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # forwarded headers are read only from the proxies the operator names.
     config = uvicorn.Config(create_app(settings), host=args.host, port=port, log_level="info",
                             proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
+    tune_interpreter()
     uvicorn.Server(config).run()
     return 0
 

@@ -1,5 +1,6 @@
-"""Refreshing gives way to serving: `calendar-hub refresh` and every parse worker run at CALENDAR_HUB_REFRESH_NICE,
-so that web processes on the same cores keep the CPU while feeds refresh."""
+"""Serving keeps the CPU while feeds refresh: `calendar-hub refresh` and every parse worker run at
+CALENDAR_HUB_REFRESH_NICE, a parse that gave way is not failed for it, and a web process's event loop gets the
+interpreter back quickly from threads that compute."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from calendar_hub.errors import ConfigError, ParseError
 from calendar_hub.ingest.worker import WorkerPool
 from calendar_hub.settings import Settings
 from calendar_hub.store import engine as db
+from calendar_hub.web.app import SWITCH_SECONDS, tune_interpreter
 from tests.feedserver import FeedServer
 from tests.hubdata import moved_hub, served
 
@@ -116,3 +118,13 @@ def test_a_parse_that_gave_way_to_other_work_is_not_stopped_at_its_time_on_the_c
             pool.close()
 
     assert asyncio.run(both()) == ["done", "the calendar took too long to read"]
+
+
+def test_a_serving_process_takes_the_interpreter_back_from_threads_that_compute() -> None:
+    before = sys.getswitchinterval()
+    try:
+        tune_interpreter()
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_SECONDS)
+        assert SWITCH_SECONDS < 0.005   # CPython's default: tens of such turns made a request wait over 500 ms
+    finally:
+        sys.setswitchinterval(before)
