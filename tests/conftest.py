@@ -30,6 +30,7 @@ from starlette.testclient import TestClient
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.demo import prepare_demo, waiting_work
+from calendar_hub.ingest import worker
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.registry import read_registry
 from calendar_hub.settings import Settings
@@ -105,6 +106,13 @@ def _no_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2's own cheapest profile, made for tests: the same hashing code, a thousandth of the work."""
     monkeypatch.setattr(accounts, "_hasher", argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))
+
+
+@pytest.fixture(autouse=True)
+def _suite_keeps_its_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`calendar-hub refresh` run inside the test process (`cli.main`) must not lower the suite's own priority for
+    every test after it; a refresh in a process of its own still does (tests/test_refresh_priority.py)."""
+    monkeypatch.setattr(worker, "lower_priority", lambda niceness: os.nice(0))
 
 
 # ---------------------------------------------------------------- the hub's clock
