@@ -186,7 +186,9 @@ def cmd_export_registry(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from calendar_hub.ingest.refresh import refresh
+    from calendar_hub.ingest.worker import lower_priority
 
+    lower_priority(settings.refresh_nice)   # give way to web processes on the same cores (parse workers inherit it)
     with _database(settings) as engine:
         with report.Progress(sys.stdout) as progress:
             done = asyncio.run(refresh(engine, settings, due_only=args.due, on_done=progress.step,
@@ -305,7 +307,7 @@ def cmd_send_digests(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from calendar_hub.web.app import create_app
+    from calendar_hub.web.app import create_app, tune_interpreter
 
     check_secret_key(settings)
     proxies = list(settings.trusted_proxy_list)
@@ -324,6 +326,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # forwarded headers are read only from the proxies the operator names.
     config = uvicorn.Config(create_app(settings), host=args.host, port=port, log_level="info",
                             proxy_headers=bool(proxies), forwarded_allow_ips=proxies)
+    tune_interpreter()
     uvicorn.Server(config).run()
     return 0
 

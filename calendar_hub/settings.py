@@ -81,12 +81,17 @@ class Settings:
     parse_workers: int = _setting(0, "PARSE_WORKERS", "Processes that parse feeds; 0 means one per core.")
     parse_seconds: float = _setting(
         30.0, "PARSE_SECONDS",
-        "Seconds one feed or preview may take to be read in its worker process; a calendar that takes longer fails "
-        "its feed and the last good events stay. 0 for no limit.")
+        "Seconds one feed or preview may take to be read in its worker process (on the CPU, and at most four times "
+        "that on the clock); a calendar that takes longer fails its feed and the last good events stay. 0 for no "
+        "limit.")
     parse_memory_mb: int = _setting(
         1024, "PARSE_MEMORY_MB",
         "Memory in MB one feed or preview may take to be read, on top of what its worker process holds (its address "
         "space, RLIMIT_AS); a calendar that needs more fails its feed and the last good events stay. 0 for no limit.")
+    refresh_nice: int = _setting(
+        19, "REFRESH_NICE",
+        "Niceness (0 to 19) that `refresh` and every parse worker run at, so that web processes on the same cores "
+        "keep the CPU while feeds refresh (19: refreshing takes what serving leaves); 0 leaves it as started.")
     serve_refresh: bool = _setting(True, "SERVE_REFRESH", "Whether `serve` refreshes due feeds in the background.")
     tile_url: str = _setting("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "TILE_URL", "Map tile URL template.")
     tile_attribution: str = _setting(
@@ -190,6 +195,8 @@ class Settings:
             raise ConfigError(f"CALENDAR_HUB_SMTP_SECURITY={settings.smtp_security!r}: give starttls, tls or none")
         if settings.log_format not in LOG_FORMATS:
             raise ConfigError(f"CALENDAR_HUB_LOG_FORMAT={settings.log_format!r}: give text or json")
+        if settings.refresh_nice > 19:
+            raise ConfigError(f"CALENDAR_HUB_REFRESH_NICE={settings.refresh_nice}: give 0 to 19")
         if settings.digest_weekday > 6 or settings.digest_hour > 23:
             raise ConfigError("CALENDAR_HUB_DIGEST_WEEKDAY is 0 (Monday) to 6 (Sunday) and CALENDAR_HUB_DIGEST_HOUR "
                               "0 to 23")

@@ -30,6 +30,7 @@ from starlette.testclient import TestClient
 from calendar_hub import clock, store
 from calendar_hub.console import accounts
 from calendar_hub.demo import prepare_demo, waiting_work
+from calendar_hub.ingest import worker
 from calendar_hub.ingest.refresh import refresh
 from calendar_hub.registry import read_registry
 from calendar_hub.settings import Settings
@@ -105,6 +106,13 @@ def _no_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2's own cheapest profile, made for tests: the same hashing code, a thousandth of the work."""
     monkeypatch.setattr(accounts, "_hasher", argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))
+
+
+@pytest.fixture(autouse=True)
+def _suite_keeps_its_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`calendar-hub refresh` run inside the test process (`cli.main`) must not lower the suite's own priority for
+    every test after it; a refresh in a process of its own still does (tests/test_refresh_priority.py)."""
+    monkeypatch.setattr(worker, "lower_priority", lambda niceness: os.nice(0))
 
 
 # ---------------------------------------------------------------- the hub's clock
@@ -189,9 +197,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings for tests: the test database, no background refresh, changes seen at once (never a page built
-    before them), one parse worker."""
+    before them), one parse worker at the test's own priority (a shared machine's other work must not push a
+    niced parse past its time limit)."""
     return Settings(database_url=database_url, base_url="http://hub.test", serve_refresh=False,
-                    change_check_seconds=0.0, stale_seconds=0.0, parse_workers=1, fetch_total_timeout=10.0,
+                    change_check_seconds=0.0, stale_seconds=0.0, parse_workers=1, refresh_nice=0,
+                    fetch_total_timeout=10.0,
                     fetch_connect_timeout=2.0, fetch_read_timeout=5.0)
 
 

@@ -1,6 +1,7 @@
 """Parsing untrusted bytes in worker processes, each parse held to a wall-clock and a memory limit.
 
-    WorkerPool.from_settings(s)      up to `parse_workers` processes (0: one per core), started when first needed
+    WorkerPool.from_settings(s)      up to `parse_workers` processes (0: one per core), started when first needed,
+                                     each at `refresh_nice` (parsing gives way to serving)
     await pool.run(fn, *args)        fn(*args) in a worker; a ParseError with a plain reason when over a limit
     parse_in_worker(body, ...)       a body's ParseResult and its events' content hashes (what refresh stores)
     read_page_in_worker(html, ...)   the events on a linked event page
@@ -44,10 +45,13 @@ from calendar_hub.ingest.sources import parse_body
 from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 from calendar_hub.settings import Settings
 
-__all__ = ["START_SECONDS", "WorkerPool", "parse_in_worker", "read_page_in_worker", "too_big", "too_slow"]
+__all__ = ["START_SECONDS", "WorkerPool", "lower_priority", "parse_in_worker", "read_page_in_worker", "too_big",
+           "too_slow"]
 
 _T = TypeVar("_T")
 
+# A parse that gave way to other work (its CPU time under the limit) may take this many times its limit on the clock.
+GRACE = 4.0
 # A worker's own start is not the body's time: the forkserver's first start loads every parser.
 START_SECONDS = 60.0
 # Loaded once in the forkserver, so a new worker is a fork with the parsers already imported.
@@ -88,8 +92,21 @@ def read_page_in_worker(html: bytes, url: str, zone: str, start: datetime, end: 
     return events_from_page(html, url=url, context=context)
 
 
-def _die_with_parent(starter: int) -> None:
-    """Worker initializer: be killed when the forkserver that forked this worker ends, and never outlive `starter`."""
+def lower_priority(niceness: int) -> int:
+    """Run this process (and what it starts from now on) at `niceness` at least, never higher in priority than it
+    is; returns the niceness it runs at.  Where the system has no niceness, nothing changes."""
+    if not hasattr(os, "nice"):
+        return 0
+    current = os.nice(0)
+    if niceness > current:
+        current = os.nice(niceness - current)
+    return current
+
+
+def _die_with_parent(starter: int, niceness: int = 0) -> None:
+    """Worker initializer: be killed when the forkserver that forked this worker ends, and never outlive `starter`;
+    run at `niceness` at least (parsing gives way to serving on the same cores)."""
+    lower_priority(niceness)
     parent = os.getppid()
     if sys.platform == "linux":
         libc = ctypes.CDLL(None, use_errno=True)
@@ -164,13 +181,15 @@ class _Worker:
 
 
 class WorkerPool:
-    """Worker processes for parsing, each parse limited to `seconds` of wall-clock time and `memory_mb` of memory.
+    """Worker processes for parsing, each parse limited to `seconds` of time (on the CPU, and `GRACE` times that on the
+    clock) and `memory_mb` of memory, each worker run at `niceness` at least.
 
     Use it from one event loop; `close()` when done. A limit of 0 means none.
     """
 
-    def __init__(self, workers: int, *, seconds: float, memory_mb: int) -> None:
+    def __init__(self, workers: int, *, seconds: float, memory_mb: int, niceness: int = 0) -> None:
         self.workers = max(workers, 1)
+        self.niceness = niceness
         self.seconds = seconds
         self.memory = max(memory_mb, 0) * 2**20
         self._idle: list[_Worker] = []
@@ -181,7 +200,8 @@ class WorkerPool:
     def from_settings(cls, settings: Settings, *, most: int | None = None) -> WorkerPool:
         """A pool sized and limited by the settings, with at most `most` workers."""
         workers = settings.parse_workers or os.cpu_count() or 1
-        return cls(min(workers, most or workers), seconds=settings.parse_seconds, memory_mb=settings.parse_memory_mb)
+        return cls(min(workers, most or workers), seconds=settings.parse_seconds, memory_mb=settings.parse_memory_mb,
+                   niceness=settings.refresh_nice)
 
     async def run(self, function: Callable[..., _T], *args: object, what: str = "the calendar") -> _T:
         """`function(*args)` in a worker; raises ParseError (`too_slow(what)`, `too_big(what)`) over a limit."""
@@ -190,10 +210,10 @@ class WorkerPool:
         async with self._gate:
             worker = self._idle.pop() if self._idle else await self._start(what)
             self._busy.add(worker)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu_seconds(worker.pid)
             future = asyncio.wrap_future(worker.executor.submit(_limited, self.memory, function, *args))
             try:
-                done, _pending = await asyncio.wait({future}, timeout=self.seconds if self.seconds > 0 else None)
+                done = await self._wait(future, worker.pid, started, cpu)
             except BaseException:  # cancelled while the worker runs: only ending the worker stops it
                 self._end(worker, future)
                 raise
@@ -210,10 +230,28 @@ class WorkerPool:
             observe.parsed(time.perf_counter() - started)
             return future.result()
 
+    async def _wait(self, future: asyncio.Future[_T], pid: int, started: float, cpu: float | None) -> bool:
+        """Whether `future` finished within the time limit.  A worker that ran `seconds` on the clock but not on the
+        CPU gave way to other work (it runs at a lower priority than serving): it gets the rest of its time, up to
+        `GRACE` times the limit on the clock."""
+        limit = self.seconds if self.seconds > 0 else None
+        while True:
+            done, _pending = await asyncio.wait({future}, timeout=limit)
+            if done:
+                return True
+            used = _cpu_seconds(pid)
+            if used is None or cpu is None:
+                return False
+            left = min(self.seconds - (used - cpu), GRACE * self.seconds - (time.perf_counter() - started))
+            if left <= 0.01:
+                return False
+            limit = left
+
     async def _start(self, what: str) -> _Worker:
         """A new worker, up and waiting: its start is timed on its own, not against a body's time."""
         executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=1, mp_context=_context(), initializer=_die_with_parent, initargs=(os.getpid(),))
+            max_workers=1, mp_context=_context(), initializer=_die_with_parent,
+            initargs=(os.getpid(), self.niceness))
         try:
             # Off the event loop: submitting starts the process, and the first start waits for the forkserver.
             started = await asyncio.to_thread(executor.submit, os.getpid)
@@ -246,6 +284,16 @@ class WorkerPool:
                 pass
             worker.executor.shutdown(wait=False, cancel_futures=True)
         self._busy.clear()
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """The CPU time process `pid` has used, in seconds (Linux's /proc), or None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _context() -> multiprocessing.context.ForkServerContext:
