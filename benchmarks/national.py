@@ -171,6 +171,10 @@ def main() -> int:
             print(f"cycle {cycle} (stamps everywhere, a tenth of feeds changed): {took:.0f} s (exit {codes}); "
                   f"web processes {', '.join(f'{r:.0f}' for r in sizes)} MB RSS")
 
+        for p in ports:   # a live hub has been searched: its index is then carried over each change
+            began = time.perf_counter()
+            wait_until(f"http://127.0.0.1:{p}/search?q=walk", 3600)
+            print(f"web process on :{p}: first search (the index built) {time.perf_counter() - began:.1f} s")
         marker = "Marked" + uuid.uuid4().hex[:8]
         control.write_text(f"{args.cycles} {paths[0].name}:{marker}")
         engine = db.make_engine(url)

@@ -35,7 +35,7 @@ from calendar_hub.ingest.geocode import geocode_pending
 from calendar_hub.ingest.judge import cut_off_notice, held_words, hold, judge, looks_truncated
 from calendar_hub.ingest.robots import Robots
 from calendar_hub.ingest.sources import sniff, summary
-from calendar_hub.ingest.worker import WorkerPool, parse_in_worker, read_page_in_worker
+from calendar_hub.ingest.worker import GRACE, WorkerPool, parse_in_worker, read_page_in_worker
 from calendar_hub.occurrence import EventIn, ParseResult
 from calendar_hub.settings import Settings
 from calendar_hub.states import Origin, Outcome
@@ -78,8 +78,9 @@ class Refresher:
         self.on_claimed = on_claimed
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.limits = Limits.from_settings(settings)
-        # Long enough for a feed's fetch, its parse and the pages it links to, each within their limits.
-        self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + settings.parse_seconds * 2 + 120)
+        # Long enough for a feed's fetch, its parse and the pages it links to, each within their limits (a parse
+        # that gives way to serving may take GRACE times its limit on the clock).
+        self.lease_for = timedelta(seconds=settings.fetch_total_timeout * 3 + settings.parse_seconds * 2 * GRACE + 120)
         self.pool: WorkerPool | None = None
         self.guarded: Client | None = None   # SSRF-guarded: feeds (but private registry ones), links in feeds
         self.robots: Robots | None = None    # the robots.txt of the sites whose pages the run follows
