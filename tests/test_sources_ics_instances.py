@@ -1,0 +1,124 @@
+"""A series' instances read without copies (`_ics_expand.expand`, `EventReader.read_instance`) give exactly what reading
+recurring-ical-events' own copies gave: the same EventIns, or the same refusal, for every series in tests/data."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import recurring_ical_events
+import x_wr_timezone
+from icalendar import Calendar, Component
+from icalendar.prop import vDDDTypes, vRecur
+
+from calendar_hub.ingest.sources._ics_event import EventReader, Unusable, uid_of
+from calendar_hub.ingest.sources._ics_expand import CHUNK, expand
+from calendar_hub.occurrence import ParseContext
+
+DATA = Path(__file__).parent / "data"
+ICS_FILES = sorted(DATA.rglob("*.ics"))
+LONDON = ZoneInfo("Europe/London")
+WINDOWS = [(datetime(2012, 1, 1, tzinfo=UTC), datetime(2013, 6, 1, tzinfo=UTC)),
+           (datetime(2020, 1, 1, tzinfo=UTC), datetime(2021, 6, 1, tzinfo=UTC)),
+           (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC))]
+MOST = 1000
+
+
+def copies(calendar: Calendar, low: datetime, high: datetime) -> list[Any]:
+    """The library's copies of every instance, a month at a time, as the parser read them before."""
+    query = recurring_ical_events.of(calendar)
+    found: dict[tuple[str, str], Any] = {}
+    chunk_start = low
+    while chunk_start < high and len(found) <= MOST:
+        chunk_end = min(chunk_start + CHUNK, high)
+        for occurrence in query.between(chunk_start, chunk_end):
+            original = occurrence.get("RECURRENCE-ID")
+            key = (str(occurrence["DTSTART"].dt), str(original.dt) if isinstance(original, vDDDTypes) else "")
+            found.setdefault(key, occurrence)
+        chunk_start = chunk_end
+    return list(found.values())
+
+
+def outcome(read: Any) -> Any:
+    """What one read gave: the EventIn (or None), else the kind and words of the refusal."""
+    try:
+        return read()
+    except Unusable as e:
+        return ("unusable", str(e))
+    except Exception as e:  # noqa: BLE001  (the library's errors on one instance are compared too)
+        return (type(e).__name__, str(e))
+
+
+def read_copies(reader: EventReader, calendar: Calendar, uid: str, low: datetime, high: datetime) -> list[Any]:
+    """Each of the library's copies read as the parser read them before."""
+    return [outcome(partial(reader.read, copy, uid, "")) for copy in copies(calendar, low, high)]
+
+
+def read_instances(reader: EventReader, calendar: Calendar, uid: str, low: datetime, high: datetime) -> list[Any]:
+    """Each instance read as the parser reads it now."""
+    return [outcome(partial(reader.read_instance, i.source, i.start, i.end, i.sequence, uid, ""))
+            for i in expand(calendar, low, high, MOST)]
+
+
+def series_of(calendar: Calendar) -> dict[str, list[Component]]:
+    """The calendar's repeating VEVENTs by UID (masters with RRULE or RDATE, and overrides)."""
+    found: dict[str, list[Component]] = {}
+    for component in calendar.walk("VEVENT"):
+        try:
+            found.setdefault(uid_of(component), []).append(component)
+        except Exception:  # noqa: BLE001, S112  (an unreadable UID: the parser's own tests cover it)
+            continue
+    return {uid: parts for uid, parts in found.items()
+            if len(parts) > 1 or any(name in parts[0] for name in ("RRULE", "RDATE"))}
+
+
+def compare(path: Path) -> int:
+    """Compare both readings of every series in `path`; returns how many instances were compared."""
+    try:
+        calendar = Calendar.from_ical(path.read_bytes())
+    except Exception:  # noqa: BLE001  (files icalendar cannot read whole are salvaged: tested elsewhere)
+        return 0
+    zone_name = str(calendar.get("X-WR-TIMEZONE", "") or "")
+    try:
+        floating: Any = ZoneInfo(zone_name) if zone_name else None
+    except Exception:  # noqa: BLE001
+        floating = None
+    compared = 0
+    for uid, parts in series_of(calendar).items():
+        rule = parts[0].get("RRULE")
+        if not isinstance(rule, (vRecur, type(None))) or any(
+                str(f).upper() in ("SECONDLY", "MINUTELY") for f in (rule or {}).get("FREQ", [])):
+            continue  # the parser refuses these before expanding
+        for start, end in WINDOWS:
+            context = ParseContext(url="https://x.example/", zone=LONDON, window_start=start, window_end=end)
+            one = Calendar()
+            one.subcomponents = [part.copy() for part in parts]
+            if floating is not None:
+                one = x_wr_timezone.to_standard(one, timezone=floating)
+            low, high = (start - timedelta(days=1)).astimezone(floating or LONDON), end + timedelta(days=1)
+            high = high.astimezone(floating or LONDON)
+            zone = floating or LONDON
+            before = outcome(partial(read_copies, EventReader(context, zone), one, uid, low, high))
+            after = outcome(partial(read_instances, EventReader(context, zone), one, uid, low, high))
+            assert after == before, f"{path.name} {uid} {start:%Y}"
+            compared += len(before) if isinstance(before, list) else 1
+    return compared
+
+
+@pytest.mark.parametrize("path", ICS_FILES, ids=lambda p: str(p.relative_to(DATA)))
+def test_instances_read_as_the_library_copies_them(path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compare(path)
+
+
+def test_the_comparison_sees_series() -> None:
+    """The comparison is not empty: the fixtures hold series with instances in the windows."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert sum(compare(path) for path in ICS_FILES) > 200
