@@ -198,7 +198,7 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
             note(result, f'"{title}" has more than {MAX_OCCURRENCES_PER_SERIES} repeats in the window; '
                          f"only {MAX_OCCURRENCES_PER_SERIES} were kept")
             break
-        value = instance.original_value()
+        value = instance.original
         rid = recurrence_id_text(value, reader.floating) if isinstance(value, date) else ""
         if rid in shifts and isinstance(value, datetime):
             # RFC 5545 3.8.4.4 RANGE=THISANDFUTURE: every later instance is moved as the override was,
