@@ -5,7 +5,7 @@ same refusal, for every series in tests/data (a series that cannot reach the max
 from __future__ import annotations
 
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import recurring_ical_events
 import x_wr_timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar, Component
 from icalendar.prop import vDDDTypes, vRecur
 
@@ -124,3 +126,75 @@ def test_the_comparison_sees_series() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert sum(compare(path) for path in ICS_FILES) > 200
+
+
+ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "UTC", ""]   # "": floating
+
+
+@st.composite
+def series_text(draw: st.DrawFn) -> str:
+    """A VEVENT series as text: a rule by day, week, month or year, with COUNT or UNTIL (in UTC or floating), BYDAY,
+    EXDATE, RDATE, a moved instance, all-day or timed in a zone that changes its clocks, or floating."""
+    all_day = draw(st.booleans())
+    zone = draw(st.sampled_from(ZONES))
+    first = date(2025, 10, 1) + timedelta(days=draw(st.integers(0, 600)))
+    clock_time = time(draw(st.integers(0, 23)), draw(st.sampled_from([0, 30])))
+    start = datetime.combine(first, clock_time)
+
+    def when(value: datetime, utc: bool = False) -> str:
+        if all_day:
+            return f";VALUE=DATE:{value:%Y%m%d}"
+        if utc:
+            return f":{value:%Y%m%dT%H%M%S}Z"
+        return (f";TZID={zone}" if zone else "") + f":{value:%Y%m%dT%H%M%S}"
+
+    frequency = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]))
+    parts = [f"FREQ={frequency}", f"INTERVAL={draw(st.integers(1, 3))}"]
+    end_kind = draw(st.sampled_from(["none", "count", "until-utc", "until-floating"]))
+    if end_kind == "count":
+        parts.append(f"COUNT={draw(st.integers(1, 120))}")
+    elif end_kind != "none":
+        until = start + timedelta(days=draw(st.integers(0, 500)), hours=draw(st.integers(0, 23)))
+        parts.append("UNTIL=" + (f"{until:%Y%m%d}" if all_day else
+                                 f"{until:%Y%m%dT%H%M%S}" + ("Z" if end_kind == "until-utc" else "")))
+    if frequency in ("WEEKLY", "DAILY") and draw(st.booleans()):
+        days = draw(st.lists(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), min_size=1, max_size=3,
+                             unique=True))
+        parts.append("BYDAY=" + ",".join(days))
+    length = timedelta(days=draw(st.integers(1, 3))) if all_day else timedelta(minutes=draw(st.sampled_from(
+        [0, 30, 90, 60 * 26])))
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Calendar Hub tests//EN", "BEGIN:VEVENT",
+             "UID:series@example.org", "SUMMARY:Walk", "DTSTAMP:20260101T000000Z", "DTSTART" + when(start),
+             "DTEND" + when(start + length), "RRULE:" + ";".join(parts)]
+    steps = draw(st.lists(st.integers(0, 60), max_size=3))
+    step = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 30, "YEARLY": 365}[frequency]
+    lines += ["EXDATE" + when(start + timedelta(days=n * step)) for n in steps[:2]]
+    lines += ["RDATE" + when(start + timedelta(days=n, hours=3)) for n in draw(st.lists(st.integers(1, 400),
+                                                                                      max_size=2))]
+    lines.append("END:VEVENT")
+    if steps and draw(st.booleans()):
+        original = start + timedelta(days=steps[-1] * step)
+        lines += ["BEGIN:VEVENT", "UID:series@example.org", "SUMMARY:Walk, moved", "DTSTAMP:20260101T000000Z",
+                  "RECURRENCE-ID" + when(original), "DTSTART" + when(original + timedelta(days=1)),
+                  "DTEND" + when(original + timedelta(days=1) + length), "SEQUENCE:2", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=series_text(), floating_name=st.sampled_from(["", "Europe/London", "America/New_York"]))
+def test_generated_series_read_as_the_library_copies_them(text: str, floating_name: str) -> None:
+    """Over generated rules and zones (DST changes, all-day, UNTIL in UTC or floating, a moved instance), the
+    instances read from one query or a month at a time equal the library's copies read a month at a time."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        calendar = Calendar.from_ical(text)
+        zone = ZoneInfo(floating_name) if floating_name else LONDON
+        start, end = WINDOWS[2]
+        context = ParseContext(url="https://x.example/", zone=LONDON, window_start=start, window_end=end)
+        if floating_name:
+            calendar = x_wr_timezone.to_standard(calendar, timezone=zone)
+        low, high = (start - timedelta(days=1)).astimezone(zone), (end + timedelta(days=1)).astimezone(zone)
+        before = outcome(partial(read_copies, EventReader(context, zone), calendar, "series@example.org", low, high))
+        after = outcome(partial(read_instances, EventReader(context, zone), calendar, "series@example.org", low, high))
+    assert after == before
