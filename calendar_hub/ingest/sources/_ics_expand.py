@@ -21,7 +21,7 @@ from recurring_ical_events.adapters.event import EventAdapter
 
 from calendar_hub.ingest.sources._ics_rules import MAX_REPEAT_LENGTH
 
-__all__ = ["Instance", "expand"]
+__all__ = ["CHUNK", "Instance", "expand"]
 
 # The window is expanded a month at a time, so a series stops as soon as it has its maximum.
 CHUNK = timedelta(days=31)
