@@ -6,7 +6,7 @@ Core statements so that a refresh of 100,000 occurrences stays fast on SQLite an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -287,7 +287,8 @@ def _insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]]) 
     dialect = connection.dialect
     keys = list(rows[0])
     statement = sa.insert(table).compile(dialect=dialect, column_keys=keys)
-    processors = [(key, table.c[key].type.dialect_impl(dialect).bind_processor(dialect)) for key in keys]
+    processors = [(key, _once_per_value(table.c[key].type.dialect_impl(dialect).bind_processor(dialect)))
+                  for key in keys]
     converted = [{key: (process(row[key]) if process is not None else row[key]) for key, process in processors}
                  for row in rows]
     if statement.positional:
@@ -295,6 +296,26 @@ def _insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]]) 
         connection.exec_driver_sql(str(statement), [tuple(row[key] for key in order) for row in converted])
     else:
         connection.exec_driver_sql(str(statement), converted)
+
+
+def _once_per_value(process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """`process`, converting each distinct value once: a series' instances share their stamps and categories, and
+    every row of a refresh its created and updated times, which cost a UTC conversion and formatting each."""
+    if process is None:
+        return None
+    done: dict[tuple[type, Any], Any] = {}
+
+    def convert(value: Any) -> Any:
+        key = (value.__class__, tuple(value) if isinstance(value, list) else value)
+        try:
+            return done[key]
+        except KeyError:
+            done[key] = converted = process(value)
+            return converted
+        except TypeError:      # unhashable (a dict, a list holding lists): converted every time
+            return process(value)
+
+    return convert
 
 
 def prune_fetch_log(*, session: Session, older_than: datetime) -> None:

@@ -196,6 +196,7 @@ class EventReader:
         self.window_start = context.window_start
         self.window_end = context.window_end
         self._descriptions: dict[tuple[str, str], tuple[str, str]] = {}
+        self._sources: dict[int, tuple[Component, dict[str, Any]]] = {}
 
     def times(self, component: Component) -> tuple[datetime, datetime, date | None, date | None]:
         """(start, end, start_date, end_date): UTC instants, and the days for an all-day event."""
@@ -208,14 +209,13 @@ class EventReader:
         if not isinstance(value, date):
             raise Unusable(f"its start {value!r} is not a date or a time")
         try:
-            return self._span(component, value)
+            return self._span(value, self.end_value(component, value))
         except OverflowError as e:
             # Python's dates end with the year 9999: a start or end there, moved to UTC or by a
             # duration, falls off the calendar.  No real event is that far away.
             raise Unusable("its dates are out of range") from e
 
-    def _span(self, component: Component, value: date) -> tuple[datetime, datetime, date | None, date | None]:
-        end_value = self.end_value(component, value)
+    def _span(self, value: date, end_value: date | None) -> tuple[datetime, datetime, date | None, date | None]:
         if not isinstance(value, datetime):
             # RFC 5545 3.6.1: a DATE start with neither DTEND nor DURATION lasts one day.
             start_date = value
@@ -247,30 +247,52 @@ class EventReader:
         start, end, start_date, end_date = self.times(component)
         if start > self.window_end or end < self.window_start:
             return None
+        return self._event(self._fields(component), uid, recurrence_id, start, end, start_date, end_date)
+
+    def read_instance(self, source: Component, start_value: date, end_value: date | None, sequence: int,
+                      uid: str, recurrence_id: str) -> EventIn | None:
+        """The EventIn for one instance of a series, as `read` gives it for the library's copy of `source` with
+        that DTSTART, DTEND (none if `end_value` is None) and SEQUENCE (the source's if negative); None outside
+        the window; raises Unusable.  What does not depend on the instance is read once per source."""
+        try:
+            start, end, start_date, end_date = self._span(start_value, end_value)
+        except OverflowError as e:
+            raise Unusable("its dates are out of range") from e
+        if start > self.window_end or end < self.window_start:
+            return None
+        cached = self._sources.get(id(source))
+        if cached is None or cached[0] is not source:
+            cached = self._sources[id(source)] = (source, self._fields(source))
+        fields = cached[1]
+        if sequence >= 0:
+            fields = {**fields, "sequence": sequence}
+        return self._event(fields, uid, recurrence_id, start, end, start_date, end_date)
+
+    def _fields(self, component: Component) -> dict[str, Any]:
+        """What an EventIn takes from the VEVENT besides its identity and times, read in `read`'s order."""
         description_html, description_text = self._description(component)
         lat, lon = _geo(component)
         status = str(first(component.get("STATUS")) or "").strip().upper()
-        return EventIn(
-            source_uid=uid,
-            recurrence_id=recurrence_id,
-            title=title_of(component),
-            start=start,
-            end=end,
-            all_day=start_date is not None,
-            start_date=start_date,
-            end_date=end_date,
-            status=status if status in STATUSES else "CONFIRMED",
-            description_html=description_html,
-            description_text=description_text,
-            location=_location(component),
-            url=clean_url(first(component.get("URL"))),
-            categories=_categories(component),
-            lat=lat,
-            lon=lon,
-            sequence=sequence_of(component),
-            stamp=instant_of(component, "DTSTAMP"),
-            modified=instant_of(component, "LAST-MODIFIED"),
-        )
+        return {
+            "status": status if status in STATUSES else "CONFIRMED",
+            "description_html": description_html,
+            "description_text": description_text,
+            "title": title_of(component),
+            "location": _location(component),
+            "url": clean_url(first(component.get("URL"))),
+            "categories": _categories(component),
+            "lat": lat,
+            "lon": lon,
+            "sequence": sequence_of(component),
+            "stamp": instant_of(component, "DTSTAMP"),
+            "modified": instant_of(component, "LAST-MODIFIED"),
+        }
+
+    @staticmethod
+    def _event(fields: dict[str, Any], uid: str, recurrence_id: str, start: datetime, end: datetime,
+               start_date: date | None, end_date: date | None) -> EventIn:
+        return EventIn(source_uid=uid, recurrence_id=recurrence_id, start=start, end=end,
+                       all_day=start_date is not None, start_date=start_date, end_date=end_date, **fields)
 
     def _description(self, component: Component) -> tuple[str, str]:
         """(html, text) from DESCRIPTION and Outlook's X-ALT-DESC;FMTTYPE=text/html, cached per text."""

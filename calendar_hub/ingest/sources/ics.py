@@ -2,7 +2,7 @@
 
 The body is decoded and parsed whole (or salvaged component by component, see `_ics_load`),
 then read one series (one UID) at a time: a single event takes a fast path; a series with
-RRULE, RDATE or RECURRENCE-ID overrides is expanded over the window by recurring-ical-events,
+RRULE, RDATE or RECURRENCE-ID overrides is expanded over the window by recurring-ical-events (`_ics_expand`),
 and a series that fails costs only itself.
 """
 
@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import recurring_ical_events
 import x_wr_timezone
 from icalendar import Calendar, Component
 from icalendar.prop import vBroken, vDDDTypes, vRecur
@@ -31,13 +30,12 @@ from calendar_hub.ingest.sources._ics_event import (
     to_utc,
     uid_of,
 )
+from calendar_hub.ingest.sources._ics_expand import expand
 from calendar_hub.ingest.sources._ics_load import check_is_calendar, decode, describe, load_calendars, note
 from calendar_hub.ingest.sources._ics_rules import MAX_REPEAT_LENGTH, never_repeats, recent_start
 from calendar_hub.occurrence import EventIn, ParseContext, ParseResult
 
 MAX_OCCURRENCES_PER_SERIES = 1000
-# The window is expanded a month at a time, so a series stops as soon as it has its maximum.
-_CHUNK = timedelta(days=31)
 # Expansion runs on a window widened by a day, then every occurrence is checked exactly in UTC:
 # recurring-ical-events compares floating times and dates as if they were in the window's zone.
 _SLACK = timedelta(days=1)
@@ -181,8 +179,8 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
         high = (reader.window_end + _SLACK).astimezone(reader.floating)
         if master is not None:
             recent_start(master, low)
-        occurrences = _expand(calendar, low, high)
-        occurrences.sort(key=lambda occurrence: to_utc(occurrence["DTSTART"].dt, reader.floating))
+        instances = expand(calendar, low, high, MAX_OCCURRENCES_PER_SERIES)
+        instances.sort(key=lambda instance: to_utc(instance.start, reader.floating))
     except Unusable as e:
         result.skip(f'skipped "{title}": {e}', str(e))
         return
@@ -195,25 +193,24 @@ def _emit_series(reader: EventReader, master: Component | None, overrides: list[
     except OverflowError:
         shifts = {}
     count = 0
-    for occurrence in occurrences:
+    for instance in instances:
         if count >= MAX_OCCURRENCES_PER_SERIES:
             note(result, f'"{title}" has more than {MAX_OCCURRENCES_PER_SERIES} repeats in the window; '
                          f"only {MAX_OCCURRENCES_PER_SERIES} were kept")
             break
-        original = occurrence.get("RECURRENCE-ID")
-        value = original.dt if isinstance(original, vDDDTypes) else None
+        value = instance.original
         rid = recurrence_id_text(value, reader.floating) if isinstance(value, date) else ""
         if rid in shifts and isinstance(value, datetime):
             # RFC 5545 3.8.4.4 RANGE=THISANDFUTURE: every later instance is moved as the override was,
             # and carries the override's RECURRENCE-ID; its own original start is its start less the move.
-            rid = (to_utc(occurrence["DTSTART"].dt, reader.floating) - shifts[rid]).isoformat()
+            rid = (to_utc(instance.start, reader.floating) - shifts[rid]).isoformat()
         try:
-            event = reader.read(occurrence, uid, rid)
+            event = reader.read_instance(instance.source, instance.start, instance.end, instance.sequence, uid, rid)
         except Unusable as e:
-            result.skip(f'skipped "{title_of(occurrence)}" on {rid or "one date"}: {e}', str(e))
+            result.skip(f'skipped "{title_of(instance.source)}" on {rid or "one date"}: {e}', str(e))
             continue
         except Exception as e:  # a library error on one instance costs that instance only
-            result.skip(f'could not read "{title_of(occurrence)}" on {rid or "one date"}: {describe(e)}',
+            result.skip(f'could not read "{title_of(instance.source)}" on {rid or "one date"}: {describe(e)}',
                         "it could not be read")
             continue
         if event is not None:
@@ -249,19 +246,3 @@ def _mend_length(reader: EventReader, component: Component, result: ParseResult)
         raise Unusable("each of its repeats lasts more than a year")
     if moved > MAX_REPEAT_LENGTH:
         raise Unusable("one of its changes moves its later repeats by more than a year")
-
-
-def _expand(calendar: Calendar, low: datetime, high: datetime) -> list[Any]:
-    """The series' occurrences between `low` and `high`, a month at a time, stopping past the maximum kept."""
-    query = recurring_ical_events.of(calendar)
-    found: dict[tuple[str, str], Any] = {}
-    chunk_start = low
-    while chunk_start < high and len(found) <= MAX_OCCURRENCES_PER_SERIES:
-        chunk_end = min(chunk_start + _CHUNK, high)
-        for occurrence in query.between(chunk_start, chunk_end):
-            # An instance longer than a chunk is returned by each chunk it overlaps.
-            original = occurrence.get("RECURRENCE-ID")
-            key = (str(occurrence["DTSTART"].dt), str(original.dt) if isinstance(original, vDDDTypes) else "")
-            found.setdefault(key, occurrence)
-        chunk_start = chunk_end
-    return list(found.values())
