@@ -92,12 +92,16 @@ def write_feeds(folder: Path, feeds: int, events: int, week_start: datetime) -> 
 def refresh_all(env: dict[str, str], processes: int) -> tuple[float, list[int]]:
     """Run `processes` `calendar-hub refresh` at once; their wall time and exit codes."""
     started = time.perf_counter()
+    # Their logs (a line per feed) go to files: a pipe read only at the end fills, and stops the process writing.
+    logs = [tempfile.TemporaryFile() for _ in range(processes)]
     running = [subprocess.Popen([sys.executable, "-m", "calendar_hub", "refresh"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(processes)]
+                                stdout=subprocess.DEVNULL, stderr=log) for log in logs]
     codes = [p.wait() for p in running]
-    for p in running:
-        if p.returncode and p.stderr is not None:
-            print(p.stderr.read().decode()[-2000:], file=sys.stderr)
+    for p, log in zip(running, logs, strict=True):
+        if p.returncode:
+            log.seek(0)
+            print(log.read().decode()[-2000:], file=sys.stderr)
+        log.close()
     return time.perf_counter() - started, codes
 
 
