@@ -211,7 +211,8 @@ def _unnamed(events: list[_Event], lines: list[bytes]) -> dict[tuple[int, bytes]
     collapsed).  Here the group is the calendar, DTSTART's date and the title's ASCII letters without white
     space or backslashes, which can only be coarser; where a calendar's DTSTART or a day's SUMMARY cannot be
     read so plainly (repair may move a value, non-ASCII white space), the calendar's or the day's events share
-    one group; key None: a calendar whose events keep their stamps."""
+    one group; key None: the events that keep their stamps (overrides without UID).  This holds while `uid_of` and
+    `title_of` (`sources._ics_event`) name events as they do now: a change to them bumps `PARSER_VERSION`."""
     groups: dict[tuple[int, bytes] | None, list[_Event]] = {}
     plain: dict[int, bool] = {}
     for event in events:

@@ -49,7 +49,9 @@ def title_of(component: Component) -> str:
 
 
 def uid_of(component: Component) -> str:
-    """UID, or a hash of DTSTART and SUMMARY so an event without one keeps its identity across refreshes."""
+    """UID, or a hash of DTSTART and SUMMARY so an event without one keeps its identity across refreshes.
+
+    `fingerprint._unnamed` groups events without UID as this names them: a change here bumps `PARSER_VERSION`."""
     uid = first(component.get("UID"))
     text = str(uid).strip() if uid is not None else ""
     if text:
