@@ -78,7 +78,7 @@ def test_the_refresh_command_runs_at_the_refresh_niceness(tmp_path: Path, databa
             for _ in range(1200):   # until its first fetch arrives (at most 120 s)
                 if feed_server.requests or refreshing.poll() is not None:
                     break
-                feed_server.stopping.wait(0.1)
+                time.sleep(0.1)   # not an Event.wait: under faketime a wait with a timeout may never end
             assert feed_server.requests, refreshing.stderr.read() if refreshing.stderr else ""
             niceness = niceness_of(refreshing.pid)
         finally:
